@@ -1,0 +1,103 @@
+"""Settings, from one TOML file. Every field has a default that runs the embedded set-up:
+SQLite and recordings under the data directory, SIP on 127.0.0.1:5060, Whisper base."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from frontdesk.errors import UserError
+
+
+@dataclass
+class PhoneConfig:
+    bind: str = "127.0.0.1"
+    sip_port: int = 5060
+    answer_after_rings: int = 3
+    ring_on: float = 1.0  # China: 1 s on / 4 s off
+    ring_off: float = 4.0
+    max_lines: int = 2  # concurrent calls; the next one gets 486 Busy Here
+    greeting: str | None = None  # WAV file; None = the greeting that ships with the product
+    clock_rate: int = 8000  # bridge and recording rate; 8 kHz is bit-faithful for G.711
+
+
+@dataclass
+class AsrConfig:
+    model: str = "whisper-base"  # a name under <data-dir>/models or a folder path
+    engine: str = "auto"  # auto (from the model folder) | vosk | whisper
+    language: str = "zh"
+    vad_aggressiveness: int = 2
+    vad_frame_ms: int = 30
+    initial_prompt: str = "以下是普通话的句子。物业客服电话：栋，单元，室，报修，投诉，物业费，电梯，漏水。"
+    threads: int = 2
+
+
+@dataclass
+class LedgerConfig:
+    database_url: str | None = None  # None = sqlite under the data directory
+    registration_grace_s: float = 60.0  # front-desk rule: register within 1 minute
+
+
+@dataclass
+class Config:
+    data_dir: Path
+    phone: PhoneConfig = field(default_factory=PhoneConfig)
+    asr: AsrConfig = field(default_factory=AsrConfig)
+    ledger: LedgerConfig = field(default_factory=LedgerConfig)
+
+    @property
+    def database_url(self) -> str:
+        return self.ledger.database_url or f"sqlite:///{self.data_dir / 'frontdesk.db'}"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+
+_SECTIONS = {"phone": PhoneConfig, "asr": AsrConfig, "ledger": LedgerConfig}
+
+
+def load_config(data_dir: str | Path, config_file: str | Path | None = None) -> Config:
+    """Read settings; an unknown key or a wrong type is an error naming the key."""
+    data = Path(data_dir).expanduser().resolve()
+    cfg = Config(data_dir=data)
+    path = Path(config_file) if config_file else data / "frontdesk.toml"
+    if config_file and not path.exists():
+        raise UserError(f"config file {path} does not exist")
+    if not path.exists():
+        return cfg
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"config file {path}: {exc}") from exc
+    for section, values in raw.items():
+        if section not in _SECTIONS or not isinstance(values, dict):
+            raise UserError(f"config file {path}: unknown section [{section}]")
+        target = getattr(cfg, section)
+        _apply(target, values, f"{path} [{section}]")
+    return cfg
+
+
+def _apply(target: Any, values: dict, where: str) -> None:
+    known = {f.name: f for f in fields(target)}
+    for key, value in values.items():
+        if key not in known:
+            raise UserError(f"{where}: unknown key {key!r} (known: {', '.join(known)})")
+        current = getattr(target, key)
+        if current is not None and not isinstance(value, type(current)):
+            if not (isinstance(current, float) and isinstance(value, int)):
+                raise UserError(
+                    f"{where}: {key} must be {type(current).__name__}, got {value!r}"
+                )
+            value = float(value)
+        setattr(target, key, value)
+
+
+def config_from_args(args) -> Config:
+    return load_config(args.data_dir, args.config)
