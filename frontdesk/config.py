@@ -30,7 +30,9 @@ class AsrConfig:
     language: str = "zh"
     vad_aggressiveness: int = 2
     vad_frame_ms: int = 30
-    initial_prompt: str = "以下是普通话的句子。物业客服电话：栋，单元，室，报修，投诉，物业费，电梯，漏水。"
+    initial_prompt: str = (
+        "以下是普通话的句子。物业客服电话：栋，单元，室，报修，投诉，物业费，电梯，漏水。"
+    )
     threads: int = 2
 
 
@@ -92,9 +94,7 @@ def _apply(target: Any, values: dict, where: str) -> None:
         current = getattr(target, key)
         if current is not None and not isinstance(value, type(current)):
             if not (isinstance(current, float) and isinstance(value, int)):
-                raise UserError(
-                    f"{where}: {key} must be {type(current).__name__}, got {value!r}"
-                )
+                raise UserError(f"{where}: {key} must be {type(current).__name__}, got {value!r}")
             value = float(value)
         setattr(target, key, value)
 

@@ -1,5 +1,94 @@
-"""Placeholder: being written."""
+"""`frontdesk phone` — the softphone process: answers, records, stores each call."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from frontdesk.config import config_from_args
+from frontdesk.errors import UserError
+from frontdesk.store import CallStore
+from voice.sip.ring_policy import PRESETS, RingPolicy
+
+log = logging.getLogger("frontdesk.phone")
 
 
 def register(sub) -> None:
-    sub.add_parser("phone", help="(being written)")
+    p = sub.add_parser(
+        "phone",
+        help="run the softphone: ring, answer within N rings, greet, record every call",
+        description=(
+            "Listen for SIP calls. Each INVITE gets 180 Ringing at once; the phone answers "
+            "itself at the end of ring N with the greeting, records both channels, and "
+            "stores the call and its recording under the data directory, queued for "
+            "transcription. Options override the [phone] section of the config file."
+        ),
+    )
+    p.add_argument("--bind", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--sip-port", type=int, help="SIP port (default 5060)")
+    p.add_argument("--transport", choices=["udp", "tcp", "both"], default="udp")
+    p.add_argument(
+        "--answer-after-rings",
+        type=int,
+        metavar="N",
+        help="answer by itself at the end of ring N (default 3; 0 = never)",
+    )
+    p.add_argument(
+        "--cadence", choices=sorted(PRESETS), help="ring cadence preset (cn = 1 s on / 4 s off)"
+    )
+    p.add_argument("--ring-on", type=float, metavar="SECONDS", help="ring length (default 1.0)")
+    p.add_argument(
+        "--ring-off", type=float, metavar="SECONDS", help="pause between rings (default 4.0)"
+    )
+    p.add_argument(
+        "--max-lines", type=int, help="concurrent calls; the next gets 486 Busy (default 2)"
+    )
+    p.add_argument("--greeting", type=Path, help="WAV file played when the phone answers")
+    p.set_defaults(func=run)
+
+
+def policy_from(cfg_phone, args: argparse.Namespace) -> RingPolicy:
+    n = (
+        args.answer_after_rings
+        if args.answer_after_rings is not None
+        else cfg_phone.answer_after_rings
+    )
+    if args.cadence:
+        base = RingPolicy.preset(args.cadence, n)
+        on, off, tone = base.ring_on, base.ring_off, base.tone_hz
+    else:
+        on, off, tone = cfg_phone.ring_on, cfg_phone.ring_off, (450, 0)
+    on = args.ring_on if args.ring_on is not None else on
+    off = args.ring_off if args.ring_off is not None else off
+    try:
+        return RingPolicy(n, on, off, tone)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from voice.sip.phone import Phone, PhoneSettings  # pjsua2 is loaded only by this command
+
+    cfg = config_from_args(args)
+    ph = cfg.phone
+    greeting = args.greeting or (Path(ph.greeting) if ph.greeting else None)
+    if greeting is not None and not greeting.exists():
+        raise UserError(f"greeting file {greeting} does not exist")
+    settings = PhoneSettings(
+        bind=args.bind or ph.bind,
+        port=args.sip_port or ph.sip_port,
+        policy=policy_from(ph, args),
+        max_lines=args.max_lines or ph.max_lines,
+        greeting=greeting,
+        clock_rate=ph.clock_rate,
+        transport=args.transport,
+        log_level=4 if args.verbose else 1,
+    )
+    store = CallStore(cfg)
+    phone = Phone(settings, cfg.recordings_dir, store.save_call)
+    try:
+        phone.run()
+    except OSError as exc:
+        raise UserError(str(exc)) from None
+    return 0

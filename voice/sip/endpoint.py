@@ -1,0 +1,97 @@
+"""pjsua2 set-up, with every pitfall from the field notes handled here and only here.
+
+- poll mode: no pjsip worker threads; the phone's loop calls ``handle_events``
+- the null sound device when the machine has none (servers, CI)
+- the bridge clock at 8 kHz, bit-faithful for G.711 recordings
+- objects that pjsua2 needs alive (calls, recorders, players) are held by their owner
+  and dropped before ``libDestroy`` (``close``)
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import pjsua2 as pj
+
+log = logging.getLogger("frontdesk.sip")
+
+_URI = re.compile(r'^\s*(?:"?(?P<name>[^"<]*?)"?\s*)?<?sip[s]?:(?P<user>[^@;>]*)@?(?P<host>[^;>]*)')
+
+
+@dataclass(frozen=True)
+class Party:
+    user: str
+    name: str | None
+
+
+def parse_party(uri: str) -> Party:
+    """``"Wang" <sip:1001@host>`` -> Party("1001", "Wang"); tolerant of odd input."""
+    m = _URI.match(uri or "")
+    if not m:
+        return Party(user=(uri or "").strip()[:64], name=None)
+    name = (m.group("name") or "").strip() or None
+    return Party(user=m.group("user") or m.group("host") or "", name=name)
+
+
+def create_endpoint(
+    bind: str,
+    port: int,
+    clock_rate: int,
+    max_calls: int,
+    transport: str = "udp",
+    log_level: int = 1,
+) -> pj.Endpoint:
+    ep = pj.Endpoint()
+    ep.libCreate()
+    cfg = pj.EpConfig()
+    cfg.uaConfig.threadCnt = 0
+    cfg.uaConfig.mainThreadOnly = True
+    # pjsua allows up to 32 calls; the line limit (486 Busy Here) is applied by the phone
+    # so that busy calls still get a row.
+    cfg.uaConfig.maxCalls = max(4, min(32, max_calls + 4))
+    cfg.uaConfig.userAgent = "Frontdesk"
+    cfg.medConfig.clockRate = clock_rate
+    cfg.medConfig.sndClockRate = clock_rate
+    cfg.medConfig.noVad = True  # record every sample; no silence suppression
+    cfg.logConfig.level = max(log_level, 1)
+    cfg.logConfig.consoleLevel = log_level
+    ep.libInit(cfg)
+    tcfg = pj.TransportConfig()
+    tcfg.port = port
+    tcfg.boundAddress = bind
+    kinds = {"udp": pj.PJSIP_TRANSPORT_UDP, "tcp": pj.PJSIP_TRANSPORT_TCP}
+    try:
+        for name in ("udp", "tcp") if transport == "both" else (transport,):
+            ep.transportCreate(kinds[name], tcfg)
+    except pj.Error as exc:
+        ep.libDestroy()
+        raise OSError(f"cannot listen for SIP on {bind}:{port}: {exc.reason}") from None
+    _choose_audio_device(ep)
+    ep.libStart()
+    return ep
+
+
+def _choose_audio_device(ep: pj.Endpoint) -> None:
+    mgr = ep.audDevManager()
+    try:
+        count = mgr.getDevCount()
+    except pj.Error:
+        count = 0
+    if count == 0:
+        log.info("no sound device found: using the null device (calls are still recorded)")
+        mgr.setNullDev()
+        return
+    try:
+        mgr.setCaptureDev(mgr.getCaptureDev())
+        mgr.setPlaybackDev(mgr.getPlaybackDev())
+    except pj.Error as exc:
+        log.info("sound device unusable (%s): using the null device", exc.reason)
+        mgr.setNullDev()
+
+
+def register_thread(ep: pj.Endpoint, name: str) -> None:
+    """Any thread other than the phone's own must register before calling pjsua2."""
+    if not ep.libIsThreadRegistered():
+        ep.libRegisterThread(name)

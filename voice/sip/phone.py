@@ -1,0 +1,384 @@
+"""The front-desk softphone: ring, answer within N rings, greet, record, report.
+
+One process, poll mode: ``Phone.run()`` loops on ``libHandleEvents`` and does the
+few things the ring policy needs between events. Everything slow (merging the
+channel files, hashing, storing the row) happens after a call has ended and its
+pjsua2 objects are gone, never inside a pjsua2 callback.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pjsua2 as pj
+
+from recordings.archive import AGENT, CALLER, Archive
+from voice.sip.call_record import CallRecord
+from voice.sip.endpoint import create_endpoint, parse_party
+from voice.sip.ring_policy import RingPolicy
+
+log = logging.getLogger("frontdesk.phone")
+
+DEFAULT_GREETING = Path(__file__).resolve().parents[2] / "frontdesk" / "assets" / "greeting_zh.wav"
+
+
+@dataclass
+class PhoneSettings:
+    bind: str = "127.0.0.1"
+    port: int = 5060
+    policy: RingPolicy = field(default_factory=RingPolicy)
+    max_lines: int = 2
+    greeting: Path | None = None  # None: the shipped default; a missing file: no greeting
+    clock_rate: int = 8000
+    transport: str = "udp"
+    user: str = "frontdesk"
+    log_level: int = 1
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Account(pj.Account):
+    def __init__(self, phone: Phone) -> None:
+        super().__init__()
+        self._phone = phone
+
+    def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802 (pjsua2 API)
+        self._phone._on_incoming(self, prm.callId)
+
+
+class _Call(pj.Call):
+    def __init__(self, phone: Phone, acc: pj.Account, call_id: int) -> None:
+        super().__init__(acc, call_id)
+        self._phone = phone
+        self.live: LiveCall | None = None
+
+    def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
+        if self.live:
+            self._phone._on_state(self.live)
+
+    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
+        if self.live:
+            self._phone._on_media(self.live)
+
+
+@dataclass
+class LiveCall:
+    record: CallRecord
+    call: _Call | None
+    ringing_since: float  # monotonic
+    auto_answer_at: float | None  # monotonic
+    answered: bool = False
+    rejected_with: int | None = None
+    ended: bool = False
+    # pjsua2 objects that must stay referenced while the call lives
+    caller_rec: pj.AudioMediaRecorder | None = None
+    agent_rec: pj.AudioMediaRecorder | None = None
+    greeting: pj.AudioMediaPlayer | None = None
+
+
+class Phone:
+    """Answers calls on one SIP address; hands a ``CallRecord`` to ``on_call_ended``."""
+
+    def __init__(
+        self,
+        settings: PhoneSettings,
+        recordings_root: Path,
+        on_call_ended: Callable[[CallRecord], None],
+    ) -> None:
+        self.s = settings
+        self.archive = Archive(recordings_root)
+        self.on_call_ended = on_call_ended
+        self.calls: list[LiveCall] = []
+        self._stop = False
+        self._ep: pj.Endpoint | None = None
+        self._acc: _Account | None = None
+        self._ring: pj.ToneGenerator | None = None
+        self._ringing = False
+        greeting = settings.greeting or DEFAULT_GREETING
+        self._greeting_path = greeting if Path(greeting).exists() else None
+        if self._greeting_path is None:
+            log.warning(
+                "greeting file %s not found: calls are answered without a greeting", greeting
+            )
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        self.recover()
+        self._ep = create_endpoint(
+            self.s.bind,
+            self.s.port,
+            self.s.clock_rate,
+            self.s.max_lines,
+            self.s.transport,
+            self.s.log_level,
+        )
+        acfg = pj.AccountConfig()
+        acfg.idUri = f"sip:{self.s.user}@{self.s.bind}:{self.s.port}"
+        self._acc = _Account(self)
+        self._acc.create(acfg, True)
+        self._ring = pj.ToneGenerator()
+        self._ring.createToneGenerator(self.s.clock_rate)
+        log.info(
+            "phone listening on %s:%d/%s; answers at the end of ring %d (%.1fs on / %.1fs off)",
+            self.s.bind,
+            self.s.port,
+            self.s.transport,
+            self.s.policy.answer_after_rings,
+            self.s.policy.ring_on,
+            self.s.policy.ring_off,
+        )
+
+    def request_stop(self, *_: object) -> None:
+        self._stop = True
+
+    def run(self) -> None:
+        """Serve until SIGTERM/SIGINT; then hang up, finish every recording, exit."""
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+        self.start()
+        try:
+            while not self._stop:
+                self.step()
+            self._hang_up_all()
+        finally:
+            self.close()
+
+    def step(self, timeout_ms: int = 10) -> None:
+        assert self._ep is not None
+        self._ep.libHandleEvents(timeout_ms)
+        now = time.monotonic()
+        for live in list(self.calls):
+            if live.ended:
+                self._finish(live)
+            elif (
+                not live.answered and live.auto_answer_at is not None and now >= live.auto_answer_at
+            ):
+                self.answer(live, by="auto")
+        self._update_ring_tone()
+
+    def close(self) -> None:
+        for live in list(self.calls):
+            self._finish(live)
+        self._ring = None
+        self._acc = None
+        if self._ep is not None:
+            self._ep.libDestroy()
+            self._ep = None
+
+    def _hang_up_all(self) -> None:
+        for live in self.calls:
+            if live.call is not None and not live.ended:
+                live.record.notes.append("phone shut down")
+                try:
+                    live.call.hangup(pj.CallOpParam())
+                except pj.Error:
+                    live.ended = True
+        deadline = time.monotonic() + 3.0
+        while any(not c.ended for c in self.calls) and time.monotonic() < deadline:
+            self.step()
+        for live in list(self.calls):
+            live.ended = True
+            self._finish(live)
+
+    # -- agent actions --------------------------------------------------------------------
+    def answer(self, live: LiveCall, by: str = "agent") -> bool:
+        if live.answered or live.ended or live.call is None:
+            return False
+        elapsed = time.monotonic() - live.ringing_since
+        prm = pj.CallOpParam()
+        prm.statusCode = 200
+        try:
+            live.call.answer(prm)
+        except pj.Error as exc:  # the caller cancelled a moment before
+            log.info("call %s: answer failed (%s)", live.record.uuid, exc.reason)
+            return False
+        live.answered = True
+        live.record.answered_at = _now()
+        live.record.answered_by = by  # type: ignore[assignment]
+        live.record.rings = self._rings(elapsed)
+        log.info("call %s answered by %s at ring %d", live.record.uuid, by, live.record.rings)
+        return True
+
+    def _rings(self, elapsed: float) -> int:
+        n = self.s.policy.rings_at(elapsed)
+        cap = self.s.policy.answer_after_rings
+        return min(n, cap) if cap else n
+
+    # -- pjsua2 callbacks (keep them short) --------------------------------------------
+    def _on_incoming(self, acc: pj.Account, call_id: int) -> None:
+        call = _Call(self, acc, call_id)
+        ci = call.getInfo()
+        remote, local = parse_party(ci.remoteUri), parse_party(ci.localUri)
+        rec = CallRecord(
+            uuid=str(uuid.uuid4()),
+            sip_call_id=ci.callIdString,
+            caller=remote.user,
+            caller_name=remote.name,
+            callee=local.user,
+            invited_at=_now(),
+        )
+        busy = sum(1 for c in self.calls if not c.ended) >= self.s.max_lines
+        auto_at = self.s.policy.auto_answer_at()
+        now = time.monotonic()
+        live = LiveCall(rec, call, now, None if busy or auto_at is None else now + auto_at)
+        call.live = live
+        self.calls.append(live)  # strong reference: a collected Call answers 603
+        prm = pj.CallOpParam()
+        if busy:
+            live.rejected_with = 486
+            prm.statusCode = 486
+            log.info(
+                "call %s from %s: all %d lines busy, 486", rec.uuid, rec.caller, self.s.max_lines
+            )
+        else:
+            prm.statusCode = 180
+            self.archive.write_meta(
+                rec.uuid,
+                {
+                    "sip_call_id": rec.sip_call_id,
+                    "caller": rec.caller,
+                    "caller_name": rec.caller_name,
+                    "callee": rec.callee,
+                    "invited_at": rec.invited_at.isoformat(),
+                },
+            )
+            log.info("call %s from %s ringing", rec.uuid, rec.caller)
+        try:
+            call.answer(prm)
+        except pj.Error as exc:
+            log.warning("call %s: could not send %d (%s)", rec.uuid, prm.statusCode, exc.reason)
+
+    def _on_state(self, live: LiveCall) -> None:
+        assert live.call is not None
+        ci = live.call.getInfo()
+        if ci.state != pj.PJSIP_INV_STATE_DISCONNECTED:
+            return
+        rec = live.record
+        rec.ended_at = _now()
+        rec.cause = f"{ci.lastStatusCode} {ci.lastReason}".strip()
+        if live.rejected_with == 486:
+            rec.outcome = "busy"
+        elif live.answered:
+            rec.outcome = "answered"
+        elif ci.lastStatusCode in (487, 408, 200) or ci.lastStatusCode < 300:
+            rec.outcome = "missed"  # caller gave up while it rang
+            rec.rings = self._rings((rec.ended_at - rec.invited_at).total_seconds())
+        else:
+            rec.outcome = "failed"
+        live.ended = True
+
+    def _on_media(self, live: LiveCall) -> None:
+        assert live.call is not None and self._ep is not None
+        ci = live.call.getInfo()
+        for i, mi in enumerate(ci.media):
+            if mi.type != pj.PJMEDIA_TYPE_AUDIO or mi.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
+                continue
+            am = live.call.getAudioMedia(i)
+            if live.record.codec is None:
+                try:
+                    si = live.call.getStreamInfo(i)
+                    live.record.codec = f"{si.codecName}/{si.codecClockRate}"
+                except pj.Error:
+                    pass
+            if live.caller_rec is None:
+                self._start_recording(live, am)
+            break
+
+    def _start_recording(self, live: LiveCall, am: pj.AudioMedia) -> None:
+        assert self._ep is not None
+        part = self.archive.partial_dir(live.record.uuid)
+        live.caller_rec = pj.AudioMediaRecorder()
+        live.caller_rec.createRecorder(str(part / CALLER))
+        live.agent_rec = pj.AudioMediaRecorder()
+        live.agent_rec.createRecorder(str(part / AGENT))
+        am.startTransmit(live.caller_rec)
+        mic = self._ep.audDevManager().getCaptureDevMedia()
+        mic.startTransmit(am)
+        mic.startTransmit(live.agent_rec)
+        if self._greeting_path is not None:
+            live.greeting = pj.AudioMediaPlayer()
+            live.greeting.createPlayer(str(self._greeting_path), pj.PJMEDIA_FILE_NO_LOOP)
+            live.greeting.startTransmit(am)
+            live.greeting.startTransmit(live.agent_rec)
+
+    # -- ring tone on the ring device --------------------------------------------------------
+    def _update_ring_tone(self) -> None:
+        if self._ring is None or self._ep is None:
+            return
+        ringing = any(
+            not c.answered and not c.ended and c.rejected_with is None for c in self.calls
+        )
+        if ringing == self._ringing:
+            return
+        self._ringing = ringing
+        speaker = self._ep.audDevManager().getPlaybackDevMedia()
+        if ringing:
+            tone = pj.ToneDesc()
+            tone.freq1, tone.freq2 = self.s.policy.tone_hz
+            tone.on_msec = int(self.s.policy.ring_on * 1000)
+            tone.off_msec = int(self.s.policy.ring_off * 1000)
+            tones = pj.ToneDescVector()
+            tones.append(tone)
+            self._ring.play(tones, True)
+            self._ring.startTransmit(speaker)
+        else:
+            self._ring.stop()
+            self._ring.stopTransmit(speaker)
+
+    # -- after the call --------------------------------------------------------------------
+    def _finish(self, live: LiveCall) -> None:
+        """Drop the call's pjsua2 objects (writes the WAV headers), then finalize."""
+        if live not in self.calls:
+            return
+        self.calls.remove(live)
+        live.greeting = None
+        live.caller_rec = None
+        live.agent_rec = None
+        if live.call is not None:
+            live.call.live = None
+        live.call = None
+        rec = live.record
+        if live.rejected_with is None:  # a ringing call wrote meta.json; finalize tidies it
+            try:
+                rec.recording = self.archive.finalize(rec.uuid, rec.invited_at)
+            except OSError as exc:  # disk full, permissions: keep the partial files for recovery
+                log.error("call %s: recording not finalized, kept for recovery: %s", rec.uuid, exc)
+                rec.notes.append(f"recording not finalized: {exc}")
+        self._report(rec)
+
+    def _report(self, rec: CallRecord) -> None:
+        try:
+            self.on_call_ended(rec)
+        except Exception:  # the phone keeps answering whatever the store does
+            log.exception("call %s: storing the call failed", rec.uuid)
+
+    def recover(self) -> list[CallRecord]:
+        """Finish recordings left by a phone that died mid-call; report them as interrupted."""
+        out = []
+        for call_uuid in self.archive.pending():
+            meta = self.archive.read_meta(call_uuid)
+            invited = datetime.fromisoformat(meta["invited_at"]) if "invited_at" in meta else _now()
+            rec = CallRecord(
+                uuid=call_uuid,
+                sip_call_id=meta.get("sip_call_id", ""),
+                caller=meta.get("caller", ""),
+                caller_name=meta.get("caller_name"),
+                callee=meta.get("callee", ""),
+                invited_at=invited,
+                outcome="interrupted",
+                cause="phone stopped during the call",
+            )
+            rec.recording = self.archive.finalize(call_uuid, invited)
+            log.warning("recovered call %s from an earlier crash", call_uuid)
+            self._report(rec)
+            out.append(rec)
+        return out
