@@ -1,5 +1,107 @@
-"""Placeholder: being written."""
+"""`frontdesk run` — the whole product on one machine: phone + worker, supervised."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from frontdesk.config import config_from_args
+
+log = logging.getLogger("frontdesk.run")
 
 
 def register(sub) -> None:
-    sub.add_parser("run", help="(being written)")
+    p = sub.add_parser(
+        "run",
+        help="run everything: the phone, a transcription worker, the periodic reconciler",
+        description=(
+            "Start the phone and the worker as child processes on the embedded default "
+            "(SQLite and recordings under the data directory, SIP on 127.0.0.1:5060 unless "
+            "configured) and run the reconciler every --reconcile-every seconds. A child "
+            "that dies is restarted with backoff; SIGTERM/Ctrl-C stops all cleanly."
+        ),
+    )
+    p.add_argument("--workers", type=int, default=1, help="transcription workers (default 1)")
+    p.add_argument("--reconcile-every", type=float, default=60.0, metavar="SECONDS")
+    p.set_defaults(func=run)
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    proc: subprocess.Popen | None = None
+    restarts: int = 0
+    next_start: float = 0.0
+    started: list[float] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.argv)
+        log.info("started %s (pid %d)", self.name, self.proc.pid)
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = config_from_args(args)
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    base = [sys.executable, "-m", "frontdesk.cli", "--data-dir", str(cfg.data_dir)]
+    if args.config:
+        base += ["--config", args.config]
+    if args.verbose:
+        base.append("--verbose")
+    children = [Child("phone", base + ["phone"])]
+    children += [Child(f"worker-{i + 1}", base + ["worker"]) for i in range(args.workers)]
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
+    for c in children:
+        c.start()
+    next_reconcile = time.monotonic() + 5.0
+    try:
+        while not stopping:
+            time.sleep(0.5)
+            now = time.monotonic()
+            for c in children:
+                if c.proc is not None and c.proc.poll() is not None:
+                    delay = min(60.0, 2.0 ** min(c.restarts, 6))
+                    log.error(
+                        "%s exited with %s; restarting in %.0fs", c.name, c.proc.returncode, delay
+                    )
+                    c.proc, c.next_start = None, now + delay
+                    c.restarts += 1
+                if c.proc is None and now >= c.next_start:
+                    c.start()
+            if now >= next_reconcile:
+                next_reconcile = now + args.reconcile_every
+                _reconcile(cfg)
+    finally:
+        for c in children:
+            if c.proc is not None and c.proc.poll() is None:
+                c.proc.terminate()
+        for c in children:
+            if c.proc is not None:
+                try:
+                    c.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    c.proc.kill()
+    return 0
+
+
+def _reconcile(cfg) -> None:
+    from ledger.db import open_database
+    from ledger.reconcile import reconcile
+
+    try:
+        sessions = open_database(cfg.database_url)
+        with sessions() as s:
+            found = reconcile(s, grace_s=cfg.ledger.registration_grace_s)
+            s.commit()
+        opened = [f for f in found if f.status == "open"]
+        if opened:
+            log.warning("reconciler: %d open findings (frontdesk reconcile)", len(opened))
+    except Exception:
+        log.exception("reconciler run failed")

@@ -1,5 +1,56 @@
-"""Placeholder: being written."""
+"""`frontdesk worker` — transcribes finished calls and pre-fills their ledger drafts."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+
+from frontdesk.config import Config, config_from_args
 
 
 def register(sub) -> None:
-    sub.add_parser("worker", help="(being written)")
+    p = sub.add_parser(
+        "worker",
+        help="transcribe finished calls and pre-fill their draft ledger entries",
+        description=(
+            "Take transcription jobs from the ledger database, transcribe each recording "
+            "offline (VAD + the configured model), store the transcript and create the "
+            "call's draft entry. Several workers may run at once; a crashed one loses no job."
+        ),
+    )
+    p.add_argument("--once", action="store_true", help="process the queue, then exit")
+    p.add_argument(
+        "--poll",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="how often an idle worker looks for jobs (default 1)",
+    )
+    p.set_defaults(func=run)
+
+
+def make_worker(cfg: Config):
+    from ledger.db import open_database
+
+    from voice.worker import AsrSettings, Worker
+
+    asr = cfg.asr
+    settings = AsrSettings(
+        model=asr.model,
+        models_dir=cfg.models_dir,
+        engine=asr.engine,
+        language=asr.language or None,
+        initial_prompt=asr.initial_prompt or None,
+        threads=asr.threads,
+        vad_aggressiveness=asr.vad_aggressiveness,
+        vad_frame_ms=asr.vad_frame_ms,
+    )
+    return Worker(open_database(cfg.database_url), cfg.recordings_dir, settings)
+
+
+def run(args: argparse.Namespace) -> int:
+    worker = make_worker(config_from_args(args))
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    worker.run(once=args.once, poll_s=args.poll, stop=lambda: bool(stopping))
+    return 0

