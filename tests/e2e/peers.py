@@ -1,0 +1,115 @@
+"""Real SIP peers for the tests: the `frontdesk phone` process and SIPp callers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from tests.conftest import free_port
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+class PhoneProcess:
+    """`frontdesk phone` on 127.0.0.1 in a subprocess; its log is collected for asserts."""
+
+    def __init__(self, data_dir: Path, *args: str, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.argv = [
+            sys.executable, "-m", "frontdesk.cli", "--data-dir", str(data_dir),
+            "phone", "--bind", "127.0.0.1", "--sip-port", str(self.port), *args,
+        ]  # fmt: skip
+        self.log: list[str] = []
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> PhoneProcess:
+        self.proc = subprocess.Popen(
+            self.argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+        threading.Thread(target=self._read, daemon=True).start()
+        deadline = time.monotonic() + 20
+        while not any("listening on" in line for line in self.log):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("phone did not start:\n" + "".join(self.log))
+            time.sleep(0.05)
+        return self
+
+    def _read(self) -> None:
+        assert self.proc and self.proc.stderr
+        for line in self.proc.stderr:
+            self.log.append(line)
+
+    def wait_for(self, text: str, count: int = 1, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while sum(text in line for line in self.log) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"phone never logged {text!r} x{count}:\n" + "".join(self.log))
+            time.sleep(0.05)
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.proc
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.proc.wait(timeout=20)
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.stop()
+
+
+def sipp_available() -> bool:
+    return shutil.which("sipp") is not None
+
+
+def sipp_call(
+    phone_port: int,
+    scenario: str,
+    tmp: Path,
+    *,
+    wav: Path | None = None,
+    talk_ms: int = 1000,
+    calls: int = 1,
+    timeout: float = 60,
+    extra: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess:
+    """Place calls with a SIPp scenario from tests/e2e/scenarios (placeholders filled in)."""
+    text = (SCENARIOS / scenario).read_text()
+    text = text.replace("__WAV__", str(wav or "")).replace("__TALK_MS__", str(talk_ms))
+    sf_path = tmp / f"sipp-{scenario}"
+    sf_path.write_text(text)
+    argv = [
+        "sipp", f"127.0.0.1:{phone_port}", "-sf", str(sf_path), "-m", str(calls),
+        "-s", "frontdesk", "-i", "127.0.0.1", "-p", str(free_port()),
+        "-mi", "127.0.0.1", "-mp", str(free_port()), "-nostdin",
+        "-timeout", f"{int(timeout)}s", "-timeout_error", *extra,
+    ]  # fmt: skip
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 10, cwd=tmp)
+
+
+def best_correlation(recorded: np.ndarray, source: np.ndarray) -> float:
+    """Peak normalised cross-correlation of ``source`` within ``recorded`` (any lag)."""
+    from scipy.signal import correlate
+
+    rec = recorded.astype(np.float64)
+    src = source.astype(np.float64)
+    if len(rec) < len(src):
+        rec, src = src, rec
+    cc = correlate(rec, src, mode="valid")
+    lag = int(np.argmax(np.abs(cc)))
+    a = rec[lag : lag + len(src)]
+    return float(np.corrcoef(a, src)[0, 1])
+
+
+def read_channel(path: Path, channel: int) -> tuple[np.ndarray, int]:
+    data, rate = sf.read(str(path), always_2d=True)
+    return data[:, channel], rate
