@@ -15,6 +15,7 @@ from frontdesk.errors import UserError
 COMMANDS = [
     "run",
     "phone",
+    "line",
     "worker",
     "transcribe",
     "intake",

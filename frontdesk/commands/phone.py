@@ -48,6 +48,10 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def control_socket_path(cfg) -> Path:
+    return cfg.data_dir / "phone.sock"
+
+
 def policy_from(cfg_phone, args: argparse.Namespace) -> RingPolicy:
     n = (
         args.answer_after_rings
@@ -84,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         clock_rate=ph.clock_rate,
         transport=args.transport,
         log_level=4 if args.verbose else 1,
+        control_path=control_socket_path(cfg),
     )
     store = CallStore(cfg)
     phone = Phone(settings, cfg.recordings_dir, store.save_call)

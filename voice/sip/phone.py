@@ -21,6 +21,7 @@ import pjsua2 as pj
 
 from recordings.archive import AGENT, CALLER, Archive
 from voice.sip.call_record import CallRecord
+from voice.sip.control import ControlServer
 from voice.sip.endpoint import create_endpoint, parse_party
 from voice.sip.ring_policy import RingPolicy
 
@@ -40,6 +41,7 @@ class PhoneSettings:
     transport: str = "udp"
     user: str = "frontdesk"
     log_level: int = 1
+    control_path: Path | None = None  # Unix socket for the console and `frontdesk line`
 
 
 def _now() -> datetime:
@@ -79,6 +81,9 @@ class LiveCall:
     answered: bool = False
     rejected_with: int | None = None
     ended: bool = False
+    muted: bool = False
+    held: bool = False
+    audio: pj.AudioMedia | None = None
     # pjsua2 objects that must stay referenced while the call lives
     caller_rec: pj.AudioMediaRecorder | None = None
     agent_rec: pj.AudioMediaRecorder | None = None
@@ -103,6 +108,7 @@ class Phone:
         self._acc: _Account | None = None
         self._ring: pj.ToneGenerator | None = None
         self._ringing = False
+        self.control: ControlServer | None = None
         greeting = settings.greeting or DEFAULT_GREETING
         self._greeting_path = greeting if Path(greeting).exists() else None
         if self._greeting_path is None:
@@ -127,6 +133,8 @@ class Phone:
         self._acc.create(acfg, True)
         self._ring = pj.ToneGenerator()
         self._ring.createToneGenerator(self.s.clock_rate)
+        if self.s.control_path is not None:
+            self.control = ControlServer(self.s.control_path, self.command)
         log.info(
             "phone listening on %s:%d/%s; answers at the end of ring %d (%.1fs on / %.1fs off)",
             self.s.bind,
@@ -164,12 +172,17 @@ class Phone:
             ):
                 self.answer(live, by="auto")
         self._update_ring_tone()
+        if self.control is not None:
+            self.control.poll()
 
     def close(self) -> None:
         for live in list(self.calls):
             self._finish(live)
         self._ring = None
         self._acc = None
+        if self.control is not None:
+            self.control.close()
+            self.control = None
         if self._ep is not None:
             self._ep.libDestroy()
             self._ep = None
@@ -206,7 +219,128 @@ class Phone:
         live.record.answered_by = by  # type: ignore[assignment]
         live.record.rings = self._rings(elapsed)
         log.info("call %s answered by %s at ring %d", live.record.uuid, by, live.record.rings)
+        self._publish("answered", live)
         return True
+
+    def hangup(self, live: LiveCall, code: int | None = None) -> bool:
+        if live.ended or live.call is None:
+            return False
+        prm = pj.CallOpParam()
+        if code is not None:
+            prm.statusCode = code
+        try:
+            live.call.hangup(prm)
+        except pj.Error as exc:
+            log.info("call %s: hangup failed (%s)", live.record.uuid, exc.reason)
+            return False
+        return True
+
+    def set_mute(self, live: LiveCall, muted: bool) -> bool:
+        if self._ep is None or live.audio is None or live.muted == muted:
+            return False
+        mic = self._ep.audDevManager().getCaptureDevMedia()
+        if muted:
+            mic.stopTransmit(live.audio)
+        else:
+            mic.startTransmit(live.audio)
+        live.muted = muted
+        return True
+
+    def set_hold(self, live: LiveCall, held: bool) -> bool:
+        if live.call is None or not live.answered or live.held == held:
+            return False
+        prm = pj.CallOpParam(True)
+        try:
+            if held:
+                live.call.setHold(prm)
+            else:
+                prm.opt.flag = pj.PJSUA_CALL_UNHOLD
+                live.call.reinvite(prm)
+        except pj.Error as exc:
+            log.info("call %s: hold=%s failed (%s)", live.record.uuid, held, exc.reason)
+            return False
+        live.held = held
+        return True
+
+    # -- control socket -------------------------------------------------------------------
+    def command(self, msg: dict) -> dict:
+        cmd = msg["cmd"]
+        if cmd == "status":
+            return {"ok": True, "calls": [self._describe(c) for c in self.calls if not c.ended]}
+        actions = {
+            "answer": lambda c: self.answer(c, by="agent"),
+            "reject": lambda c: self._reject(c),
+            "hangup": lambda c: self.hangup(c),
+            "mute": lambda c: self.set_mute(c, True),
+            "unmute": lambda c: self.set_mute(c, False),
+            "hold": lambda c: self.set_hold(c, True),
+            "unhold": lambda c: self.set_hold(c, False),
+        }
+        if cmd not in actions:
+            return {
+                "ok": False,
+                "error": f"unknown command {cmd!r}; known: status, subscribe, "
+                + ", ".join(actions),
+            }
+        live = self._pick(msg.get("call"), ringing=cmd in ("answer", "reject"))
+        if isinstance(live, str):
+            return {"ok": False, "error": live}
+        done = actions[cmd](live)
+        return (
+            {"ok": bool(done), "call": self._describe(live)}
+            if done
+            else {
+                "ok": False,
+                "error": f"cannot {cmd} call {live.record.uuid} now",
+                "call": self._describe(live),
+            }
+        )
+
+    def _reject(self, live: LiveCall) -> bool:
+        if live.answered:
+            return False
+        live.rejected_with = 603
+        return self.hangup(live, 603)
+
+    def _pick(self, call_uuid: str | None, ringing: bool) -> LiveCall | str:
+        active = [c for c in self.calls if not c.ended and c.rejected_with is None]
+        if call_uuid:
+            for c in active:
+                if c.record.uuid == call_uuid:
+                    return c
+            return f"no active call {call_uuid}"
+        fits = (
+            [c for c in active if (not c.answered) == ringing]
+            if ringing
+            else [c for c in active if c.answered]
+        )
+        if len(fits) != 1:
+            return f'{len(fits)} calls fit; name one with "call": <uuid>'
+        return fits[0]
+
+    def _describe(self, live: LiveCall) -> dict:
+        r = live.record
+        state = "ended" if live.ended else "active" if live.answered else "ringing"
+        return {
+            "uuid": r.uuid,
+            "state": state,
+            "caller": r.caller,
+            "caller_name": r.caller_name,
+            "callee": r.callee,
+            "invited_at": r.invited_at.isoformat(),
+            "answered_at": r.answered_at.isoformat() if r.answered_at else None,
+            "rings": r.rings
+            if live.answered or live.ended
+            else self.s.policy.rings_at(time.monotonic() - live.ringing_since),
+            "answered_by": r.answered_by,
+            "muted": live.muted,
+            "held": live.held,
+            "outcome": r.outcome if live.ended else None,
+        }
+
+    def _publish(self, event: str, live: LiveCall) -> None:
+        if self.control is not None:
+            self.control.publish({"event": event, "call": self._describe(live)})
 
     def _rings(self, elapsed: float) -> int:
         n = self.s.policy.rings_at(elapsed)
@@ -226,7 +360,8 @@ class Phone:
             callee=local.user,
             invited_at=_now(),
         )
-        busy = sum(1 for c in self.calls if not c.ended) >= self.s.max_lines
+        lines = sum(1 for c in self.calls if not c.ended and c.rejected_with is None)
+        busy = lines >= self.s.max_lines
         auto_at = self.s.policy.auto_answer_at()
         now = time.monotonic()
         live = LiveCall(rec, call, now, None if busy or auto_at is None else now + auto_at)
@@ -252,6 +387,7 @@ class Phone:
                 },
             )
             log.info("call %s from %s ringing", rec.uuid, rec.caller)
+            self._publish("ringing", live)
         try:
             call.answer(prm)
         except pj.Error as exc:
@@ -267,6 +403,9 @@ class Phone:
         rec.cause = f"{ci.lastStatusCode} {ci.lastReason}".strip()
         if live.rejected_with == 486:
             rec.outcome = "busy"
+        elif live.rejected_with is not None:
+            rec.outcome = "rejected"
+            rec.rings = self._rings((rec.ended_at - rec.invited_at).total_seconds())
         elif live.answered:
             rec.outcome = "answered"
         elif ci.lastStatusCode in (487, 408, 200) or ci.lastStatusCode < 300:
@@ -275,6 +414,7 @@ class Phone:
         else:
             rec.outcome = "failed"
         live.ended = True
+        self._publish("ended", live)
 
     def _on_media(self, live: LiveCall) -> None:
         assert live.call is not None and self._ep is not None
@@ -283,6 +423,7 @@ class Phone:
             if mi.type != pj.PJMEDIA_TYPE_AUDIO or mi.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
                 continue
             am = live.call.getAudioMedia(i)
+            live.audio = am
             if live.record.codec is None:
                 try:
                     si = live.call.getStreamInfo(i)
@@ -341,6 +482,7 @@ class Phone:
             return
         self.calls.remove(live)
         live.greeting = None
+        live.audio = None
         live.caller_rec = None
         live.agent_rec = None
         if live.call is not None:
