@@ -21,6 +21,13 @@ class PhoneConfig:
     max_lines: int = 2  # concurrent calls; the next one gets 486 Busy Here
     greeting: str | None = None  # WAV file; None = the greeting that ships with the product
     clock_rate: int = 8000  # bridge and recording rate; 8 kHz is bit-faithful for G.711
+    transport: str = "udp"  # udp | tcp | both
+    # Registration with a PBX/registrar; without a registrar the phone takes direct calls.
+    registrar: str | None = None  # "sip:pbx.example.com:5060"
+    username: str | None = None
+    domain: str | None = None  # default: the registrar's host
+    password: str | None = None  # or env FRONTDESK_SIP_PASSWORD; never logged
+    register_expires: int = 300
 
 
 @dataclass

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from frontdesk.config import config_from_args
 from frontdesk.errors import UserError
 from frontdesk.store import CallStore
 from voice.sip.ring_policy import PRESETS, RingPolicy
+
+if TYPE_CHECKING:
+    from voice.sip.phone import Registration
 
 log = logging.getLogger("frontdesk.phone")
 
@@ -27,7 +32,18 @@ def register(sub) -> None:
     )
     p.add_argument("--bind", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--sip-port", type=int, help="SIP port (default 5060)")
-    p.add_argument("--transport", choices=["udp", "tcp", "both"], default="udp")
+    p.add_argument(
+        "--transport", choices=["udp", "tcp", "both"], help="SIP transport (default udp)"
+    )
+    p.add_argument(
+        "--registrar",
+        metavar="URI",
+        help="register with this PBX/registrar, e.g. sip:127.0.0.1:5070",
+    )
+    p.add_argument(
+        "--username",
+        help="SIP user for registration (password: config or env FRONTDESK_SIP_PASSWORD)",
+    )
     p.add_argument(
         "--answer-after-rings",
         type=int,
@@ -46,6 +62,23 @@ def register(sub) -> None:
     )
     p.add_argument("--greeting", type=Path, help="WAV file played when the phone answers")
     p.set_defaults(func=run)
+
+
+def registration_from(ph, args: argparse.Namespace) -> Registration | None:
+    registrar = args.registrar or ph.registrar
+    if not registrar:
+        return None
+    from voice.sip.phone import Registration
+
+    if not registrar.startswith(("sip:", "sips:")):
+        raise UserError(f"registrar {registrar!r} must be a SIP URI such as sip:pbx.example.com")
+    username = args.username or ph.username
+    if not username:
+        raise UserError("a registrar needs a username (--username or [phone] username)")
+    host = registrar.split(":", 1)[1].split(";")[0]
+    domain = ph.domain or host
+    password = os.environ.get("FRONTDESK_SIP_PASSWORD") or ph.password
+    return Registration(registrar, username, domain, password, ph.register_expires)
 
 
 def control_socket_path(cfg) -> Path:
@@ -86,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
         max_lines=args.max_lines or ph.max_lines,
         greeting=greeting,
         clock_rate=ph.clock_rate,
-        transport=args.transport,
+        transport=args.transport or ph.transport,
+        registration=registration_from(ph, args),
         log_level=4 if args.verbose else 1,
         control_path=control_socket_path(cfg),
     )

@@ -42,6 +42,19 @@ class PhoneSettings:
     user: str = "frontdesk"
     log_level: int = 1
     control_path: Path | None = None  # Unix socket for the console and `frontdesk line`
+    registration: Registration | None = None  # None: direct calls to bind:port only
+
+
+@dataclass
+class Registration:
+    """Register the front-desk line with a PBX or registrar (digest auth when a password is set)."""
+
+    registrar: str  # sip:pbx.example.com:5060
+    username: str
+    domain: str
+    password: str | None = field(default=None, repr=False)  # never logged
+    expires: int = 300
+    retry_s: int = 30  # pjsua retries with this interval (plus jitter) while the registrar is gone
 
 
 def _now() -> datetime:
@@ -52,9 +65,24 @@ class _Account(pj.Account):
     def __init__(self, phone: Phone) -> None:
         super().__init__()
         self._phone = phone
+        self.registered = False
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802 (pjsua2 API)
         self._phone._on_incoming(self, prm.callId)
+
+    def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802
+        ok = 200 <= prm.code < 300 and prm.expiration > 0
+        if ok != self.registered or not ok:
+            level = logging.INFO if ok else logging.WARNING
+            log.log(
+                level,
+                "registration: %s (%d %s, expires %ds)",
+                "registered" if ok else "not registered",
+                prm.code,
+                prm.reason,
+                prm.expiration,
+            )
+        self.registered = ok
 
 
 class _Call(pj.Call):
@@ -127,8 +155,7 @@ class Phone:
             self.s.transport,
             self.s.log_level,
         )
-        acfg = pj.AccountConfig()
-        acfg.idUri = f"sip:{self.s.user}@{self.s.bind}:{self.s.port}"
+        acfg = self._account_config()
         self._acc = _Account(self)
         self._acc.create(acfg, True)
         self._ring = pj.ToneGenerator()
@@ -144,6 +171,25 @@ class Phone:
             self.s.policy.ring_on,
             self.s.policy.ring_off,
         )
+
+    def _account_config(self) -> pj.AccountConfig:
+        acfg = pj.AccountConfig()
+        reg = self.s.registration
+        if reg is None:
+            acfg.idUri = f"sip:{self.s.user}@{self.s.bind}:{self.s.port}"
+            return acfg
+        acfg.idUri = f"sip:{reg.username}@{reg.domain}"
+        acfg.regConfig.registrarUri = reg.registrar
+        acfg.regConfig.timeoutSec = reg.expires
+        acfg.regConfig.retryIntervalSec = reg.retry_s
+        acfg.regConfig.firstRetryIntervalSec = min(5, reg.retry_s)
+        acfg.regConfig.dropCallsOnFail = False  # a registrar outage must not cut live calls
+        if reg.password:
+            acfg.sipConfig.authCreds.append(
+                pj.AuthCredInfo("digest", "*", reg.username, 0, reg.password)
+            )
+        log.info("registering %s with %s", acfg.idUri, reg.registrar)
+        return acfg
 
     def request_stop(self, *_: object) -> None:
         self._stop = True
