@@ -7,7 +7,7 @@ VENV ?= .venv
 DATA_DIR ?= ./var
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := sip-tester
+APT_PACKAGES := sip-tester kamailio
 
 .PHONY: run test setup venv system-packages model lint bench clean
 

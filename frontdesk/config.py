@@ -28,6 +28,7 @@ class PhoneConfig:
     domain: str | None = None  # default: the registrar's host
     password: str | None = None  # or env FRONTDESK_SIP_PASSWORD; never logged
     register_expires: int = 300
+    register_retry_s: int = 30  # retry interval while the registrar is unreachable
 
 
 @dataclass

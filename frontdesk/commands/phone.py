@@ -78,7 +78,9 @@ def registration_from(ph, args: argparse.Namespace) -> Registration | None:
     host = registrar.split(":", 1)[1].split(";")[0]
     domain = ph.domain or host
     password = os.environ.get("FRONTDESK_SIP_PASSWORD") or ph.password
-    return Registration(registrar, username, domain, password, ph.register_expires)
+    return Registration(
+        registrar, username, domain, password, ph.register_expires, ph.register_retry_s
+    )
 
 
 def control_socket_path(cfg) -> Path:
