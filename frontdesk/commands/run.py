@@ -92,8 +92,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _reconcile(cfg) -> None:
-    from ledger.db import open_database
     from ledger.reconcile import reconcile
+
+    from ledger.db import open_database
 
     try:
         sessions = open_database(cfg.database_url)

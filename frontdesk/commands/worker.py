@@ -31,7 +31,6 @@ def register(sub) -> None:
 
 def make_worker(cfg: Config):
     from ledger.db import open_database
-
     from voice.worker import AsrSettings, Worker
 
     asr = cfg.asr
