@@ -1,5 +1,79 @@
-"""Placeholder: being written."""
+"""`frontdesk calls` — the call log: every call the phone saw, with its recording."""
+
+from __future__ import annotations
+
+import argparse
+
+from frontdesk.config import config_from_args
+from frontdesk.errors import UserError
+from frontdesk.ledger_session import sessions_for
+from frontdesk.output import add_format_arg, emit
+from frontdesk.timeparse import parse_time
+
+COLUMNS = ["id", "invited_at", "caller", "outcome", "rings", "answered_by", "recording"]
 
 
 def register(sub) -> None:
-    sub.add_parser("calls", help="(being written)")
+    p = sub.add_parser("calls", help="list and show calls (answered, missed, busy …) and their recordings",
+                       description="The call log kept in the ledger database.")  # fmt: skip
+    cs = p.add_subparsers(dest="calls_command", metavar="ACTION", required=True)
+    ls = cs.add_parser(
+        "list", help="list calls, newest first", description="List calls, newest first."
+    )
+    ls.add_argument("--since", help="from this time (2026-11-01, '2026-11-01 08:30', -2h, today)")
+    ls.add_argument("--until", help="before this time")
+    ls.add_argument(
+        "--outcome", choices=["answered", "missed", "busy", "rejected", "failed", "interrupted"]
+    )
+    ls.add_argument("--limit", type=int, default=None)
+    add_format_arg(ls)
+    ls.set_defaults(func=run_list)
+    sh = cs.add_parser("show", help="one call with its transcript, jobs and entries",
+                       description="Show one call with its transcript, jobs and ledger entries.")  # fmt: skip
+    sh.add_argument("call_id", type=int)
+    add_format_arg(sh)
+    sh.set_defaults(func=run_show)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from ledger.calls import call_to_dict, list_calls
+
+    sessions = sessions_for(config_from_args(args))
+    with sessions() as s:
+        rows = [call_to_dict(c) for c in list_calls(s, parse_time(args.since), parse_time(args.until),
+                                                      args.outcome, args.limit)]  # fmt: skip
+    if args.format == "table":
+        for r in rows:
+            r["recording"] = (r["recording"] or {}).get("path")
+    emit(rows, args.format, COLUMNS)
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from ledger.calls import Call, call_to_dict
+    from ledger.entries import entry_to_dict, list_for_call
+    from ledger.jobs import jobs_for_call
+    from ledger.transcripts import load_transcript
+
+    sessions = sessions_for(config_from_args(args))
+    with sessions() as s:
+        call = s.get(Call, args.call_id)
+        if call is None:
+            raise UserError(f"no call {args.call_id}")
+        d = call_to_dict(call)
+        t = load_transcript(s, call.id)
+        d["transcript"] = t.to_dict() if t else None
+        d["jobs"] = [{"id": j.id, "kind": j.kind, "status": j.status, "attempts": j.attempts,
+                      "error": j.error} for j in jobs_for_call(s, call.id)]  # fmt: skip
+        d["entries"] = [entry_to_dict(e) for e in list_for_call(s, call.id)]
+    if args.format == "json":
+        emit(d, "json")
+        return 0
+    for k, v in d.items():
+        if k == "transcript" and v:
+            print("transcript:")
+            for u in v["utterances"]:
+                print(f"  [{u['start']:6.1f}s] {u['speaker']:>6}: {u['text']}")
+        elif k not in ("transcript",):
+            print(f"{k}: {v}")
+    return 0

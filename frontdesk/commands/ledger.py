@@ -1,5 +1,130 @@
-"""Placeholder: being written."""
+"""`frontdesk ledger` — the front desk's register (台账): list, show, confirm, update."""
+
+from __future__ import annotations
+
+import argparse
+
+from frontdesk.config import config_from_args
+from frontdesk.errors import UserError
+from frontdesk.ledger_session import sessions_for
+from frontdesk.output import add_format_arg, emit
+
+COLUMNS = ["id", "created_at", "status", "category", "address", "urgent", "department", "summary"]
+FIELDS = ["category", "building", "unit", "room", "public_area", "department", "caller_name",
+          "caller_phone", "summary", "content", "repair_scope", "complaint_class"]  # fmt: skip
 
 
 def register(sub) -> None:
-    sub.add_parser("ledger", help="(being written)")
+    p = sub.add_parser("ledger", help="the ledger (台账): list, show, confirm drafts, update entries",
+                       description="Ledger entries: drafts pre-filled from calls, registered entries, their lifecycle.")  # fmt: skip
+    ls_ = p.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
+
+    ls = ls_.add_parser(
+        "list", help="list entries, newest first", description="List ledger entries, newest first."
+    )
+    ls.add_argument(
+        "--status", help="draft, registered, dispatched, in_progress, returned, called_back, closed"
+    )
+    ls.add_argument("--category", help="报修, 投诉, 咨询, 求助, 建议")
+    ls.add_argument("--building")
+    ls.add_argument("--limit", type=int)
+    add_format_arg(ls)
+    ls.set_defaults(func=run_list)
+
+    sh = ls_.add_parser(
+        "show",
+        help="one entry with its audit trail",
+        description="Show one entry and its audit trail.",
+    )
+    sh.add_argument("entry_id", type=int)
+    add_format_arg(sh)
+    sh.set_defaults(func=run_show)
+
+    cf = ls_.add_parser("confirm", help="register a draft (with corrections)",
+                        description="Register a draft entry, optionally correcting fields first.")  # fmt: skip
+    cf.add_argument("entry_id", type=int)
+    cf.add_argument("--by", default="agent", help="who confirms (kept in the audit trail)")
+    _field_args(cf)
+    add_format_arg(cf)
+    cf.set_defaults(func=run_confirm)
+
+    up = ls_.add_parser("update", help="edit fields or move the entry along its lifecycle",
+                        description="Edit fields and/or change status (dispatched, in_progress, returned, called_back, closed).")  # fmt: skip
+    up.add_argument("entry_id", type=int)
+    up.add_argument("--by", default="agent")
+    up.add_argument("--status", help="the next lifecycle status")
+    up.add_argument("--callback-result", choices=["satisfied", "not_satisfied"],
+                    help="with --status called_back")  # fmt: skip
+    _field_args(up)
+    add_format_arg(up)
+    up.set_defaults(func=run_update)
+
+
+def _field_args(p: argparse.ArgumentParser) -> None:
+    for f in FIELDS:
+        p.add_argument(f"--{f.replace('_', '-')}", dest=f)
+    p.add_argument("--urgent", choices=["yes", "no"])
+
+
+def _corrections(args: argparse.Namespace) -> dict:
+    out = {f: getattr(args, f) for f in FIELDS if getattr(args, f) is not None}
+    if args.urgent is not None:
+        out["urgent"] = args.urgent == "yes"
+    return out
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from ledger.entries import entry_to_dict, list_entries
+
+    with sessions_for(config_from_args(args))() as s:
+        rows = [
+            entry_to_dict(e)
+            for e in list_entries(s, args.status, args.category, args.building, args.limit)
+        ]
+    emit(rows, args.format, COLUMNS)
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from ledger.entries import EntryError, _get, entry_to_dict
+
+    with sessions_for(config_from_args(args))() as s:
+        try:
+            d = entry_to_dict(_get(s, args.entry_id), with_changes=True)
+        except EntryError as exc:
+            raise UserError(str(exc)) from None
+    emit(d, args.format)
+    return 0
+
+
+def run_confirm(args: argparse.Namespace) -> int:
+    from ledger.entries import EntryError, confirm, entry_to_dict
+
+    with sessions_for(config_from_args(args))() as s:
+        try:
+            e = confirm(s, args.entry_id, by=args.by, **_corrections(args))
+        except EntryError as exc:
+            raise UserError(str(exc)) from None
+        s.commit()
+        d = entry_to_dict(e)
+    emit(d, args.format, COLUMNS)
+    return 0
+
+
+def run_update(args: argparse.Namespace) -> int:
+    from ledger.entries import EntryError, entry_to_dict, transition, update
+
+    with sessions_for(config_from_args(args))() as s:
+        try:
+            fields = _corrections(args)
+            e = update(s, args.entry_id, args.by, **fields) if fields else None
+            if args.status:
+                e = transition(s, args.entry_id, args.status, args.by, result=args.callback_result)
+            if e is None:
+                raise UserError("nothing to update: give --status or a field such as --category")
+        except EntryError as exc:
+            raise UserError(str(exc)) from None
+        s.commit()
+        d = entry_to_dict(e)
+    emit(d, args.format, COLUMNS)
+    return 0

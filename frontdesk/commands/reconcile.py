@@ -1,5 +1,73 @@
-"""Placeholder: being written."""
+"""`frontdesk reconcile` — audit recorded calls against the ledger (one to one)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+
+from frontdesk.config import config_from_args
+from frontdesk.errors import UserError
+from frontdesk.ledger_session import sessions_for
+from frontdesk.output import emit
+from frontdesk.timeparse import parse_time
+
+COLUMNS = ["id", "kind", "call_id", "entry_id", "status", "detected_at", "detail"]
 
 
 def register(sub) -> None:
-    sub.add_parser("reconcile", help="(being written)")
+    p = sub.add_parser(
+        "reconcile",
+        help="flag calls without a ledger entry and other breaches; exit 1 if any are open",
+        description=(
+            "Match recorded calls with ledger entries one to one and flag what breaks the "
+            "front-desk rules: UNLOGGED_CALL, ORPHAN_ENTRY, DUPLICATE_ENTRY, CONTENT_MISMATCH, "
+            "LATE_REGISTRATION, SLOW_ANSWER, MISSED_NO_CALLBACK, CALLBACK_OVERDUE, "
+            "RECORDING_MISSING, RECORDING_TAMPERED, DURATION_MISMATCH. Findings are kept; "
+            "re-runs are idempotent. Prints the open findings (--all: every finding in scope). "
+            "Exit code 1 when open findings exist, for cron and monitoring."
+        ),
+    )
+    p.add_argument("--since", help="calls from this time (2026-11-01, -7d, today)")
+    p.add_argument("--until", help="calls before this time")
+    p.add_argument("--grace", type=float, metavar="SECONDS",
+                   help="time allowed to register a call (default: config, 60)")  # fmt: skip
+    p.add_argument("--all", action="store_true", help="also list resolved findings")
+    p.add_argument(
+        "--resolve", type=int, metavar="FINDING_ID", help="resolve one finding (with --note)"
+    )
+    p.add_argument("--note", help="the supervisor's note when resolving")
+    p.add_argument("--by", default="supervisor")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ledger.reconcile import Rules, finding_to_dict, reconcile, resolve
+
+    cfg = config_from_args(args)
+    with sessions_for(cfg)() as s:
+        if args.resolve is not None:
+            try:
+                f = resolve(s, args.resolve, args.by, args.note or "")
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+            s.commit()
+            emit(finding_to_dict(f), "json" if args.format == "json" else "table", COLUMNS)
+            return 0
+        rules = Rules(grace_s=cfg.ledger.registration_grace_s, recordings_root=cfg.recordings_dir)
+        if args.grace is not None:
+            rules.grace_s = args.grace
+        found = reconcile(
+            s, since=parse_time(args.since), until=parse_time(args.until), rules=rules
+        )
+        s.commit()
+        rows = [finding_to_dict(f) for f in found if args.all or f.status == "open"]
+    rows.sort(key=lambda r: r["id"])
+    if args.format == "csv":
+        w = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    else:
+        emit(rows, args.format, COLUMNS)
+    return 1 if any(r["status"] == "open" for r in rows) else 0

@@ -92,9 +92,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _reconcile(cfg) -> None:
-    from ledger.reconcile import reconcile
-
     from ledger.db import open_database
+    from ledger.reconcile import reconcile
 
     try:
         sessions = open_database(cfg.database_url)

@@ -1,0 +1,92 @@
+"""Calls in the ledger: store what the phone reports, list and describe them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.models import Call
+from voice.sip.call_record import CallRecord
+
+__all__ = ["Call", "record_call", "list_calls", "call_to_dict"]
+
+
+def record_call(session: Session, rec: CallRecord) -> Call:
+    """Insert the call, or update it when the same uuid is reported again (idempotent)."""
+    call = session.scalar(select(Call).where(Call.uuid == rec.uuid))
+    if call is None:
+        call = Call(uuid=rec.uuid)
+        session.add(call)
+    call.sip_call_id = rec.sip_call_id
+    call.caller = rec.caller
+    call.caller_name = rec.caller_name
+    call.callee = rec.callee
+    call.invited_at = rec.invited_at
+    call.answered_at = rec.answered_at
+    call.ended_at = rec.ended_at
+    call.rings = rec.rings
+    call.answered_by = rec.answered_by
+    call.outcome = rec.outcome
+    call.cause = rec.cause
+    call.codec = rec.codec
+    r = rec.recording
+    call.recording_path = r.path if r else None
+    call.recording_sha256 = r.sha256 if r else None
+    call.recording_size = r.size if r else None
+    call.recording_duration_s = r.duration_s if r else None
+    call.recording_channels = r.channels if r else None
+    call.recording_sample_rate = r.sample_rate if r else None
+    session.flush()
+    return call
+
+
+def list_calls(
+    session: Session,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    outcome: str | None = None,
+    limit: int | None = None,
+) -> list[Call]:
+    q = select(Call).order_by(Call.invited_at.desc(), Call.id.desc())
+    if since:
+        q = q.where(Call.invited_at >= since)
+    if until:
+        q = q.where(Call.invited_at < until)
+    if outcome:
+        q = q.where(Call.outcome == outcome)
+    if limit:
+        q = q.limit(limit)
+    return list(session.scalars(q))
+
+
+def call_to_dict(call: Call) -> dict[str, Any]:
+    recording = None
+    if call.recording_path:
+        recording = {
+            "path": call.recording_path,
+            "sha256": call.recording_sha256,
+            "size": call.recording_size,
+            "duration_s": call.recording_duration_s,
+            "channels": call.recording_channels,
+            "sample_rate": call.recording_sample_rate,
+        }
+    return {
+        "id": call.id,
+        "uuid": call.uuid,
+        "sip_call_id": call.sip_call_id,
+        "caller": call.caller,
+        "caller_name": call.caller_name,
+        "callee": call.callee,
+        "invited_at": call.invited_at,
+        "answered_at": call.answered_at,
+        "ended_at": call.ended_at,
+        "rings": call.rings,
+        "answered_by": call.answered_by,
+        "outcome": call.outcome,
+        "cause": call.cause,
+        "codec": call.codec,
+        "recording": recording,
+    }

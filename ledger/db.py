@@ -1,0 +1,94 @@
+"""Opening the ledger database: SQLite (WAL) by default, PostgreSQL by URL.
+
+``open_database`` brings the schema to the newest Alembic revision first, so every
+process (phone, worker, CLI) can open a fresh or an old data directory safely.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class LedgerError(RuntimeError):
+    """The database cannot be opened or is not a Frontdesk ledger."""
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(engine: Engine) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    cfg = alembic_config(engine)
+    if revision == "head" and _is_current(engine, cfg):
+        return  # the common case: every process opens an up-to-date ledger
+    command.upgrade(cfg, revision)
+
+
+def _is_current(engine: Engine, cfg: AlembicConfig) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    return current == set(ScriptDirectory.from_config(cfg).get_heads())
+
+
+_opened: dict[str, sessionmaker[Session]] = {}
+
+
+def open_database(url: str) -> sessionmaker[Session]:
+    """A session factory on an up-to-date ledger; a file that is not one is an error."""
+    if url in _opened:
+        return _opened[url]
+    engine = make_engine(url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+        if tables and "alembic_version" not in tables:
+            raise LedgerError(f"{_safe(url)} holds tables that are not a Frontdesk ledger")
+        upgrade(engine)
+    except (DatabaseError, OperationalError) as exc:
+        raise LedgerError(f"cannot open the ledger database {_safe(url)}: {exc.orig}") from None
+    factory = sessionmaker(engine, expire_on_commit=False)
+    _opened[url] = factory
+    return factory
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<database url>"

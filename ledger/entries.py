@@ -1,0 +1,229 @@
+"""Ledger entries (台账): drafts from intake, confirmation, the lifecycle, the audit trail.
+
+Lifecycle: draft → registered → dispatched → in_progress → returned (返单) → called_back
+→ closed; a dissatisfied resident reopens a called-back or closed entry (→ dispatched).
+Inquiries, suggestions and the like may be closed straight after registration.
+Every change of a field is kept in ``entry_changes`` (who, when, old → new).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ledger.models import EntryChange, LedgerEntry
+from ledger.types import utcnow
+from voice.intake.draft import Address, IntakeDraft
+from voice.intake.history import PriorEntry
+
+__all__ = ["LedgerEntry", "create_draft", "confirm", "update", "transition", "entry_to_dict"]
+
+STATUSES = ["draft", "registered", "dispatched", "in_progress", "returned", "called_back", "closed"]
+TRANSITIONS: dict[str, set[str]] = {
+    "draft": {"registered"},
+    "registered": {"dispatched", "closed"},
+    "dispatched": {"in_progress", "returned"},
+    "in_progress": {"returned"},
+    "returned": {"called_back"},
+    "called_back": {"closed", "dispatched"},  # not satisfied → reopened and dispatched again
+    "closed": {"dispatched"},
+}
+EDITABLE = {
+    "category", "building", "unit", "room", "public_area", "urgent", "department",
+    "caller_name", "caller_phone", "summary", "content", "repair_scope", "complaint_class",
+    "work_order_no", "callback_result",
+}  # fmt: skip
+CATEGORIES = {"报修", "投诉", "咨询", "求助", "建议"}
+
+
+class EntryError(ValueError):
+    pass
+
+
+def create_draft(
+    session: Session, call_id: int, d: IntakeDraft, caller_number: str | None = None
+) -> LedgerEntry:
+    """The call's draft; re-running intake updates it (never a second draft for a call).
+
+    An entry the agent has already registered is not overwritten by a machine.
+    """
+    entry = session.scalar(
+        select(LedgerEntry).where(LedgerEntry.call_id == call_id).order_by(LedgerEntry.id)
+    )
+    if entry is None:
+        entry = LedgerEntry(call_id=call_id, source="来电", status="draft", created_at=utcnow())
+        session.add(entry)
+    elif entry.status != "draft":
+        return entry
+    caller_name = (d.caller.surname or "") + (d.caller.honorific or "") or None
+    entry.category = d.category
+    entry.building, entry.unit, entry.room = d.address.building, d.address.unit, d.address.room
+    entry.public_area = d.address.public_area
+    entry.urgent = d.urgent
+    entry.department = d.department
+    entry.caller_name = caller_name
+    entry.caller_phone = d.caller.phone or caller_number
+    entry.summary = d.summary
+    entry.content = d.summary
+    entry.repair_scope = d.repair_scope
+    entry.complaint_class = d.complaint_class
+    entry.confidence = dict(d.confidence)
+    entry.evidence = [e.__dict__ for e in d.evidence]
+    entry.updated_at = utcnow()
+    session.flush()
+    return entry
+
+
+def _set(entry: LedgerEntry, field: str, value: Any, by: str, at: datetime) -> None:
+    old = getattr(entry, field)
+    if old == value:
+        return
+    setattr(entry, field, value)
+    entry.changes.append(EntryChange(at=at, by=by, field=field, old=_s(old), new=_s(value)))
+
+
+def _s(v: Any) -> str | None:
+    if v is None:
+        return None
+    return v.isoformat() if isinstance(v, datetime) else str(v)
+
+
+def update(session: Session, entry_id: int, by: str, **fields: Any) -> LedgerEntry:
+    entry = _get(session, entry_id)
+    unknown = set(fields) - EDITABLE
+    if unknown:
+        raise EntryError(
+            f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(sorted(EDITABLE))}"
+        )
+    if fields.get("category") is not None and fields["category"] not in CATEGORIES:
+        raise EntryError(f"category must be one of {', '.join(sorted(CATEGORIES))}")
+    now = utcnow()
+    for k, v in fields.items():
+        _set(entry, k, v, by, now)
+    entry.updated_at = now
+    session.flush()
+    return entry
+
+
+def confirm(session: Session, entry_id: int, by: str, at: datetime | None = None,
+            **corrections: Any) -> LedgerEntry:  # fmt: skip
+    """The agent registers the entry (with any corrections): draft → registered."""
+    entry = _get(session, entry_id)
+    if corrections:
+        update(session, entry_id, by, **corrections)
+    if entry.status != "draft":
+        raise EntryError(f"entry {entry_id} is already {entry.status}")
+    return transition(session, entry_id, "registered", by, at=at)
+
+
+def transition(session: Session, entry_id: int, to: str, by: str, at: datetime | None = None,
+               result: str | None = None) -> LedgerEntry:  # fmt: skip
+    entry = _get(session, entry_id)
+    if to not in STATUSES:
+        raise EntryError(f"unknown status {to!r}; known: {', '.join(STATUSES)}")
+    if to not in TRANSITIONS.get(entry.status, set()):
+        allowed = ", ".join(sorted(TRANSITIONS.get(entry.status, set()))) or "none"
+        raise EntryError(
+            f"entry {entry_id} is {entry.status}: cannot go to {to} (allowed: {allowed})"
+        )
+    at = at or utcnow()
+    if to == "registered":
+        _set(entry, "registered_at", at, by, at)
+        _set(entry, "registered_by", by, by, at)
+    elif to == "dispatched":
+        _set(entry, "dispatched_at", at, by, at)
+        if entry.work_order_no is None:
+            _set(entry, "work_order_no", f"WO{at:%Y%m%d}-{entry.id:06d}", by, at)
+    elif to == "returned":
+        _set(entry, "returned_at", at, by, at)
+    elif to == "called_back":
+        _set(entry, "callback_at", at, by, at)
+        if result:
+            _set(entry, "callback_result", result, by, at)
+    elif to == "closed":
+        _set(entry, "closed_at", at, by, at)
+    _set(entry, "status", to, by, at)
+    entry.updated_at = at
+    session.flush()
+    return entry
+
+
+def _get(session: Session, entry_id: int) -> LedgerEntry:
+    entry = session.get(LedgerEntry, entry_id)
+    if entry is None:
+        raise EntryError(f"no ledger entry {entry_id}")
+    return entry
+
+
+def list_entries(session: Session, status: str | None = None, category: str | None = None,
+                 building: str | None = None, limit: int | None = None) -> list[LedgerEntry]:  # fmt: skip
+    q = select(LedgerEntry).order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+    if status:
+        q = q.where(LedgerEntry.status == status)
+    if category:
+        q = q.where(LedgerEntry.category == category)
+    if building:
+        q = q.where(LedgerEntry.building == building)
+    if limit:
+        q = q.limit(limit)
+    return list(session.scalars(q))
+
+
+def prior_entries(session: Session, address: Address, days: float = 30.0) -> list[PriorEntry]:
+    """Earlier entries for the same room or public area, for intake's repeat-complaint rule."""
+    since = utcnow() - timedelta(days=days)
+    q = select(LedgerEntry).where(LedgerEntry.created_at >= since)
+    if address.building and address.unit and address.room:
+        q = q.where(LedgerEntry.building == address.building, LedgerEntry.unit == address.unit,
+                    LedgerEntry.room == address.room)  # fmt: skip
+    elif address.public_area:
+        q = q.where(LedgerEntry.public_area == address.public_area)
+        if address.building:
+            q = q.where(
+                or_(LedgerEntry.building == address.building, LedgerEntry.building.is_(None))
+            )
+    else:
+        return []
+    return [
+        PriorEntry(
+            entry_id=e.id,
+            created_at=e.created_at,
+            category=e.category,
+            summary=e.summary,
+            building=e.building,
+            unit=e.unit,
+            room=e.room,
+            public_area=e.public_area,
+            caller_phone=e.caller_phone,
+        )  # fmt: skip
+        for e in session.scalars(q.order_by(LedgerEntry.created_at))
+    ]
+
+
+def entry_to_dict(e: LedgerEntry, with_changes: bool = False) -> dict[str, Any]:
+    d = {
+        "id": e.id, "call_id": e.call_id, "source": e.source, "status": e.status,
+        "category": e.category, "address": e.address_code() or e.public_area,
+        "building": e.building, "unit": e.unit, "room": e.room, "public_area": e.public_area,
+        "urgent": e.urgent, "department": e.department, "caller_name": e.caller_name,
+        "caller_phone": e.caller_phone, "summary": e.summary, "content": e.content,
+        "repair_scope": e.repair_scope, "complaint_class": e.complaint_class,
+        "work_order_no": e.work_order_no, "confidence": e.confidence, "evidence": e.evidence,
+        "created_at": e.created_at, "registered_at": e.registered_at,
+        "registered_by": e.registered_by, "dispatched_at": e.dispatched_at, "returned_at": e.returned_at,
+        "closed_at": e.closed_at, "callback_at": e.callback_at,
+        "callback_result": e.callback_result,
+    }  # fmt: skip
+    if with_changes:
+        d["changes"] = [
+            {"at": c.at, "by": c.by, "field": c.field, "old": c.old, "new": c.new}
+            for c in e.changes
+        ]
+    return d
+
+
+def list_for_call(session: Session, call_id: int) -> list[LedgerEntry]:
+    return list(session.scalars(select(LedgerEntry).where(LedgerEntry.call_id == call_id)))

@@ -1,0 +1,162 @@
+"""The ledger's tables, as SQLAlchemy 2.0 typed declarative models.
+
+Call        every call the phone saw (or a PBX reported), with its recording
+Transcript  one per call: utterances by speaker with word times (JSON)
+Job         work queued for workers (transcription), with attempts and failure reasons
+LedgerEntry the front desk's register (台账): a call's entry, or a walk-in (来访)
+EntryChange the audit trail of every change to an entry (who, when, old → new)
+Finding     what the reconciler flagged, persisted so re-runs are idempotent
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from ledger.types import UTCDateTime, utcnow
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Call(Base):
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(64), unique=True)
+    sip_call_id: Mapped[str] = mapped_column(String(255), default="")
+    caller: Mapped[str] = mapped_column(String(64), default="", index=True)
+    caller_name: Mapped[str | None] = mapped_column(String(128))
+    callee: Mapped[str] = mapped_column(String(64), default="")
+    invited_at: Mapped[datetime] = mapped_column(index=True)
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    rings: Mapped[int] = mapped_column(Integer, default=0)
+    answered_by: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    cause: Mapped[str | None] = mapped_column(String(255))
+    codec: Mapped[str | None] = mapped_column(String(32))
+    recording_path: Mapped[str | None] = mapped_column(String(512))
+    recording_sha256: Mapped[str | None] = mapped_column(String(64))
+    recording_size: Mapped[int | None]
+    recording_duration_s: Mapped[float | None] = mapped_column(Float)
+    recording_channels: Mapped[int | None]
+    recording_sample_rate: Mapped[int | None]
+    source: Mapped[str] = mapped_column(String(16), default="phone")  # phone | pbx-import
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    transcript: Mapped[Transcript | None] = relationship(back_populates="call", uselist=False)
+
+
+class Transcript(Base):
+    __tablename__ = "transcripts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    engine: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(128))
+    language: Mapped[str | None] = mapped_column(String(16))
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    data: Mapped[dict[str, Any]]
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    call: Mapped[Call] = relationship(back_populates="transcript")
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_claim", "kind", "status", "run_after"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|done|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    run_after: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_by: Mapped[str | None] = mapped_column(String(128))
+    locked_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerEntry(Base):
+    __tablename__ = "entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calls.id", ondelete="SET NULL"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(8), default="来电")  # 来电 call | 来访 walk-in
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    category: Mapped[str | None] = mapped_column(String(8), index=True)
+    building: Mapped[str | None] = mapped_column(String(16), index=True)
+    unit: Mapped[str | None] = mapped_column(String(16))
+    room: Mapped[str | None] = mapped_column(String(16))
+    public_area: Mapped[str | None] = mapped_column(String(64))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    department: Mapped[str | None] = mapped_column(String(32))
+    caller_name: Mapped[str | None] = mapped_column(String(64))
+    caller_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    repair_scope: Mapped[str | None] = mapped_column(String(16))
+    complaint_class: Mapped[str | None] = mapped_column(String(8))
+    confidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    work_order_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    registered_at: Mapped[datetime | None]
+    registered_by: Mapped[str | None] = mapped_column(String(64))
+    dispatched_at: Mapped[datetime | None]
+    returned_at: Mapped[datetime | None]  # work done (返单): the 2-hour callback clock starts
+    closed_at: Mapped[datetime | None]
+    callback_at: Mapped[datetime | None]
+    callback_result: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    changes: Mapped[list[EntryChange]] = relationship(
+        back_populates="entry", order_by="EntryChange.id", cascade="all, delete-orphan"
+    )
+
+    def address_code(self) -> str | None:
+        if self.building and self.unit and self.room:
+            return f"{self.building}-{self.unit}-{self.room}"
+        return None
+
+
+class EntryChange(Base):
+    __tablename__ = "entry_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(32))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+
+    entry: Mapped[LedgerEntry] = relationship(back_populates="changes")
+
+
+class Finding(Base):
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)  # kind + subject: idempotent runs
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
