@@ -36,9 +36,7 @@ class Transcript:
 
     def text(self, speaker: Speaker | None = None) -> str:
         """All utterance texts (of one speaker, if given) joined in time order."""
-        return "，".join(
-            u.text for u in self.utterances if speaker is None or u.speaker == speaker
-        )
+        return "，".join(u.text for u in self.utterances if speaker is None or u.speaker == speaker)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,0 +1,25 @@
+"""Chinese text for display: no spaces between Chinese words, simplified characters."""
+
+from __future__ import annotations
+
+import re
+
+_CJK = r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
+_converter = None
+
+
+def to_simplified(text: str) -> str:
+    global _converter
+    if _converter is None:
+        from opencc_purepy import OpenCC
+
+        _converter = OpenCC("t2s")
+    return _converter.convert(text)
+
+
+def display_text(text: str) -> str:
+    """Vosk writes "我 家 水管 爆 了"; people read "我家水管爆了". Latin words keep spaces."""
+    t = _SPACE_BETWEEN_CJK.sub("", text.strip())
+    t = re.sub(rf"(?<={_CJK})\s+(?=\d)|(?<=\d)\s+(?={_CJK})", "", t)
+    return to_simplified(t)
