@@ -117,6 +117,8 @@ def install_hint(name: str) -> str:
         return f"frontdesk models install {name}"
     if entry and entry.url:
         return f"download {entry.url} and run: frontdesk models install FILE.zip --name {name}"
+    if entry:
+        return f"frontdesk models install FOLDER-OR-ARCHIVE --name {name}  ({entry.note})"
     return "frontdesk models install whisper-base  (or a folder, .zip, .tar.gz or URL: see frontdesk models install --help)"
 
 
