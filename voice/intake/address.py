@@ -1,0 +1,216 @@
+"""Addresses as residents say them: 四栋二单元三零一, 4号楼2单元301室, 7幢3单元602,
+"三零一，四栋的", or a public area (三号楼的电梯, 楼道灯, 东门).
+
+Markers are found by pinyin, so recogniser homophones still match: 栋 → 洞/动/东 (and
+多/豆 after a number), 单元 → 丹元/胆元/单园, 楼 → 罗. Normalised to ``4-2-301``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from voice.intake.draft import Address
+from voice.intake.numbers import digit_of, is_numeral, pinyin, read_number
+
+BUILDING_PY = {"dong", "zhuang", "chuang", "zuo"}  # 栋 幢 (both readings) 座
+BUILDING_LOOSE_PY = {"duo", "dou", "tong"}  # 栋 misheard, accepted only right after a number
+LOU_PY = {"lou", "luo", "nuo"}
+ROOM_SUFFIX = set("室号房")
+
+# canonical public area → what residents say
+PUBLIC_AREAS: dict[str, tuple[str, ...]] = {
+    "楼道灯": ("楼道灯", "廊灯", "走廊灯", "楼梯灯", "声控灯", "楼道的灯"),
+    "路灯": ("路灯",),
+    "电梯": ("电梯",),
+    "地下车库": ("地下车库", "车库", "停车场", "车位"),
+    "地下室": ("地下室",),
+    "大堂": ("大堂", "大厅"),
+    "单元门": ("单元门", "门禁"),
+    "小区大门": ("东门", "南门", "西门", "北门", "小区大门", "小区门口"),
+    "楼道": ("楼道", "走廊", "楼梯间", "楼梯"),
+    "绿化带": ("绿化", "草坪", "花坛"),
+    "垃圾站": ("垃圾站", "垃圾桶", "垃圾房"),
+    "屋顶": ("屋顶", "天台", "楼顶"),
+    "消防通道": ("消防通道",),
+    "水泵房": ("水泵房", "泵房", "水箱"),
+}
+
+
+@dataclass
+class AddressMatch:
+    address: Address = field(default_factory=Address)
+    spans: list[tuple[int, int]] = field(
+        default_factory=list
+    )  # where in the text each part was heard
+    confidence: float = 0.0
+
+    @property
+    def text_spans(self) -> list[tuple[int, int]]:
+        return self.spans
+
+
+def _syllables(text: str) -> list[str]:
+    return [pinyin(c) if "\u4e00" <= c <= "\u9fff" else c for c in text]
+
+
+def _number_before(text: str, end: int, loose_one: bool) -> tuple[str | None, int]:
+    """The number that ends at ``end`` (exclusive) and where it starts."""
+    i = end
+    while i > 0 and end - i < 4 and is_numeral(text[i - 1]):
+        i -= 1
+    if i == end and loose_one and end > 0 and digit_of(text[end - 1], loose=True) is not None:
+        i = end - 1
+    if i == end:
+        return None, end
+    return read_number(text[i:end]), i
+
+
+def _number_after(text: str, start: int, max_len: int = 6) -> tuple[str | None, int]:
+    """A room-like number starting at ``start`` (loose digits allowed) and where it ends."""
+    j = start
+    while j < len(text) and j - start < max_len and text[j] in "-－":
+        j += 1
+    k = j
+    while (
+        k < len(text)
+        and k - j < max_len
+        and (is_numeral(text[k]) or digit_of(text[k], loose=True) is not None)
+    ):
+        k += 1
+    if k == j:
+        return None, start
+    # 十 after a digit-by-digit run is 室 misheard ("一五零二十的", "一五零二十零")
+    run = text[j:k]
+    if "十" in run and run.index("十") >= 3 and not any(c in "百千" for c in run):
+        run = run[: run.index("十")]
+    return read_number(run), k
+
+
+def find_buildings(text: str) -> list[tuple[str, int, int]]:
+    """(number, start, end) for every building mention."""
+    syl = _syllables(text)
+    out = []
+    for i, s in enumerate(syl):
+        marker_end = None
+        if s in BUILDING_PY or (s in BUILDING_LOOSE_PY and i > 0 and is_numeral(text[i - 1])):
+            marker_end = i + 1
+        elif s == "hao" and i + 1 < len(syl) and syl[i + 1] in LOU_PY:
+            marker_end = i + 2
+        elif s in LOU_PY and i > 0 and text[i - 1].isdigit():
+            marker_end = i + 1  # "3楼" / "5楼" said for a building; floors are rare on this line
+        elif s in BUILDING_LOOSE_PY and i > 0 and digit_of(text[i - 1], loose=True) is not None:
+            marker_end = i + 1  # 斯多 (四栋), 九多 (九栋)
+        if marker_end is None:
+            continue
+        num, start = _number_before(text, i, loose_one=True)
+        if num and 0 < int(num) < 200:
+            out.append((str(int(num)), start, marker_end))
+    return out
+
+
+def find_units(text: str) -> list[tuple[str, int, int]]:
+    syl = _syllables(text)
+    out = []
+    for i in range(len(syl) - 1):
+        if syl[i + 1] == "yuan" and syl[i] in {"dan", "dai", "duan", "tan"}:
+            num, start = _number_before(text, i, loose_one=True)
+            if num and 0 < int(num) < 30:
+                out.append((str(int(num)), start, i + 2))
+    return out
+
+
+def parse_address(text: str) -> AddressMatch:
+    """The first complete address in ``text`` (building-unit-room), else the best partial,
+    plus a public area when one is named."""
+    text = re.sub(r"\s+", "", text)
+    m = AddressMatch()
+    buildings, units = find_buildings(text), find_units(text)
+    best = None
+    for b_num, b_start, b_end in buildings:
+        unit = next((u for u in units if 0 <= u[1] - b_end <= 2), None)
+        if unit is not None:
+            room, r_end = _number_after(
+                text, unit[2] + (1 if unit[2] < len(text) and text[unit[2]] in "，,的" else 0)
+            )
+            if room and 2 <= len(room) <= 5:
+                best = (b_num, unit[0], room, b_start, r_end)
+                break
+            best = best or (b_num, unit[0], None, b_start, unit[2])
+        else:
+            best = best or (b_num, None, None, b_start, b_end)
+    if best is None or best[2] is None:
+        # "三零一，四栋的" / "301室": a room said on its own
+        taken = {i for b in buildings for i in range(b[1], b[2])} | {
+            i for u in units for i in range(u[1], u[2])
+        }
+        pattern = r"([0-9零〇一二三四五六七八九幺两]{3,4})(?:室|号房|房间|房|的|，|,|$)"
+        for mm in re.finditer(pattern, text):
+            if any(i in taken for i in range(mm.start(1), mm.end(1))):
+                continue
+            room = read_number(mm.group(1))
+            if room:
+                b = best or (None, None, None, mm.start(), mm.end())
+                best = (b[0], b[1], room, min(b[3], mm.start()), max(b[4], mm.end()))
+                break
+    if best is None and buildings:
+        b = buildings[0]
+        best = (b[0], None, None, b[1], b[2])
+    if best is not None:
+        m.address.building, m.address.unit, m.address.room = best[0], best[1], best[2]
+        m.spans.append((best[3], best[4]))
+        m.confidence = 0.9 if all(best[:3]) else 0.6
+    area = find_public_area(text)
+    if area is not None:
+        name, s, e = area
+        m.address.public_area = name
+        m.spans.append((s, e))
+        if m.address.room is not None and not re.search("公共|楼道|电梯|门口|大门|车库", text[s:e]):
+            m.address.public_area = None  # "我家…" with a room: an in-unit matter
+            m.spans.pop()
+        m.confidence = max(m.confidence, 0.7)
+    return m
+
+
+def find_public_area(text: str) -> tuple[str, int, int] | None:
+    syl = _syllables(text)
+    for i in range(len(syl) - 2):  # 楼道灯 heard as 罗道都 / 楼道东
+        if (
+            syl[i] in LOU_PY
+            and syl[i + 1] == "dao"
+            and syl[i + 2] in {"deng", "dou", "dong", "den"}
+        ):
+            return "楼道灯", i, i + 3
+    best = None
+    for name, words in PUBLIC_AREAS.items():
+        for w in words:
+            i = text.find(w)
+            if i >= 0 and (
+                best is None
+                or len(w) > best[2] - best[1]
+                or i < best[1]
+                and len(w) == best[2] - best[1]
+            ):
+                best = (name, i, i + len(w))
+    if best is not None:
+        return best
+    for i in range(len(syl) - 1):  # 罗道 / 罗刀: 楼道 misheard
+        if syl[i] in LOU_PY and syl[i + 1] == "dao":
+            return "楼道", i, i + 2
+    return None
+
+
+def validate(address: Address, layout: dict[str, dict[str, int]] | None) -> str | None:
+    """Check against the community layout {building: {unit: top_floor}}; the problem, if any."""
+    if not layout or not address.building:
+        return None
+    units = layout.get(address.building)
+    if units is None:
+        return f"building {address.building} does not exist in this community"
+    if address.unit and address.unit not in units:
+        return f"building {address.building} has no unit {address.unit}"
+    if address.unit and address.room and len(address.room) >= 3:
+        floor = int(address.room[:-2])
+        if floor < 1 or floor > units[address.unit]:
+            return f"building {address.building} unit {address.unit} has no floor {floor}"
+    return None

@@ -1,0 +1,60 @@
+"""Who called: surname and honorific, and a phone number spoken digit by digit."""
+
+from __future__ import annotations
+
+import re
+
+from voice.intake.numbers import digit_of, pinyin
+
+HONORIFICS = ("先生", "女士", "小姐", "阿姨", "大爷", "师傅", "老师", "大妈", "奶奶", "爷爷")
+# common single-character surnames (the top of the list covers most residents)
+SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严覃武戴莫孔向汤"
+)
+
+
+def surname(text: str) -> tuple[str | None, str | None, str | None]:
+    """(surname, honorific, the words heard)."""
+    m = re.search(r"(?:我|本人)姓([\u4e00-\u9fff])", text)
+    if m and m.group(1) in SURNAMES | {"欧", "司"}:
+        hon = re.match(r"[\u4e00-\u9fff]?(" + "|".join(HONORIFICS) + ")", text[m.end() :])
+        return m.group(1), hon.group(1) if hon else None, m.group(0)
+    for m in re.finditer(r"([\u4e00-\u9fff])(" + "|".join(HONORIFICS) + ")", text):
+        if m.group(1) in SURNAMES:
+            return m.group(1), m.group(2), m.group(0)
+    return None, None, None
+
+
+def phone_number(text: str) -> tuple[str | None, str | None]:
+    """An 11-digit mobile (or 7-8 digit landline) said in digits, characters, 幺/两/洞,
+    or written by a recogniser as homophones (要 for 幺) inside a run of digits."""
+    best = None
+    i = 0
+    while i < len(text):
+        if digit_of(text[i]) is None:
+            i += 1
+            continue
+        j, digits = i, []
+        while j < len(text):
+            ch = text[j]
+            d = digit_of(ch)
+            if d is None and pinyin(ch) == "yao":  # 要/腰 for 幺 inside a number
+                d = 1
+            if d is not None:
+                digits.append(str(d))
+            elif ch not in " -－—,，、.":
+                break
+            j += 1
+        # a run may begin with 要 before the first real digit
+        if i > 0 and pinyin(text[i - 1]) == "yao":
+            digits.insert(0, "1")
+            i -= 1
+        number = "".join(digits)
+        if len(number) == 11 and number.startswith("1"):
+            return number, text[i:j].strip(" ,，")
+        if 7 <= len(number) <= 8 and best is None:
+            best = (number, text[i:j].strip(" ,，"))
+        i = max(j, i + 1)
+    return best if best else (None, None)
