@@ -67,9 +67,8 @@ def test_call_is_answered_recorded_transcribed_drafted_and_reconciled(data_dir, 
 
     # The worker transcribes it and pre-fills the draft.
     frontdesk(data_dir, "worker", "--once")
-    from ledger.transcripts import load_transcript
-
     from ledger.db import open_database
+    from ledger.transcripts import load_transcript
 
     sessions = open_database(f"sqlite:///{data_dir / 'frontdesk.db'}")
     with sessions() as s:

@@ -48,14 +48,16 @@ def test_caller_who_gives_up_during_ring_2_is_a_missed_call_with_2_rings(var, tm
 
 
 def test_agent_answers_before_the_policy_through_the_control_socket(var, tmp_path):
-    with PhoneProcess(var, "--answer-after-rings", "0", *FAST) as phone:
+    # ring N starts at (N-1)*2 s; the agent answers 2.2 s in, during ring 2
+    with PhoneProcess(var, "--answer-after-rings", "0", "--ring-on", "1", "--ring-off", "1") as phone:
         with ThreadPoolExecutor(1) as pool:
             fut = pool.submit(sipp_call, phone.port, "uac_rtp_stream.xml", tmp_path,
-                              wav=SOURCE, talk_ms=3000)  # fmt: skip
+                              wav=SOURCE, talk_ms=2000)  # fmt: skip
             phone.wait_for("ringing")
+            t0 = time.monotonic()
             status = frontdesk_json(var, "line", "status")
             assert [c["state"] for c in status["calls"]] == ["ringing"]
-            time.sleep(0.6)  # into ring 2
+            time.sleep(max(0.0, 2.2 - (time.monotonic() - t0)))
             answered = frontdesk_json(var, "line", "answer")
             assert answered["ok"] and answered["call"]["answered_by"] == "agent"
             r = fut.result()
