@@ -1,0 +1,225 @@
+"""The ledger on real SQLite files: schema, calls, jobs, entries' lifecycle, reconciler."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from ledger import calls, entries, jobs
+from ledger.db import LedgerError, open_database
+from ledger.models import Base, Finding
+from ledger.reconcile import Rules, reconcile, resolve
+from recordings.info import RecordingInfo
+from voice.intake.draft import Address, IntakeDraft
+from voice.sip.call_record import CallRecord
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(tmp_path):
+    return open_database(f"sqlite:///{tmp_path / 'ledger.db'}")
+
+
+def _call(uuid="c1", outcome="answered", rings=3, start=T0, talk=30.0, caller="13800138000",
+          recording=True) -> CallRecord:  # fmt: skip
+    answered = start + timedelta(seconds=11) if outcome == "answered" else None
+    end = (answered or start) + timedelta(seconds=talk if answered else 6)
+    rec = (
+        RecordingInfo(f"2026/11/20/{uuid}.wav", "ab" * 32, 1000, talk, 2, 8000)
+        if recording and answered
+        else None
+    )
+    return CallRecord(uuid=uuid, sip_call_id=f"sip-{uuid}", caller=caller, callee="frontdesk",
+                      invited_at=start, answered_at=answered, ended_at=end, rings=rings,
+                      answered_by="auto" if answered else None, outcome=outcome, recording=rec)  # fmt: skip
+
+
+def _draft(building="4", unit="2", room="301", category="报修") -> IntakeDraft:
+    return IntakeDraft(category=category, address=Address(building, unit, room), urgent=True,
+                       department="工程维修部", summary="水管爆了")  # fmt: skip
+
+
+def test_schema_after_migration_matches_the_models(db):
+    with db() as s:
+        ctx = MigrationContext.configure(s.connection())
+        assert compare_metadata(ctx, Base.metadata) == []
+
+
+def test_a_file_that_is_not_a_ledger_is_refused_and_left_alone(tmp_path):
+    bad = tmp_path / "frontdesk.db"
+    bad.write_bytes(b"this is not a database at all" * 100)
+    before = bad.read_bytes()
+    with pytest.raises(LedgerError, match="cannot open the ledger"):
+        open_database(f"sqlite:///{bad}")
+    assert bad.read_bytes() == before
+
+
+def test_record_call_is_idempotent_and_keeps_aware_utc_times(db):
+    with db() as s:
+        a = calls.record_call(s, _call())
+        b = calls.record_call(s, _call(rings=2))
+        s.commit()
+        assert a.id == b.id
+    with db() as s:
+        [c] = calls.list_calls(s)
+        assert c.rings == 2 and c.invited_at == T0 and c.invited_at.tzinfo is not None
+        d = calls.call_to_dict(c)
+        assert d["recording"]["sample_rate"] == 8000 and d["answered_by"] == "auto"
+
+
+def test_two_workers_never_claim_the_same_job(db):
+    with db() as s:
+        ids = [calls.record_call(s, _call(uuid=f"c{i}")).id for i in range(20)]
+        for i in ids:
+            jobs.enqueue(s, "transcribe", i)
+        s.commit()
+    claimed: list[int] = []
+    lock = threading.Lock()
+
+    def work(name):
+        while True:
+            with db() as s:
+                job = jobs.claim(s, "transcribe", name)
+                s.commit()
+                if job is None:
+                    return
+                with lock:
+                    claimed.append(job.call_id)
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claimed) == sorted(ids)
+
+
+def test_failed_job_keeps_its_reason_and_backs_off_then_gives_up(db):
+    with db() as s:
+        cid = calls.record_call(s, _call()).id
+        jobs.enqueue(s, "transcribe", cid)
+        s.commit()
+        job = jobs.claim(s, "transcribe", "w")
+        jobs.fail(s, job, "unreadable audio: corrupt")
+        s.commit()
+        assert job.status == "queued" and job.error == "unreadable audio: corrupt"
+        assert job.run_after > datetime.now(UTC)
+        assert jobs.claim(s, "transcribe", "w") is None  # backing off
+        jobs.fail(s, job, "model missing", retry=False)
+        s.commit()
+        assert job.status == "failed"
+        again = jobs.requeue(s, cid, "transcribe")
+        assert again.status == "queued" and again.attempts == 0
+
+
+def test_lifecycle_with_audit_trail_and_illegal_moves_refused(db):
+    with db() as s:
+        cid = calls.record_call(s, _call()).id
+        e = entries.create_draft(s, cid, _draft())
+        again = entries.create_draft(s, cid, _draft(room="302"))
+        assert again.id == e.id and e.room == "302"  # intake re-run updates the draft
+        entries.confirm(s, e.id, by="li", room="301")
+        with pytest.raises(entries.EntryError, match="cannot go to returned"):
+            entries.transition(s, e.id, "returned", by="li")
+        for to in ("dispatched", "in_progress", "returned"):
+            entries.transition(s, e.id, to, by="li")
+        entries.transition(s, e.id, "called_back", by="li", result="not_satisfied")
+        entries.transition(s, e.id, "dispatched", by="li")  # reopened
+        s.commit()
+        fields = [(c.field, c.new) for c in e.changes]
+        assert ("room", "301") in fields and ("status", "registered") in fields
+        assert fields.count(("status", "dispatched")) == 2
+        assert e.work_order_no and e.callback_result == "not_satisfied"
+        assert entries.create_draft(s, cid, _draft(room="999")).room == "301"  # agent's work kept
+
+
+def test_unlogged_call_flagged_after_grace_until_confirmed(db):
+    with db() as s:
+        cid = calls.record_call(s, _call()).id
+        s.commit()
+        end = T0 + timedelta(seconds=41)
+        assert not [f for f in reconcile(s, now=end + timedelta(seconds=30)) if f.status == "open"]
+        [f] = [f for f in reconcile(s, now=end + timedelta(seconds=61)) if f.status == "open"]
+        assert (f.kind, f.call_id) == ("UNLOGGED_CALL", cid)
+        again = reconcile(s, now=end + timedelta(seconds=120))
+        assert s.query(Finding).count() == 1 and again[0].id == f.id  # idempotent
+        e = entries.create_draft(s, cid, _draft())
+        entries.confirm(s, e.id, by="li", at=end + timedelta(seconds=50))
+        out = reconcile(s, now=end + timedelta(seconds=200))
+        assert [x.status for x in out if x.kind == "UNLOGGED_CALL"] == ["resolved"]
+
+
+def test_every_structural_finding_kind(db, tmp_path):
+    now = T0 + timedelta(hours=5)
+    with db() as s:
+        slow = calls.record_call(s, _call("slow", rings=4)).id
+        missed = calls.record_call(
+            s, _call("missed", outcome="missed", rings=2, caller="1390000")
+        ).id
+        dup = calls.record_call(s, _call("dup")).id
+        late = calls.record_call(s, _call("late")).id
+        short = calls.record_call(s, _call("short", talk=30.0))
+        short.recording_duration_s = 10.0
+        for cid in (dup, late, slow):
+            entries.create_draft(s, cid, _draft())
+        s.add(entries.LedgerEntry(call_id=dup, source="来电", status="registered",
+                                  registered_at=T0 + timedelta(seconds=45), created_at=T0))  # fmt: skip
+        s.flush()
+        for e in entries.list_entries(s):
+            if e.status == "draft":
+                entries.confirm(s, e.id, by="li", at=T0 + timedelta(minutes=10))
+        orphan = entries.LedgerEntry(
+            source="来电", status="registered", caller_phone="1", created_at=T0
+        )
+        s.add(orphan)
+        repair = entries.create_draft(s, slow, _draft())
+        s.flush()
+        found = reconcile(s, now=now, rules=Rules(content=False))
+        kinds = {(f.kind, f.call_id) for f in found if f.status == "open"}
+        assert ("SLOW_ANSWER", slow) in kinds
+        assert ("MISSED_NO_CALLBACK", missed) in kinds
+        assert ("DUPLICATE_ENTRY", dup) in kinds
+        assert ("LATE_REGISTRATION", late) in kinds
+        assert ("DURATION_MISMATCH", short.id) in kinds
+        assert any(f.kind == "ORPHAN_ENTRY" and f.entry_id == orphan.id for f in found)
+        assert repair is not None
+        # recordings checked on disk: missing and tampered
+        root = tmp_path / "rec"
+        (root / "2026/11/20").mkdir(parents=True)
+        (root / "2026/11/20/slow.wav").write_bytes(b"not what was recorded")
+        found = reconcile(s, now=now, rules=Rules(content=False, recordings_root=root))
+        kinds = {(f.kind, f.call_id) for f in found if f.status == "open"}
+        assert ("RECORDING_TAMPERED", slow) in kinds and ("RECORDING_MISSING", dup) in kinds
+
+
+def test_supervisor_resolution_needs_a_note_and_is_kept_until_evidence_changes(db):
+    with db() as s:
+        calls.record_call(s, _call("slow", rings=4, recording=False))
+        [f] = reconcile(s, now=T0 + timedelta(hours=1), rules=Rules(content=False))
+        with pytest.raises(ValueError, match="note"):
+            resolve(s, f.id, "boss", "  ")
+        resolve(s, f.id, "boss", "headset was broken; replaced")
+        [f2] = reconcile(s, now=T0 + timedelta(hours=2), rules=Rules(content=False))
+        assert f2.status == "resolved" and f2.note.startswith("headset")
+        c = calls.list_calls(s)[0]
+        c.rings = 5  # a later change reopens it
+        [f3] = reconcile(s, now=T0 + timedelta(hours=3), rules=Rules(content=False))
+        assert f3.status == "open"
+
+
+def test_callback_overdue_for_a_repair_not_called_back_in_two_hours(db):
+    with db() as s:
+        cid = calls.record_call(s, _call()).id
+        e = entries.create_draft(s, cid, _draft())
+        entries.confirm(s, e.id, by="li", at=T0 + timedelta(seconds=50))
+        for to in ("dispatched", "returned"):
+            entries.transition(s, e.id, to, by="li", at=T0 + timedelta(minutes=30))
+        found = reconcile(s, now=T0 + timedelta(hours=3), rules=Rules(content=False))
+        assert ("CALLBACK_OVERDUE", e.id) in {
+            (f.kind, f.entry_id) for f in found if f.status == "open"
+        }
