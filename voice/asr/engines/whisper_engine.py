@@ -55,8 +55,8 @@ class WhisperEngine:
                 continue  # Whisper hallucinating on noise
             texts.append(seg.text)
             for w in seg.words or []:
-                words.append(Word(display_text(w.word), round(offset_s + w.start, 3),
-                                  round(offset_s + w.end, 3), round(float(w.probability), 3)))  # fmt: skip
+                words.append(Word(display_text(w.word), round(float(offset_s + w.start), 3),
+                                  round(float(offset_s + w.end), 3), round(float(w.probability), 3)))  # fmt: skip
         text = clean(display_text("".join(texts)))
         if not text:
             return None
