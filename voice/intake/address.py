@@ -54,10 +54,10 @@ def _syllables(text: str) -> list[str]:
     return [pinyin(c) if "\u4e00" <= c <= "\u9fff" else c for c in text]
 
 
-def _number_before(text: str, end: int, loose_one: bool) -> tuple[str | None, int]:
-    """The number that ends at ``end`` (exclusive) and where it starts."""
+def _number_before(text: str, end: int, loose_one: bool, lo: int = 0) -> tuple[str | None, int]:
+    """The number that ends at ``end`` (exclusive), not before ``lo``, and where it starts."""
     i = end
-    while i > 0 and end - i < 4 and is_numeral(text[i - 1]):
+    while i > lo and end - i < 4 and is_numeral(text[i - 1]):
         i -= 1
     if i == end and loose_one and end > 0 and digit_of(text[end - 1], loose=True) is not None:
         i = end - 1
@@ -109,12 +109,15 @@ def find_buildings(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def find_units(text: str) -> list[tuple[str, int, int]]:
+def find_units(text: str, buildings: list[tuple[str, int, int]] = ()) -> list[tuple[str, int, int]]:
     syl = _syllables(text)
     out = []
     for i in range(len(syl) - 1):
         if syl[i + 1] == "yuan" and syl[i] in {"dan", "dai", "duan", "tan"}:
-            num, start = _number_before(text, i, loose_one=True)
+            lo = max(
+                (b[2] for b in buildings if b[2] <= i), default=0
+            )  # 四洞二丹元: 洞 is no digit here
+            num, start = _number_before(text, i, loose_one=True, lo=lo)
             if num and 0 < int(num) < 30:
                 out.append((str(int(num)), start, i + 2))
     return out
@@ -125,7 +128,8 @@ def parse_address(text: str) -> AddressMatch:
     plus a public area when one is named."""
     text = re.sub(r"\s+", "", text)
     m = AddressMatch()
-    buildings, units = find_buildings(text), find_units(text)
+    buildings = find_buildings(text)
+    units = find_units(text, buildings)
     best = None
     for b_num, b_start, b_end in buildings:
         unit = next((u for u in units if 0 <= u[1] - b_end <= 2), None)

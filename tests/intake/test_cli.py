@@ -1,0 +1,41 @@
+"""`frontdesk intake` as scripts use it: JSON out, a broken JSONL line reported, others kept."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import frontdesk
+
+
+def test_text_to_json_draft(tmp_path):
+    r = frontdesk(tmp_path, "intake", "--text", "你好，我是四栋二单元三零一的，我家水管爆了，快派人来修一下",
+                  "--format", "json")  # fmt: skip
+    d = json.loads(r.stdout)
+    assert d["category"] == "报修" and d["urgent"] is True and d["department"] == "工程维修部"
+    assert d["address"] == {"building": "4", "unit": "2", "room": "301", "public_area": None}
+
+
+def test_jsonl_keeps_order_and_reports_the_broken_line(tmp_path):
+    f = tmp_path / "in.jsonl"
+    f.write_text(
+        '"请问物业费在哪里交"\n{"text": "我要投诉楼上太吵", "caller_number": "13800000000"}\n'
+        '{not json\n{"utterances": [{"speaker": "caller", "start": 0, "end": 2, "text": "电梯坏了"}]}\n',
+        encoding="utf-8",
+    )
+    r = frontdesk(tmp_path, "intake", "--jsonl", str(f), "--format", "json", check=False)
+    assert r.returncode == 1
+    rows = json.loads(r.stdout)
+    assert [row["line"] for row in rows] == [1, 2, 3, 4]
+    assert [row["draft"]["category"] if row["draft"] else None for row in rows] == [
+        "咨询",
+        "投诉",
+        None,
+        "报修",
+    ]
+    assert rows[1]["draft"]["caller"]["phone"] == "13800000000"
+    assert "line 3" in rows[2]["error"] and "line 3" in r.stderr
+
+
+def test_empty_text_is_refused(tmp_path):
+    r = frontdesk(tmp_path, "intake", "--text", "  ", check=False)
+    assert r.returncode == 2 and "empty" in r.stderr
