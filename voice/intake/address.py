@@ -72,16 +72,25 @@ def _number_after(text: str, start: int, max_len: int = 6) -> tuple[str | None, 
     while j < len(text) and j - start < max_len and text[j] in "-－":
         j += 1
     k = j
-    while (
-        k < len(text)
-        and k - j < max_len
-        and (is_numeral(text[k]) or digit_of(text[k], loose=True) is not None)
-    ):
-        k += 1
+    while k < len(text) and k - j < max_len:
+        ch = text[k]
+        if is_numeral(ch):
+            k += 1
+        elif k == j and digit_of(ch, loose=True) is not None:
+            k += 1  # the first digit may be a homophone (斯 for 四)
+        elif pinyin(ch) in ("yao", "ling", "lin") and (
+            (k + 1 < len(text) and is_numeral(text[k + 1]))
+            or (k - j >= 2 and (k + 1 == len(text) or text[k + 1] in "的，,。室号房"))
+        ):
+            k += 1  # 要零要: 幺 or 零 misheard inside or at the end of a run of digits
+        else:
+            break
     if k == j:
         return None, start
     # 十 after a digit-by-digit run is 室 misheard ("一五零二十的", "一五零二十零")
     run = text[j:k]
+    if len(run) > 4 and not any(c in "十百千" for c in run):
+        run = run[:4]  # rooms have 3-4 digits; what follows belongs to something else
     if "十" in run and run.index("十") >= 3 and not any(c in "百千" for c in run):
         run = run[: run.index("十")]
     return read_number(run), k

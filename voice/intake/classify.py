@@ -39,7 +39,8 @@ def category(text: str, english: bool = False) -> Judgement:
     scores: dict[str, float] = {}
     words: dict[str, list[str]] = {}
     for cat, table in lex.CATEGORY.items():
-        hits = _hits(text, table)
+        # 装修 (renovation) holds 修 but is never a repair request
+        hits = _hits(text.replace("装修", "装潢") if cat == "报修" else text, table)
         if hits:
             scores[cat] = sum(w for _, w in hits)
             words[cat] = [p for p, _ in hits]

@@ -5,7 +5,7 @@ from __future__ import annotations
 CATEGORY: dict[str, dict[str, float]] = {
     "投诉": {"complain": 5, "complaint": 5, "too noisy": 3, "noise": 2, "nobody came": 3,
              "not satisfied": 3, "unacceptable": 3, "rude": 2},
-    "报修": {"leak": 3, "leaking": 3, "broken": 3, "burst": 3, "blocked": 3, "clogged": 3,
+    "报修": {"smoke": 2, "gas": 2, "leak": 3, "leaking": 3, "broken": 3, "burst": 3, "blocked": 3, "clogged": 3,
              "not working": 3, "repair": 3, "fix": 2.5, "no power": 3, "stuck": 2, "trapped": 2},
     "咨询": {"how do i": 2.5, "where can i": 2.5, "when": 1, "how much": 2.5, "can i pay": 2.5,
              "question": 2, "what time": 2, "is it possible": 1.5},
@@ -23,7 +23,7 @@ DEPARTMENT: list[tuple[str, tuple[str, ...]]] = [
     ("安管部", ("noise", "noisy", "security", "guard", "parking", "stranger", "patrol")),
     ("环境部", ("garbage", "trash", "cleaning", "dirty", "smell", "grass", "pest")),
     ("工程维修部", ("leak", "pipe", "sink", "toilet", "light", "lift", "elevator", "power", "broken",
-                 "repair", "blocked", "door", "window")),
+                 "repair", "blocked", "door", "window", "smoke", "gas")),
 ]  # fmt: skip
 
 PUBLIC_AREAS = {
