@@ -172,10 +172,14 @@ def list_entries(session: Session, status: str | None = None, category: str | No
     return list(session.scalars(q))
 
 
-def prior_entries(session: Session, address: Address, days: float = 30.0) -> list[PriorEntry]:
+def prior_entries(
+    session: Session, address: Address, days: float = 30.0, exclude_call_id: int | None = None
+) -> list[PriorEntry]:
     """Earlier entries for the same room or public area, for intake's repeat-complaint rule."""
     since = utcnow() - timedelta(days=days)
     q = select(LedgerEntry).where(LedgerEntry.created_at >= since)
+    if exclude_call_id is not None:  # the call's own draft is no earlier report
+        q = q.where(or_(LedgerEntry.call_id.is_(None), LedgerEntry.call_id != exclude_call_id))
     if address.building and address.unit and address.room:
         q = q.where(LedgerEntry.building == address.building, LedgerEntry.unit == address.unit,
                     LedgerEntry.room == address.room)  # fmt: skip

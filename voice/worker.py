@@ -124,7 +124,7 @@ class Worker:
         if expected_sha and sha256_file(path) != expected_sha:
             raise JobError(f"recording {path} does not match its SHA-256 (tampered?)", retry=False)
         transcript = self.transcribe(path)
-        draft = self.draft(transcript, caller_number)
+        draft = self.draft(transcript, caller_number, call_id)
         with self.sessions() as s:
             transcripts.save_transcript(s, call_id, transcript)
             entries.create_draft(s, call_id, draft, caller_number=caller_number)
@@ -145,12 +145,12 @@ class Worker:
         except AudioError as exc:
             raise JobError(f"unreadable audio: {exc}", retry=False) from exc
 
-    def draft(self, transcript: Transcript, caller_number: str | None):
+    def draft(self, transcript: Transcript, caller_number: str | None, call_id: int | None = None):
         from voice.intake.extract import extract
 
         first = extract(transcript, caller_number=caller_number)
         with self.sessions() as s:
-            history = entries.prior_entries(s, first.address)
+            history = entries.prior_entries(s, first.address, exclude_call_id=call_id)
         return (
             extract(transcript, caller_number=caller_number, history=history) if history else first
         )
