@@ -1,0 +1,60 @@
+"""`frontdesk run` — the product as `make run` starts it: phone + worker supervised;
+a SIPp call ends as a draft entry without anyone running the worker by hand."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import SPEECH, free_port, frontdesk_json
+from tests.e2e.peers import sipp_available, sipp_call
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not sipp_available(), reason="needs SIPp")]
+
+
+def test_run_answers_records_transcribes_and_drafts(data_dir, tmp_path):
+    port = free_port()
+    (data_dir / "frontdesk.toml").write_text(
+        f"[phone]\nsip_port = {port}\nanswer_after_rings = 1\nring_on = 0.2\nring_off = 0.3\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk.cli", "--data-dir", str(data_dir), "run"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while not (data_dir / "phone.sock").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, (
+                "frontdesk run did not start"
+            )
+            time.sleep(0.1)
+        r = sipp_call(
+            port,
+            "uac_rtp_stream.xml",
+            tmp_path,
+            wav=SPEECH / "burst_pipe_8k_ulaw.wav",
+            talk_ms=8000,
+        )
+        assert r.returncode == 0, r.stdout[-2000:]
+        deadline = time.monotonic() + 90
+        while True:
+            drafts = frontdesk_json(data_dir, "ledger", "list")
+            if drafts or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert drafts and drafts[0]["category"] == "报修", drafts
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=30)[1]
+    assert proc.returncode == 0, out
+    assert not (data_dir / "phone.sock").exists(), "the phone shut down cleanly"
+    [call] = frontdesk_json(data_dir, "calls", "list")
+    assert call["outcome"] == "answered" and json.dumps(call)
