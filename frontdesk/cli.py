@@ -16,6 +16,7 @@ COMMANDS = [
     "run",
     "phone",
     "line",
+    "devices",
     "worker",
     "transcribe",
     "intake",

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 
@@ -35,6 +36,24 @@ def parse_party(uri: str) -> Party:
     return Party(user=m.group("user") or m.group("host") or "", name=name)
 
 
+def lib_create(ep: pj.Endpoint) -> None:
+    """``libCreate`` logs its banner at level 5 before any log config applies: hide it."""
+    import sys
+
+    sys.stdout.flush()
+    saved = [os.dup(1), os.dup(2)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)  # pjlib writes its log to stdout, which JSON output needs clean
+        os.dup2(devnull, 2)
+        ep.libCreate()
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
+
+
 def create_endpoint(
     bind: str,
     port: int,
@@ -44,7 +63,7 @@ def create_endpoint(
     log_level: int = 1,
 ) -> pj.Endpoint:
     ep = pj.Endpoint()
-    ep.libCreate()
+    lib_create(ep)
     cfg = pj.EpConfig()
     cfg.uaConfig.threadCnt = 0
     cfg.uaConfig.mainThreadOnly = True
