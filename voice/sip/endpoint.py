@@ -18,6 +18,12 @@ import pjsua2 as pj
 
 log = logging.getLogger("frontdesk.sip")
 
+# The pjsua2-python 2.15.1 wheel holds at most 4 calls at once (PJSUA_MAX_CALLS is a
+# compile-time constant): a 5th concurrent INVITE gets a stateless 486 from pjsua and never
+# reaches us. One slot stays free so that the call over the line limit still gets its row.
+CALL_SLOTS = 4
+MAX_LINES = CALL_SLOTS - 1
+
 _URI = re.compile(r'^\s*(?:"?(?P<name>[^"<]*?)"?\s*)?<?sip[s]?:(?P<user>[^@;>]*)@?(?P<host>[^;>]*)')
 
 
@@ -67,9 +73,8 @@ def create_endpoint(
     cfg = pj.EpConfig()
     cfg.uaConfig.threadCnt = 0
     cfg.uaConfig.mainThreadOnly = True
-    # pjsua allows up to 32 calls; the line limit (486 Busy Here) is applied by the phone
-    # so that busy calls still get a row.
-    cfg.uaConfig.maxCalls = max(4, min(32, max_calls + 4))
+    # The line limit (486 Busy Here) is applied by the phone so busy calls still get a row.
+    cfg.uaConfig.maxCalls = CALL_SLOTS
     cfg.uaConfig.userAgent = "Frontdesk"
     cfg.medConfig.clockRate = clock_rate
     cfg.medConfig.sndClockRate = clock_rate

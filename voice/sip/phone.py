@@ -22,7 +22,7 @@ import pjsua2 as pj
 from recordings.archive import AGENT, CALLER, Archive
 from voice.sip.call_record import CallRecord
 from voice.sip.control import ControlServer
-from voice.sip.endpoint import create_endpoint, parse_party
+from voice.sip.endpoint import MAX_LINES, create_endpoint, parse_party
 from voice.sip.ring_policy import RingPolicy
 
 log = logging.getLogger("frontdesk.phone")
@@ -128,6 +128,10 @@ class Phone:
         on_call_ended: Callable[[CallRecord], None],
     ) -> None:
         self.s = settings
+        if settings.max_lines > MAX_LINES:
+            log.warning("max_lines %d is more than this pjsua build can hold; using %d",
+                        settings.max_lines, MAX_LINES)  # fmt: skip
+            settings.max_lines = MAX_LINES
         self.archive = Archive(recordings_root)
         self.on_call_ended = on_call_ended
         self.calls: list[LiveCall] = []
