@@ -23,6 +23,7 @@ from frontdesk.config import AsrConfig, load_config  # noqa: E402
 from voice.asr.engines import load_engine  # noqa: E402
 from voice.asr.models import resolve  # noqa: E402
 from voice.asr.transcribe import transcribe_file  # noqa: E402
+from voice.intake.extract import extract  # noqa: E402
 
 SPEECH = ROOT / "tests" / "data" / "speech"
 CN = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
@@ -56,6 +57,7 @@ def run(engine_name: str, model_dir: Path, prompt: str | None) -> dict:
                  "load_s": round(load_s, 2), "per_fixture": {}}  # fmt: skip
     for band, suffix in (("clean_16k", ""), ("telephone_8k", "_8k")):
         cers, audio_s, busy_s = [], 0.0, 0.0
+        intake_ok = {"address": 0, "category": 0}
         for item in manifest:
             t0 = time.perf_counter()
             tr = transcribe_file(SPEECH / f"{item['id']}{suffix}.wav", engine)
@@ -64,7 +66,14 @@ def run(engine_name: str, model_dir: Path, prompt: str | None) -> dict:
             c = cer(item["text"], tr.text())
             cers.append(c)
             out["per_fixture"][f"{item['id']}{suffix}"] = round(c, 3)
-        out[band] = {"cer_mean": round(sum(cers) / len(cers), 3), "rtf": round(busy_s / audio_s, 3)}
+            d = extract(tr)  # intake end to end: what the draft would say
+            exp = item["expected"]
+            a = exp["address"]
+            intake_ok["address"] += (d.address.building, d.address.unit, d.address.room, d.address.public_area) == (
+                a["building"], a["unit"], a["room"], a["public_area"])  # fmt: skip
+            intake_ok["category"] += d.category == exp["category"]
+        out[band] = {"cer_mean": round(sum(cers) / len(cers), 3), "rtf": round(busy_s / audio_s, 3),
+                     "intake_accuracy": {k: round(v / len(manifest), 3) for k, v in intake_ok.items()}}  # fmt: skip
     t0 = time.perf_counter()
     call = transcribe_file(SPEECH / "call_two_party.wav", engine)
     out["two_party_call"] = {"audio_s": call.duration_s, "transcribe_s": round(time.perf_counter() - t0, 2),
