@@ -111,6 +111,8 @@ class LedgerEntry(Base):
     confidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
     evidence: Mapped[list[Any]] = mapped_column(default=list)
     work_order_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # for rows imported from a spreadsheet: re-importing the same sheet changes nothing
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     registered_at: Mapped[datetime | None]
     registered_by: Mapped[str | None] = mapped_column(String(64))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from frontdesk.config import config_from_args
 from frontdesk.errors import UserError
@@ -14,7 +15,7 @@ COLUMNS = ["id", "invited_at", "caller", "outcome", "rings", "answered_by", "rec
 
 
 def register(sub) -> None:
-    p = sub.add_parser("calls", help="list and show calls (answered, missed, busy …) and their recordings",
+    p = sub.add_parser("calls", help="list, show and import calls (answered, missed, busy …) and their recordings",
                        description="The call log kept in the ledger database.")  # fmt: skip
     cs = p.add_subparsers(dest="calls_command", metavar="ACTION", required=True)
     ls = cs.add_parser(
@@ -33,6 +34,50 @@ def register(sub) -> None:
     sh.add_argument("call_id", type=int)
     add_format_arg(sh)
     sh.set_defaults(func=run_show)
+    im = cs.add_parser(
+        "import", help="ingest an Asterisk PBX's cdr_csv records and recordings",
+        description=(
+            "Import Asterisk cdr_csv records (Master.csv, standard column order, no header) and "
+            "the recordings named by their uniqueid, so the audit works with calls recorded on "
+            "a PBX. Every record is checked first; one bad record imports nothing. Recordings "
+            "are copied into the archive and queued for transcription. Re-import changes nothing."
+        ),
+    )  # fmt: skip
+    im.add_argument("--cdr", type=Path, required=True, metavar="Master.csv")
+    im.add_argument(
+        "--recordings", type=Path, metavar="DIR", help="folder holding the PBX recordings"
+    )
+    add_format_arg(im)
+    im.set_defaults(func=run_import)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    import sys
+
+    from ledger.cdr import CdrError, import_cdr
+
+    cfg = config_from_args(args)
+    if args.recordings is not None and not args.recordings.is_dir():
+        raise UserError(f"{args.recordings}: no such folder")
+    with sessions_for(cfg)() as s:
+        try:
+            report = import_cdr(s, args.cdr, args.recordings, cfg.recordings_dir)
+        except CdrError as exc:
+            raise UserError(str(exc)) from None
+        if report.errors:
+            s.rollback()
+        else:
+            s.commit()
+    d = {"file": report.file, "rows": report.rows, "imported": 0 if report.errors else report.imported,
+         "unchanged": report.unchanged, "with_recording": report.with_recording, "errors": report.errors}  # fmt: skip
+    if args.format == "json":
+        emit(d, "json")
+    else:
+        for e in report.errors:
+            print(f"{args.cdr}: line {e['line']}: {e['error']}", file=sys.stderr)
+        print(f"{args.cdr}: {report.rows} records, " + ("nothing imported" if report.errors else
+              f"{report.imported} imported ({report.with_recording} with recordings), {report.unchanged} already there"))  # fmt: skip
+    return 1 if report.errors else 0
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -54,8 +54,13 @@ class WhisperEngine:
         words: list[Word] = []
         texts = []
         for seg in segments:
-            if seg.no_speech_prob > 0.8 and seg.avg_logprob < -1.0:
-                continue  # Whisper hallucinating on noise
+            probs = [w.probability for w in seg.words or []]
+            if (
+                (seg.no_speech_prob > 0.8 and seg.avg_logprob < -1.0)
+                or seg.compression_ratio > 2.4
+                or (probs and sum(probs) / len(probs) < 0.3)
+            ):
+                continue  # Whisper inventing text on noise or on the silence after speech
             texts.append(seg.text)
             for w in seg.words or []:
                 words.append(Word(display_text(w.word), round(float(offset_s + w.start), 3),

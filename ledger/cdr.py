@@ -1,0 +1,148 @@
+"""Calls from an existing PBX: Asterisk ``cdr_csv`` records and their recordings.
+
+Master.csv has no header; its standard column order is accountcode, src, dst, dcontext,
+clid, channel, dstchannel, lastapp, lastdata, start, answer, end, duration, billsec,
+disposition, amaflags, uniqueid, userfield (newer Asterisk may append peeraccount,
+linkedid, sequence). The recording of a call is the file in the recordings folder named
+after its ``uniqueid`` (``1700000000.42.wav``, or ``…-1700000000.42.wav`` as MixMonitor
+often names it). The whole file is checked before anything is stored; a bad row imports
+nothing and is reported by line number. Importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.calls import record_call
+from ledger.jobs import enqueue
+from ledger.models import Call
+from recordings.archive import Archive
+from recordings.info import RecordingInfo
+from voice.sip.call_record import CallRecord
+
+FIELDS = ["accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp",
+          "lastdata", "start", "answer", "end", "duration", "billsec", "disposition", "amaflags",
+          "uniqueid", "userfield"]  # fmt: skip
+OUTCOME = {"ANSWERED": "answered", "NO ANSWER": "missed", "BUSY": "busy", "FAILED": "failed",
+           "CONGESTION": "failed"}  # fmt: skip
+AUDIO = (".wav", ".WAV", ".gsm", ".flac", ".ogg")
+
+
+class CdrError(ValueError):
+    pass
+
+
+@dataclass
+class CdrReport:
+    file: str
+    rows: int = 0
+    imported: int = 0
+    unchanged: int = 0
+    with_recording: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _time(text: str, tz: tzinfo, line: int, name: str) -> datetime | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=tz).astimezone(UTC)
+    except ValueError:
+        raise CdrError(f"{name} {text!r} is not YYYY-MM-DD HH:MM:SS") from None
+
+
+def _find_recording(folder: Path | None, uniqueid: str) -> Path | None:
+    if folder is None:
+        return None
+    for p in folder.rglob(f"*{uniqueid}*"):
+        if (
+            p.suffix in AUDIO
+            and p.is_file()
+            and (p.stem == uniqueid or p.stem.endswith(f"-{uniqueid}"))
+        ):
+            return p
+    return None
+
+
+def import_cdr(session: Session, master: Path, recordings: Path | None, archive_root: Path,
+               tz: tzinfo | None = None) -> CdrReport:  # fmt: skip
+    """Check every record, then store calls (and copy recordings into the archive)."""
+    tz = tz or datetime.now().astimezone().tzinfo
+    report = CdrReport(str(master))
+    try:
+        text = Path(master).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CdrError(f"{master}: cannot read ({exc})") from None
+    parsed = []
+    for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or not any(c.strip() for c in row):
+            continue
+        report.rows += 1
+        try:
+            if len(row) < len(FIELDS):
+                raise CdrError(
+                    f"{len(row)} columns, expected at least {len(FIELDS)} (cdr_csv order)"
+                )
+            r = dict(zip(FIELDS, row, strict=False))
+            if not r["uniqueid"].strip():
+                raise CdrError("uniqueid is empty")
+            disposition = r["disposition"].strip().upper()
+            if disposition not in OUTCOME:
+                raise CdrError(f"unknown disposition {r['disposition']!r}")
+            start = _time(r["start"], tz, n, "start")
+            if start is None:
+                raise CdrError("start is empty")
+            answer = _time(r["answer"], tz, n, "answer")
+            end = _time(r["end"], tz, n, "end")
+            rec = _find_recording(recordings, r["uniqueid"].strip())
+            parsed.append((r, disposition, start, answer, end, rec))
+        except CdrError as exc:
+            report.errors.append({"line": n, "error": str(exc)})
+    if report.errors:
+        return report
+    archive = Archive(archive_root)
+    for r, disposition, start, answer, end, rec in parsed:
+        uuid = f"pbx-{r['uniqueid'].strip()}"
+        if session.scalar(select(Call.id).where(Call.uuid == uuid)) is not None:
+            report.unchanged += 1
+            continue
+        info = None
+        if rec is not None:
+            dest = archive.final_path(uuid, start).with_suffix(rec.suffix.lower())
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(rec, dest)
+            info = _describe(archive, dest)
+        name = r["clid"].split("<")[0].strip().strip('"') or None
+        call = record_call(session, CallRecord(
+            uuid=uuid, sip_call_id=r["uniqueid"].strip(), caller=r["src"].strip(), callee=r["dst"].strip(),
+            invited_at=start, caller_name=name, answered_at=answer if disposition == "ANSWERED" else None,
+            ended_at=end, outcome=OUTCOME[disposition], cause=f"PBX {disposition}", recording=info,
+        ))  # fmt: skip
+        call.source = "pbx-import"
+        if info is not None:
+            enqueue(session, "transcribe", call.id)
+            report.with_recording += 1
+        report.imported += 1
+    session.flush()
+    return report
+
+
+def _describe(archive: Archive, path: Path) -> RecordingInfo:
+    try:
+        return archive.describe(path)
+    except Exception:  # a format soundfile cannot read: keep the file, hash it, no duration
+        from recordings.archive import sha256_file
+
+        return RecordingInfo(
+            str(path.relative_to(archive.root)), sha256_file(path), path.stat().st_size, 0.0, 0, 0
+        )

@@ -1,0 +1,168 @@
+"""Spreadsheet ledgers and PBX call records in and out, through the real CLI and SQLite."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import soundfile as sf
+from openpyxl import Workbook
+
+from tests.conftest import frontdesk, frontdesk_json
+
+SHEET = """登记时间,来源,电话,姓名,楼栋,单元,房号,类别,内容,派单部门,状态,回访时间
+2026-10-03 09:12,来电,13800138000,王先生,4,2,301,报修,厨房水管漏水,工程维修部,已关闭,2026-10-03 11:00
+2026/10/04 14:30,来访,,李女士,6,1,502,投诉,楼上装修太吵,安管部,已登记,
+2026-10-05 08:00,来电,13900000000,,,,,咨询,物业费怎么交,客服中心,已关闭,
+"""
+
+
+def test_csv_with_chinese_headers_round_trip_and_idempotent(tmp_path):
+    var = tmp_path / "var"
+    f = tmp_path / "october.csv"
+    f.write_text(SHEET, encoding="utf-8")
+    r = json.loads(frontdesk(var, "ledger", "import", str(f), "--format", "json").stdout)
+    assert (r["rows"], r["imported"], r["errors"]) == (3, 3, [])
+    again = json.loads(frontdesk(var, "ledger", "import", str(f), "--format", "json").stdout)
+    assert (again["imported"], again["unchanged"]) == (0, 3)
+    rows = frontdesk_json(var, "ledger", "list")
+    assert len(rows) == 3
+    wang = next(e for e in rows if e["caller_name"] == "王先生")
+    assert (wang["address"], wang["status"], wang["category"]) == ("4-2-301", "closed", "报修")
+    out = tmp_path / "out.csv"
+    frontdesk(var, "ledger", "export", str(out))
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("登记时间,来源,电话,姓名,楼栋,单元,房号")
+    assert "已关闭" in text and "厨房水管漏水" in text
+    # the export imports into a fresh ledger as the same three entries
+    var2 = tmp_path / "var2"
+    assert (
+        json.loads(frontdesk(var2, "ledger", "import", str(out), "--format", "json").stdout)[
+            "imported"
+        ]
+        == 3
+    )
+
+
+def test_gbk_csv_from_excel_is_read(tmp_path):
+    f = tmp_path / "gbk.csv"
+    f.write_bytes(SHEET.encode("gb18030"))
+    r = json.loads(
+        frontdesk(tmp_path / "var", "ledger", "import", str(f), "--format", "json").stdout
+    )
+    assert r["imported"] == 3
+
+
+def test_one_bad_row_imports_nothing_and_names_every_bad_row(tmp_path):
+    var = tmp_path / "var"
+    bad = SHEET + "昨天下午,来电,1,张,1,1,101,报修,灯坏了,工程维修部,已登记,\n" + \
+        "2026-10-06 10:00,来电,1,张,1,1,101,维修,灯坏了,工程维修部,已登记,\n"  # fmt: skip
+    f = tmp_path / "bad.csv"
+    f.write_text(bad, encoding="utf-8")
+    r = frontdesk(var, "ledger", "import", str(f), "--format", "json", check=False)
+    assert r.returncode == 1
+    report = json.loads(r.stdout)
+    assert report["imported"] == 0
+    assert [e["row"] for e in report["errors"]] == [5, 6]
+    assert "昨天下午" in report["errors"][0]["error"] and "维修" in report["errors"][1]["error"]
+    assert frontdesk_json(var, "ledger", "list") == []
+
+
+def test_xlsx_with_english_headers(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(
+        [
+            "registered at",
+            "source",
+            "phone",
+            "building",
+            "unit",
+            "room",
+            "category",
+            "content",
+            "status",
+        ]
+    )
+    ws.append(
+        [
+            "2026-10-03 09:12:00",
+            "来电",
+            "13800138000",
+            4,
+            2,
+            301,
+            "报修",
+            "sink leaking",
+            "registered",
+        ]
+    )
+    f = tmp_path / "l.xlsx"
+    wb.save(f)
+    var = tmp_path / "var"
+    assert (
+        json.loads(frontdesk(var, "ledger", "import", str(f), "--format", "json").stdout)[
+            "imported"
+        ]
+        == 1
+    )
+    [e] = frontdesk_json(var, "ledger", "list")
+    assert e["address"] == "4-2-301" and e["room"] == "301"
+    out = tmp_path / "out.xlsx"
+    frontdesk(var, "ledger", "export", str(out), "--lang", "en")
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][0] == "registered at" and rows[1][9] == "sink leaking"
+
+
+def test_broken_xlsx_is_a_clear_error(tmp_path):
+    f = tmp_path / "broken.xlsx"
+    f.write_bytes(b"PK\x03\x04 not really")
+    r = frontdesk(tmp_path / "var", "ledger", "import", str(f), check=False)
+    assert r.returncode == 2 and "not a readable XLSX" in r.stderr
+
+
+CDR = (
+    '"","13800138000","8001","from-external","""Wang"" <13800138000>","SIP/trunk-0001","SIP/8001-0002",'
+    '"Dial","SIP/8001","2026-10-03 09:12:00","2026-10-03 09:12:08","2026-10-03 09:14:00",120,112,'
+    '"ANSWERED","DOCUMENTATION","1696324320.42",""\n'
+    '"","13900000000","8001","from-external","","SIP/trunk-0003","","Dial","SIP/8001",'
+    '"2026-10-03 10:00:00","","2026-10-03 10:00:20",20,0,"NO ANSWER","DOCUMENTATION","1696327200.43",""\n'
+)
+
+
+def test_asterisk_cdr_with_recordings(tmp_path):
+    rec_dir = tmp_path / "monitor"
+    rec_dir.mkdir()
+    sf.write(rec_dir / "in-8001-13800138000-20261003-091208-1696324320.42.wav",
+             np.zeros(8000, np.int16), 8000, subtype="PCM_16")  # fmt: skip
+    master = tmp_path / "Master.csv"
+    master.write_text(CDR, encoding="utf-8")
+    var = tmp_path / "var"
+    r = json.loads(frontdesk(var, "calls", "import", "--cdr", str(master), "--recordings", str(rec_dir),
+                             "--format", "json").stdout)  # fmt: skip
+    assert (r["imported"], r["with_recording"], r["errors"]) == (2, 1, [])
+    calls = {c["sip_call_id"]: c for c in frontdesk_json(var, "calls", "list")}
+    answered, missed = calls["1696324320.42"], calls["1696327200.43"]
+    assert answered["outcome"] == "answered" and answered["caller_name"] == "Wang"
+    assert answered["recording"]["sample_rate"] == 8000
+    assert (var / "recordings" / answered["recording"]["path"]).is_file()
+    assert missed["outcome"] == "missed" and missed["recording"] is None
+    again = json.loads(
+        frontdesk(var, "calls", "import", "--cdr", str(master), "--format", "json").stdout
+    )
+    assert (again["imported"], again["unchanged"]) == (0, 2)
+
+
+def test_malformed_cdr_imports_nothing(tmp_path):
+    master = tmp_path / "Master.csv"
+    master.write_text(CDR + '"","1","2","ctx"\n' + CDR.splitlines()[0].replace("ANSWERED", "MAYBE") + "\n",
+                      encoding="utf-8")  # fmt: skip
+    var = tmp_path / "var"
+    r = frontdesk(var, "calls", "import", "--cdr", str(master), "--format", "json", check=False)
+    assert r.returncode == 1
+    report = json.loads(r.stdout)
+    assert [e["line"] for e in report["errors"]] == [3, 4]
+    assert "MAYBE" in report["errors"][1]["error"]
+    assert frontdesk_json(var, "calls", "list") == []
