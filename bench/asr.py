@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import resource
 import sys
 import time
@@ -21,27 +20,12 @@ sys.path.insert(0, str(ROOT))
 
 from frontdesk.config import AsrConfig, load_config  # noqa: E402
 from voice.asr.engines import load_engine  # noqa: E402
+from voice.asr.metrics import cer  # noqa: E402
 from voice.asr.models import resolve  # noqa: E402
 from voice.asr.transcribe import transcribe_file  # noqa: E402
 from voice.intake.extract import extract  # noqa: E402
 
 SPEECH = ROOT / "tests" / "data" / "speech"
-CN = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
-
-
-def norm(t: str) -> str:
-    t = "".join(CN.get(c, c) for c in t).replace("幺", "一").replace("两", "二")
-    return re.sub(r"\W", "", t)
-
-
-def cer(ref: str, hyp: str) -> float:
-    ref, hyp = norm(ref), norm(hyp)
-    d = list(range(len(hyp) + 1))
-    for i, a in enumerate(ref, 1):
-        prev, d[0] = d[0], i
-        for j, b in enumerate(hyp, 1):
-            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (a != b))
-    return d[len(hyp)] / max(1, len(ref))
 
 
 def rss_mb() -> float:
