@@ -6,6 +6,9 @@ process (phone, worker, CLI) can open a fresh or an old data directory safely.
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -72,16 +75,33 @@ def open_database(url: str) -> sessionmaker[Session]:
     if url in _opened:
         return _opened[url]
     engine = make_engine(url)
-    try:
-        tables = set(inspect(engine).get_table_names())
-        if tables and "alembic_version" not in tables:
-            raise LedgerError(f"{_safe(url)} holds tables that are not a Frontdesk ledger")
-        upgrade(engine)
-    except (DatabaseError, OperationalError) as exc:
-        raise LedgerError(f"cannot open the ledger database {_safe(url)}: {exc.orig}") from None
+    with _migration_lock(url):  # phone and worker start together on a fresh data directory
+        try:
+            tables = set(inspect(engine).get_table_names())
+            if tables and "alembic_version" not in tables:
+                raise LedgerError(f"{_safe(url)} holds tables that are not a Frontdesk ledger")
+            upgrade(engine)
+        except (DatabaseError, OperationalError) as exc:
+            raise LedgerError(f"cannot open the ledger database {_safe(url)}: {exc.orig}") from None
     factory = sessionmaker(engine, expire_on_commit=False)
     _opened[url] = factory
     return factory
+
+
+@contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    """Serialise schema upgrades between processes sharing one SQLite file.
+    (PostgreSQL serialises them itself: Alembic's DDL runs in a transaction.)"""
+    path = url.split("///", 1)[1] if url.startswith("sqlite") and "///" in url else ""
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _safe(url: str) -> str:

@@ -31,3 +31,37 @@ def test_upgrade_from_each_revision_keeps_data(tmp_path):
             assert s.execute(text("SELECT count(*) FROM entries WHERE call_id = 1")).scalar() == 1
             cols = {c["name"] for c in inspect(s.connection()).get_columns("entries")}
             assert "import_key" in cols
+
+
+def test_opening_a_fresh_ledger_at_the_same_moment_migrates_once(tmp_path):
+    """`frontdesk run` starts the phone and the worker at once on an empty data directory:
+    both find no tables and would both create them. Threads stand in for the processes
+    (the lock is a file lock, which separate opens contend for in one process too)."""
+    import threading
+
+    import ledger.db as db
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    start = threading.Barrier(8)
+    errors: list[Exception] = []
+
+    def open_it():
+        start.wait()
+        try:
+            db.open_database.__wrapped__(url) if hasattr(
+                db.open_database, "__wrapped__"
+            ) else _open_uncached(db, url)
+        except Exception as exc:  # noqa: BLE001 - collected for the assert
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def _open_uncached(db, url):
+    db._opened.pop(url, None)
+    return db.open_database(url)

@@ -241,6 +241,8 @@ class Phone:
         for live in self.calls:
             if live.call is not None and not live.ended:
                 live.record.notes.append("phone shut down")
+                if not live.answered and live.rejected_with is None:
+                    live.rejected_with = 603  # stored as rejected, not as a failure
                 try:
                     live.call.hangup(pj.CallOpParam())
                 except pj.Error:
