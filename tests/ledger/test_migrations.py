@@ -48,9 +48,7 @@ def test_opening_a_fresh_ledger_at_the_same_moment_migrates_once(tmp_path):
     def open_it():
         start.wait()
         try:
-            db.open_database.__wrapped__(url) if hasattr(
-                db.open_database, "__wrapped__"
-            ) else _open_uncached(db, url)
+            _open_uncached(db, url)
         except Exception as exc:  # noqa: BLE001 - collected for the assert
             errors.append(exc)
 
