@@ -53,12 +53,20 @@ class Worker:
         recordings_root: Path,
         asr: AsrSettings,
         worker_id: str | None = None,
+        follow_live: bool = False,
     ) -> None:
         self.sessions = sessions
         self.archive = Archive(recordings_root)
         self.asr = asr
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._engine = None
+        self.live = None
+        if follow_live:
+            from voice.asr.live import LiveFollower
+            from voice.asr.vad import VadOptions
+
+            opts = VadOptions(aggressiveness=asr.vad_aggressiveness, frame_ms=asr.vad_frame_ms)
+            self.live = LiveFollower(self.engine, opts)
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self, once: bool = False, poll_s: float = 1.0, stop=lambda: False) -> int:
@@ -72,11 +80,24 @@ class Worker:
             if job_id is None:
                 if once:
                     return done
-                time.sleep(poll_s)
+                if not self._follow_live_calls():
+                    time.sleep(poll_s)
                 continue
             self.run_job(job_id)
             done += 1
         return done
+
+    def _follow_live_calls(self) -> int:
+        """Transcribe utterances of calls still in progress (idle time only)."""
+        if self.live is None:
+            return 0
+        try:
+            return self.live.poll(self.archive.root / ".partial")
+        except JobError:
+            return 0  # no model yet: the calls are transcribed when it is installed
+        except Exception:
+            log.exception("following live calls failed; they are transcribed after hangup")
+            return 0
 
     def _claim(self) -> int | None:
         with self.sessions() as s:
@@ -118,19 +139,20 @@ class Worker:
             if not call.recording_path:
                 raise JobError(f"call {call_id} has no recording", retry=False)
             path = self.archive.resolve(call.recording_path)
-            expected_sha, caller_number = call.recording_sha256, call.caller
+            expected_sha, caller_number, call_uuid = call.recording_sha256, call.caller, call.uuid
         if not path.exists():
             raise JobError(f"recording {path} is missing", retry=False)
         if expected_sha and sha256_file(path) != expected_sha:
             raise JobError(f"recording {path} does not match its SHA-256 (tampered?)", retry=False)
-        transcript = self.transcribe(path)
+        reuse = self.live.take(call_uuid) if self.live is not None else []
+        transcript = self.transcribe(path, reuse)
         draft = self.draft(transcript, caller_number, call_id)
         with self.sessions() as s:
             transcripts.save_transcript(s, call_id, transcript)
             entries.create_draft(s, call_id, draft, caller_number=caller_number)
             s.commit()
 
-    def transcribe(self, path: Path) -> Transcript:
+    def transcribe(self, path: Path, reuse=()) -> Transcript:
         from voice.asr.audio import AudioError
         from voice.asr.transcribe import transcribe_file
 
@@ -141,6 +163,7 @@ class Worker:
                 engine,
                 aggressiveness=self.asr.vad_aggressiveness,
                 frame_ms=self.asr.vad_frame_ms,
+                reuse=reuse,
             )
         except AudioError as exc:
             raise JobError(f"unreadable audio: {exc}", retry=False) from exc

@@ -15,10 +15,14 @@ def register(sub) -> None:
         description=(
             "Take transcription jobs from the ledger database, transcribe each recording "
             "offline (VAD + the configured model), store the transcript and create the "
-            "call's draft entry. Several workers may run at once; a crashed one loses no job."
+            "call's draft entry. While idle it follows calls still in progress and transcribes "
+            "each utterance as soon as VAD closes it, so little is left at hangup. Several "
+            "workers may run at once; a crashed one loses no job."
         ),
     )
     p.add_argument("--once", action="store_true", help="process the queue, then exit")
+    p.add_argument("--no-follow", action="store_true",
+                   help="do not transcribe calls while they are live (only after hangup)")  # fmt: skip
     p.add_argument(
         "--poll",
         type=float,
@@ -29,7 +33,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def make_worker(cfg: Config):
+def make_worker(cfg: Config, follow_live: bool = False):
     from ledger.db import open_database
     from voice.worker import AsrSettings, Worker
 
@@ -44,11 +48,13 @@ def make_worker(cfg: Config):
         vad_aggressiveness=asr.vad_aggressiveness,
         vad_frame_ms=asr.vad_frame_ms,
     )
-    return Worker(open_database(cfg.database_url), cfg.recordings_dir, settings)
+    return Worker(
+        open_database(cfg.database_url), cfg.recordings_dir, settings, follow_live=follow_live
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    worker = make_worker(config_from_args(args))
+    worker = make_worker(config_from_args(args), follow_live=not (args.once or args.no_follow))
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     worker.run(once=args.once, poll_s=args.poll, stop=lambda: bool(stopping))

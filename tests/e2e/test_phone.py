@@ -49,7 +49,9 @@ def test_caller_who_gives_up_during_ring_2_is_a_missed_call_with_2_rings(var, tm
 
 def test_agent_answers_before_the_policy_through_the_control_socket(var, tmp_path):
     # ring N starts at (N-1)*2 s; the agent answers 2.2 s in, during ring 2
-    with PhoneProcess(var, "--answer-after-rings", "0", "--ring-on", "1", "--ring-off", "1") as phone:
+    with PhoneProcess(
+        var, "--answer-after-rings", "0", "--ring-on", "1", "--ring-off", "1"
+    ) as phone:
         with ThreadPoolExecutor(1) as pool:
             fut = pool.submit(sipp_call, phone.port, "uac_rtp_stream.xml", tmp_path,
                               wav=SOURCE, talk_ms=2000)  # fmt: skip

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from voice.asr.audio import ASR_RATE, load_audio, to_asr_rate
 from voice.asr.engines import Engine
+from voice.asr.live import Segment
 from voice.asr.transcript import Speaker, Transcript, Utterance
 from voice.asr.vad import VadOptions, speech_segments
+
+log = logging.getLogger("frontdesk.asr")
 
 STEREO_SPEAKERS: tuple[Speaker, Speaker] = ("caller", "agent")  # our recordings' contract
 
@@ -18,11 +23,13 @@ def transcribe_file(
     aggressiveness: int = 2,
     frame_ms: int = 30,
     language: str | None = None,
+    reuse: Sequence[Segment] = (),
 ) -> Transcript:
     """Stereo: channel 0 is the caller, 1 the agent; mono: one "unknown" speaker.
 
     Raises AudioError for a missing, empty, corrupt or absurdly long file. Silence
-    yields a transcript with no utterances (not an error).
+    yields a transcript with no utterances (not an error). ``reuse`` holds segments already
+    transcribed while the call was live; a segment with the same bounds is not done again.
     """
     data, rate = load_audio(path)
     opts = VadOptions(aggressiveness=aggressiveness, frame_ms=frame_ms)
@@ -31,14 +38,28 @@ def transcribe_file(
     else:
         speakers = ["unknown"] * data.shape[1]
     utterances: list[Utterance] = []
+    reused = 0
     for ch, speaker in enumerate(speakers):
         audio = to_asr_rate(data[:, ch], rate)
         for start, end in speech_segments(audio, opts):
+            # a live segment with the same start: reuse it, and transcribe only what the
+            # finished recording added after it (packet-loss concealment can extend the end)
+            seen = next((r for r in reuse if r.speaker == speaker and abs(r.start - start) < 0.05
+                         and r.end <= end + 0.05), None)  # fmt: skip
+            if seen is not None:
+                reused += 1
+                if seen.utterance is not None:
+                    utterances.append(seen.utterance)
+                if end - seen.end < 0.5:
+                    continue
+                start = seen.end
             piece = audio[int(start * ASR_RATE) : int(end * ASR_RATE)]
             u = engine.transcribe(piece, start, speaker)
             if u is not None:
                 utterances.append(u)
     utterances.sort(key=lambda u: (u.start, u.speaker))
+    if reuse:
+        log.info("%s: %d segments transcribed while the call was live, reused", path, reused)
     return Transcript(
         utterances=utterances,
         engine=engine.name,
