@@ -7,7 +7,9 @@ VENV ?= .venv
 DATA_DIR ?= ./var
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := sip-tester kamailio
+# SIPp and baresip (callers), kamailio (registrar), PostgreSQL (the shared-ledger tests start
+# a private server on 127.0.0.1), Chromium and its driver (console tests, headless).
+APT_PACKAGES := sip-tester kamailio baresip postgresql chromium chromium-driver
 
 .PHONY: run test setup venv system-packages model lint bench clean
 
