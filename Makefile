@@ -8,8 +8,9 @@ DATA_DIR ?= ./var
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # SIPp and baresip (callers), kamailio (registrar), PostgreSQL (the shared-ledger tests start
-# a private server on 127.0.0.1), Chromium and its driver (console tests, headless).
-APT_PACKAGES := sip-tester kamailio baresip postgresql chromium chromium-driver
+# a private server on 127.0.0.1), Chromium and its driver (console tests, headless) and a
+# CJK font so its screenshots show Chinese.
+APT_PACKAGES := sip-tester kamailio baresip postgresql chromium chromium-driver fonts-wqy-microhei
 
 .PHONY: run test setup venv system-packages model lint bench clean
 

@@ -24,6 +24,8 @@ COMMANDS = [
     "ledger",
     "reconcile",
     "models",
+    "console",
+    "users",
 ]
 
 DESCRIPTION = """\

@@ -29,6 +29,13 @@ class PhoneConfig:
     password: str | None = None  # or env FRONTDESK_SIP_PASSWORD; never logged
     register_expires: int = 300
     register_retry_s: int = 30  # retry interval while the registrar is unreachable
+    # A caller that sends no RTP for this long is hung up (row kept, cause says why); 0 = never.
+    media_timeout_s: float = 30.0
+    honour_answer_mode: bool = False  # RFC 5373 Answer-Mode: Auto / Call-Info answer-after
+    # Sound devices by name (`frontdesk devices`); absent ones fall back to the null device.
+    headset: str | None = None
+    handset: str | None = None
+    ring_device: str | None = None
 
 
 @dataclass
@@ -51,11 +58,27 @@ class LedgerConfig:
 
 
 @dataclass
+class ConsoleConfig:
+    bind: str = "127.0.0.1"  # residents' data: loopback unless the site decides otherwise
+    port: int = 8080
+    session_hours: float = 12.0  # one front-desk shift
+    # Secure cookies; browsers accept them over plain HTTP only on loopback, so a console
+    # bound to a LAN address needs tls_cert/tls_key (or this set false, not recommended).
+    secure_cookies: bool = True
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    timezone: str = ""  # for display; "" = this machine's local time zone
+    login_attempts: int = 5  # failed log-ins per user and address per window …
+    login_window_s: float = 300.0  # … before log-in is refused for the rest of the window
+
+
+@dataclass
 class Config:
     data_dir: Path
     phone: PhoneConfig = field(default_factory=PhoneConfig)
     asr: AsrConfig = field(default_factory=AsrConfig)
     ledger: LedgerConfig = field(default_factory=LedgerConfig)
+    console: ConsoleConfig = field(default_factory=ConsoleConfig)
 
     @property
     def database_url(self) -> str:
@@ -70,7 +93,12 @@ class Config:
         return self.data_dir / "models"
 
 
-_SECTIONS = {"phone": PhoneConfig, "asr": AsrConfig, "ledger": LedgerConfig}
+_SECTIONS = {
+    "phone": PhoneConfig,
+    "asr": AsrConfig,
+    "ledger": LedgerConfig,
+    "console": ConsoleConfig,
+}
 
 
 def load_config(data_dir: str | Path, config_file: str | Path | None = None) -> Config:

@@ -18,9 +18,9 @@ log = logging.getLogger("frontdesk.run")
 def register(sub) -> None:
     p = sub.add_parser(
         "run",
-        help="run everything: the phone, a transcription worker, the periodic reconciler",
+        help="run everything: the phone, a transcription worker, the console, the reconciler",
         description=(
-            "Start the phone and the worker as child processes on the embedded default "
+            "Start the phone, the worker(s) and the web console (127.0.0.1:8080) as child processes on the embedded default "
             "(SQLite and recordings under the data directory, SIP on 127.0.0.1:5060 unless "
             "configured) and run the reconciler every --reconcile-every seconds. A child "
             "that dies is restarted with backoff; SIGTERM/Ctrl-C stops all cleanly."
@@ -28,6 +28,7 @@ def register(sub) -> None:
     )
     p.add_argument("--workers", type=int, default=1, help="transcription workers (default 1)")
     p.add_argument("--reconcile-every", type=float, default=60.0, metavar="SECONDS")
+    p.add_argument("--no-console", action="store_true", help="do not serve the web console")
     p.set_defaults(func=run)
 
 
@@ -55,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
         base.append("--verbose")
     children = [Child("phone", base + ["phone"])]
     children += [Child(f"worker-{i + 1}", base + ["worker"]) for i in range(args.workers)]
+    if not args.no_console:
+        children.append(Child("console", base + ["console"]))
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(1))

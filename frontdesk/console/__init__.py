@@ -1,0 +1,1 @@
+"""The web console: front desk, supervisor audit and trainer replay (server-rendered)."""

@@ -1,0 +1,116 @@
+"""Console users: roles, argon2id password hashes, add / passwd / disable.
+
+Roles decide what a person may see. Agents work the line and the ledger; supervisors
+audit (and hear recordings); trainers replay and export training packs; admins do all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.models import User
+from ledger.types import utcnow
+
+ROLES = ("agent", "supervisor", "trainer", "admin")
+MIN_PASSWORD = 8
+_USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifying against this when the user does not exist keeps log-in time the same, so the
+# response time does not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+class AccountError(ValueError):
+    """A user could not be added or changed; the message says why."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The logged-in person, as the pages see them (no hash, no ORM object)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+
+    def may(self, *roles: str) -> bool:
+        return self.role == "admin" or self.role in roles
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"password too short: at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def add_user(
+    session: Session, username: str, role: str, password: str, display_name: str = ""
+) -> User:
+    if not _USERNAME.match(username):
+        raise AccountError(f"invalid username {username!r}: 2-64 letters, digits, '.', '_' or '-'")
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
+    if session.scalar(select(User).where(User.username == username)):
+        raise AccountError(f"user {username!r} already exists")
+    user = User(
+        username=username,
+        role=role,
+        display_name=display_name,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> User:
+    user = get_user(session, username)
+    user.password_hash = hash_password(password)
+    return user
+
+
+def set_disabled(session: Session, username: str, disabled: bool) -> User:
+    from ledger.models import ConsoleSession
+
+    user = get_user(session, username)
+    user.disabled = disabled
+    if disabled:  # a disabled user is logged out everywhere at once
+        for s in session.scalars(select(ConsoleSession).where(ConsoleSession.user_id == user.id)):
+            session.delete(s)
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The user if the password is right and the account enabled; None otherwise."""
+    user = session.scalar(select(User).where(User.username == username))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or user.disabled:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def principal(user: User) -> Principal:
+    return Principal(user.id, user.username, user.display_name, user.role)

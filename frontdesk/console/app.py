@@ -1,0 +1,395 @@
+"""The console as an ASGI app (Starlette). Pages are plain functions guarded by role.
+
+Every page is declared with ``guarded(path, handler, roles=…)``: the wrapper finds the
+log-in session, refuses roles that may not see the page, checks the CSRF token and the
+Origin of every POST, opens a database session for the handler (run in a thread: the
+ledger is synchronous SQLAlchemy) and commits it when the handler returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from frontdesk.config import Config
+from frontdesk.console import accounts, logins
+from frontdesk.console.access import log_access
+from frontdesk.console.accounts import Principal
+from frontdesk.console.phone_events import PhoneHub
+
+log = logging.getLogger("frontdesk.console")
+HERE = Path(__file__).parent
+
+# What each role sees in the navigation, in order: (url, label, roles).
+NAV = [
+    ("/desk", "前台 Desk", ("agent", "supervisor")),
+    ("/ledger", "台账 Ledger", ("agent", "supervisor")),
+    ("/audit", "稽核 Audit", ("supervisor",)),
+    ("/kpi", "指标 KPIs", ("supervisor",)),
+    ("/calls", "录音 Calls", ("supervisor", "trainer")),
+    ("/training", "培训 Training", ("trainer",)),
+    ("/users", "用户 Users", ("admin",)),
+]
+HOME = {"agent": "/desk", "supervisor": "/audit", "trainer": "/calls", "admin": "/desk"}
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cache-control", b"no-store"),  # pages hold residents' data: never in a shared cache
+]
+
+
+class Console:
+    """What every request needs: settings, the ledger, templates, the phone's events."""
+
+    def __init__(self, cfg: Config, sessions: sessionmaker[Session]) -> None:
+        self.cfg = cfg
+        self.sessions = sessions
+        self.limiter = logins.LoginLimiter(cfg.console.login_attempts, cfg.console.login_window_s)
+        self.hub = PhoneHub(cfg.data_dir / "phone.sock")
+        self.tz = ZoneInfo(cfg.console.timezone) if cfg.console.timezone else None
+        self.templates = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(["html"], default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.templates.filters["local"] = self.local_time
+        self.templates.filters["duration"] = format_duration
+        self.templates.filters["mask_phone"] = mask_phone
+
+    def local_time(self, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+        if value is None:
+            return ""
+        return value.astimezone(self.tz).strftime(fmt)
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(round(seconds))
+    return (
+        f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    )
+
+
+def mask_phone(number: str | None) -> str:
+    """13912345678 → 139****5678: enough for a trainer to tell calls apart, not to call."""
+    if not number:
+        return ""
+    digits = str(number)
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    keep = 3 if len(digits) >= 11 else 1
+    return digits[:keep] + "*" * (len(digits) - keep - 4) + digits[-4:]
+
+
+@dataclass
+class Ctx:
+    """One request, as a page handler sees it."""
+
+    request: Request
+    console: Console
+    user: Principal
+    db: Session
+    csrf: str
+    form: dict[str, str] = field(default_factory=dict)
+    forms: dict[str, list[str]] = field(default_factory=dict)  # fields given several times
+
+    @property
+    def query(self) -> dict[str, str]:
+        return dict(self.request.query_params)
+
+    @property
+    def remote(self) -> str:
+        return self.request.client.host if self.request.client else ""
+
+    def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+        return render(self.console, self.request, template, status_code,
+                      user=self.user, csrf=self.csrf, **values)  # fmt: skip
+
+    def log(self, action: str, subject: str | None = None, **detail: Any) -> None:
+        log_access(self.db, self.user.username, action, subject, self.remote, **detail)
+
+    def redirect(self, url: str) -> RedirectResponse:
+        return RedirectResponse(url, status_code=303)
+
+
+def render(
+    console: Console, request: Request, template: str, status_code: int = 200, **values: Any
+) -> HTMLResponse:
+    user = values.get("user")
+    nav = [(u, label) for u, label, roles in NAV if user and user.may(*roles)]
+    html = console.templates.get_template(template).render(
+        request=request, nav=nav, path=request.url.path, **values
+    )
+    return HTMLResponse(html, status_code=status_code)
+
+
+Handler = Callable[..., Response]
+
+
+def guarded(
+    path: str,
+    handler: Handler,
+    *,
+    roles: tuple[str, ...],
+    methods: tuple[str, ...] = ("GET",),
+    name: str | None = None,
+) -> Route:
+    """A route whose handler runs only for a logged-in user holding one of ``roles``
+    (admins hold all). The handler is ``handler(ctx, **path_params) -> Response``."""
+
+    async def endpoint(request: Request) -> Response:
+        console: Console = request.app.state.console
+        found = await run_in_threadpool(_lookup, console, request)
+        if found is None:
+            if request.method == "GET" and "json" not in request.headers.get("accept", ""):
+                target = quote(
+                    request.url.path + ("?" + request.url.query if request.url.query else "")
+                )
+                return RedirectResponse(f"/login?next={target}", status_code=303)
+            return JSONResponse({"ok": False, "error": "not logged in"}, status_code=401)
+        user, csrf = found
+        if not user.may(*roles):
+            raise HTTPException(403, f"{user.username} ({user.role}) may not open this page")
+        form: dict[str, str] = {}
+        forms: dict[str, list[str]] = {}
+        if request.method == "POST":
+            _check_origin(request)
+            given = request.headers.get("x-csrf-token")
+            ctype = request.headers.get("content-type", "")
+            if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+                data = await request.form()
+                for k, v in data.multi_items():
+                    if isinstance(v, str):
+                        forms.setdefault(k, []).append(v)
+                form = {k: v[-1] for k, v in forms.items()}
+                given = given or form.get("csrf")
+            if not logins.csrf_ok(csrf, given):
+                raise HTTPException(
+                    403, "the form's security token is missing or stale: reload the page"
+                )
+        return await run_in_threadpool(
+            _call, console, handler, request, user, csrf, form, forms, request.path_params
+        )
+
+    return Route(path, endpoint, methods=list(methods), name=name)
+
+
+def _lookup(console: Console, request: Request) -> tuple[Principal, str] | None:
+    with console.sessions() as db:
+        return logins.lookup(db, request.cookies.get(logins.COOKIE))
+
+
+def _call(console, handler, request, user, csrf, form, forms, params) -> Response:
+    with console.sessions() as db:
+        ctx = Ctx(request, console, user, db, csrf, form, forms)
+        response = handler(ctx, **params)
+        db.commit()
+        return response
+
+
+def _check_origin(request: Request) -> None:
+    """A POST must come from a page of this console (belt and braces with the CSRF token)."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin is None:
+        return  # non-browser clients send none; the CSRF token still applies
+    o = urlsplit(origin)
+    if f"{o.scheme}://{o.netloc}" != f"{request.url.scheme}://{request.url.netloc}":
+        raise HTTPException(403, "cross-site request refused")
+
+
+# ---- log-in and log-out ----
+
+
+async def login_page(request: Request) -> Response:
+    console: Console = request.app.state.console
+    nxt = _safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        return _login_form(console, request, nxt)
+    _check_origin(request)
+    form = await request.form()
+    username = str(form.get("username", "")).strip()
+    password = str(form.get("password", ""))
+    if not logins.csrf_ok(request.cookies.get("fd_login", ""), str(form.get("csrf", ""))):
+        return _login_form(
+            console, request, nxt, "页面已过期，请重试 — the form expired, try again", 403
+        )
+    remote = request.client.host if request.client else ""
+    wait = console.limiter.retry_after(remote, username)
+    if wait > 0:
+        await run_in_threadpool(_log_login, console, username, remote, "login_refused")
+        resp = _login_form(console, request, nxt,
+                           f"尝试次数过多 — too many failed log-ins; try again in {int(wait) + 1} s", 429)  # fmt: skip
+        resp.headers["retry-after"] = str(int(wait) + 1)
+        return resp
+    token = await run_in_threadpool(_authenticate, console, username, password, remote)
+    if token is None:
+        console.limiter.failed(remote, username)
+        return _login_form(
+            console, request, nxt, "用户名或密码错误 — wrong username or password", 401
+        )
+    console.limiter.succeeded(remote, username)
+    session_token, role = token
+    resp = RedirectResponse(nxt or HOME.get(role, "/desk"), status_code=303)
+    resp.set_cookie(
+        logins.COOKIE,
+        session_token,
+        max_age=int(console.cfg.console.session_hours * 3600),
+        httponly=True,
+        secure=console.cfg.console.secure_cookies,
+        samesite="strict",
+        path="/",
+    )
+    resp.delete_cookie("fd_login", path="/login")
+    return resp
+
+
+def _login_form(console, request, nxt, error=None, status=200) -> Response:
+    import secrets
+
+    token = secrets.token_urlsafe(24)  # double-submit token: log-in has no session yet
+    resp = render(console, request, "login.html", status, csrf=token, next=nxt, error=error)
+    resp.set_cookie("fd_login", token, httponly=True, samesite="strict", path="/login",
+                    secure=console.cfg.console.secure_cookies)  # fmt: skip
+    return resp
+
+
+def _authenticate(console: Console, username: str, password: str, remote: str):
+    with console.sessions() as db:
+        user = accounts.authenticate(db, username, password)
+        if user is None:
+            log_access(db, username[:64] or "?", "login_failed", remote=remote)
+            db.commit()
+            return None
+        token, _ = logins.open_session(db, user, console.cfg.console.session_hours)
+        log_access(db, user.username, "login", remote=remote)
+        db.commit()
+        return token, user.role
+
+
+def _log_login(console: Console, username: str, remote: str, action: str) -> None:
+    with console.sessions() as db:
+        log_access(db, username[:64] or "?", action, remote=remote)
+        db.commit()
+
+
+def _safe_next(nxt: str | None) -> str | None:
+    """Only a path on this console: never an open redirect to another site."""
+    if nxt and nxt.startswith("/") and not nxt.startswith("//") and "\\" not in nxt:
+        return nxt
+    return None
+
+
+def logout(ctx: Ctx) -> Response:
+    logins.close_session(ctx.db, ctx.request.cookies.get(logins.COOKIE))
+    ctx.log("logout")
+    resp = ctx.redirect("/login")
+    resp.delete_cookie(logins.COOKIE, path="/")
+    return resp
+
+
+def home(ctx: Ctx) -> Response:
+    return ctx.redirect(HOME.get(ctx.user.role, "/desk"))
+
+
+# ---- the app ----
+
+
+def page_routes() -> list[BaseRoute]:
+    from frontdesk.console import audit, desk, kpi, recordings, replay, training, users
+
+    routes: list[BaseRoute] = []
+    for module in (desk, audit, kpi, replay, training, users, recordings):
+        routes += module.routes
+    return routes
+
+
+def create_app(cfg: Config, sessions: sessionmaker[Session] | None = None) -> Starlette:
+    if sessions is None:
+        from ledger.db import open_database
+
+        sessions = open_database(cfg.database_url)
+    console = Console(cfg, sessions)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        task = asyncio.create_task(console.hub.run())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    routes: list[BaseRoute] = [
+        Route("/login", login_page, methods=["GET", "POST"]),
+        guarded("/logout", logout, roles=accounts.ROLES, methods=("POST",)),
+        guarded("/", home, roles=accounts.ROLES),
+        *page_routes(),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error},
+    )
+    app.state.console = console
+    return SecurityHeaders(app)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    console: Console = request.app.state.console
+    if "json" in request.headers.get("accept", "") or request.url.path.startswith("/api/"):
+        return JSONResponse({"ok": False, "error": exc.detail}, status_code=exc.status_code)
+    found = await run_in_threadpool(_lookup, console, request)
+    user, csrf = found if found else (None, None)
+    return render(console, request, "error.html", exc.status_code,
+                  user=user, csrf=csrf, status=exc.status_code, message=exc.detail)  # fmt: skip
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response (pure ASGI, so streams pass through)."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.state = app.state
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

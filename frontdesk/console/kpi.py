@@ -1,0 +1,7 @@
+"""Console pages: kpi (being written)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []
