@@ -4,6 +4,7 @@ headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; no browser 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from tests.console.seed import Seeded, seed
 
 CHROMIUM = os.environ.get("FRONTDESK_CHROMIUM", "/usr/bin/chromium")
 # Chromium as root, offline: no sandbox, and none of the background fetches this closed
@@ -92,6 +94,35 @@ def console_dir(tmp_path) -> Path:
 @pytest.fixture
 def console(console_dir, tmp_path) -> Iterator[ConsoleServer]:
     server = start_console(console_dir, tmp_path)
+    yield server
+    server.proc.terminate()
+    try:
+        server.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory, models_dir) -> tuple[Path, Seeded]:
+    """Seeded once per test session (the worker transcribes 4 calls with Whisper base)."""
+    d = tmp_path_factory.mktemp("seeded") / "var"
+    d.mkdir()
+    return d, seed(d, models_dir)
+
+
+@pytest.fixture
+def seeded(seeded_template, tmp_path) -> tuple[Path, Seeded]:
+    """A private copy of the seeded data directory, with the four console users."""
+    src, info = seeded_template
+    d = tmp_path / "var"
+    shutil.copytree(src, d, symlinks=True)
+    add_people(d)
+    return d, info
+
+
+@pytest.fixture
+def seeded_console(seeded, tmp_path) -> Iterator[ConsoleServer]:
+    server = start_console(seeded[0], tmp_path)
     yield server
     server.proc.terminate()
     try:
