@@ -61,6 +61,12 @@ def register(sub) -> None:
         "--max-lines", type=int, help="concurrent calls; the next gets 486 Busy (default 2)"
     )
     p.add_argument("--greeting", type=Path, help="WAV file played when the phone answers")
+    p.add_argument(
+        "--media-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="hang up a call whose caller sends no RTP this long (default 30; 0 = never)",
+    )
     p.set_defaults(func=run)
 
 
@@ -107,13 +113,17 @@ def policy_from(cfg_phone, args: argparse.Namespace) -> RingPolicy:
 
 
 def run(args: argparse.Namespace) -> int:
-    from voice.sip.phone import Phone, PhoneSettings  # pjsua2 is loaded only by this command
+    from voice.sip.endpoint import DeviceChoice  # pjsua2 is loaded only by this command
+    from voice.sip.phone import Phone, PhoneSettings
 
     cfg = config_from_args(args)
     ph = cfg.phone
     greeting = args.greeting or (Path(ph.greeting) if ph.greeting else None)
     if greeting is not None and not greeting.exists():
         raise UserError(f"greeting file {greeting} does not exist")
+    media_timeout = ph.media_timeout_s if args.media_timeout is None else args.media_timeout
+    if media_timeout < 0:
+        raise UserError(f"media timeout must be >= 0 seconds, got {media_timeout}")
     settings = PhoneSettings(
         bind=args.bind or ph.bind,
         port=args.sip_port or ph.sip_port,
@@ -125,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
         registration=registration_from(ph, args),
         log_level=4 if args.verbose else 1,
         control_path=control_socket_path(cfg),
+        media_timeout_s=media_timeout,
+        honour_answer_mode=ph.honour_answer_mode,
+        devices=DeviceChoice(ph.headset, ph.handset, ph.ring_device),
     )
     store = CallStore(cfg)
     phone = Phone(settings, cfg.recordings_dir, store.save_call)

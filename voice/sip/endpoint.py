@@ -5,6 +5,10 @@
 - the bridge clock at 8 kHz, bit-faithful for G.711 recordings
 - objects that pjsua2 needs alive (calls, recorders, players) are held by their owner
   and dropped before ``libDestroy`` (``close``)
+- INVITEs pjsua refuses before our code sees them (no free call slot, no acceptable
+  codec) are reported through ``Endpoint.on_rejected`` so they still get a row
+- stream statistics (``rx_packets``) for the media inactivity timeout; pjsua has none
+- sound devices chosen by name, with the null device as the fallback (``choose_devices``)
 """
 
 from __future__ import annotations
@@ -12,17 +16,25 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pjsua2 as pj
 
+from voice.sip.sipmsg import header
+
 log = logging.getLogger("frontdesk.sip")
 
 # The pjsua2-python 2.15.1 wheel holds at most 4 calls at once (PJSUA_MAX_CALLS is a
-# compile-time constant): a 5th concurrent INVITE gets a stateless 486 from pjsua and never
-# reaches us. One slot stays free so that the call over the line limit still gets its row.
+# compile-time constant).
 CALL_SLOTS = 4
-MAX_LINES = CALL_SLOTS - 1
+MAX_LINES = CALL_SLOTS
+# pjsua gets exactly ``max_lines`` call slots. An INVITE over the limit is answered 486 by
+# pjsua itself, before any RTP socket is opened, and reported to ``on_rejected`` so it still
+# gets its row. Letting such INVITEs take a slot instead costs two RTP/RTCP sockets each; the
+# sockets' ioqueue keys (64 in this build) are reused only 500 ms after closing, and when they
+# run out pjlib *aborts the process* (pj_assert in ioqueue_select.c): an INVITE flood at
+# ~100/s did exactly that.
 
 _URI = re.compile(r'^\s*(?:"?(?P<name>[^"<]*?)"?\s*)?<?sip[s]?:(?P<user>[^@;>]*)@?(?P<host>[^;>]*)')
 
@@ -60,6 +72,60 @@ def lib_create(ep: pj.Endpoint) -> None:
             os.close(fd)
 
 
+@dataclass(frozen=True)
+class Rejected:
+    """An INVITE pjsua answered by itself (e.g. 486 when every call slot is taken)."""
+
+    sip_call_id: str
+    remote: str  # From
+    local: str  # To
+    code: int
+    reason: str
+
+
+class Endpoint(pj.Endpoint):
+    """The pjsua2 endpoint; ``on_rejected`` hears of INVITEs that never became a Call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_rejected: Callable[[Rejected], None] | None = None
+        self.ring_port: pj.ExtraAudioDevice | None = None  # a separate ring device, if any
+
+    def ring_media(self) -> pj.AudioMedia:
+        """Where the ring tone goes: the ring device, else the agent's playback device."""
+        if self.ring_port is not None:
+            return self.ring_port
+        return self.audDevManager().getPlaybackDevMedia()
+
+    def close(self) -> None:
+        """Drop the pjsua2 objects we hold, then destroy the library (nothing may outlive it)."""
+        if self.ring_port is not None:
+            self.ring_port.close()
+            self.ring_port = None
+        self.libDestroy()
+
+    def onRejectedIncomingCall(self, prm: pj.OnRejectedIncomingCallParam) -> None:  # noqa: N802
+        if self.on_rejected is not None:
+            msg = prm.rdata.wholeMsg  # prm.callId is pjsua's slot number, not the SIP Call-ID
+            self.on_rejected(
+                Rejected(
+                    header(msg, "call-id") or "",
+                    prm.remoteInfo or header(msg, "from") or "",
+                    prm.localInfo or header(msg, "to") or "",
+                    prm.statusCode,
+                    prm.reason,
+                )
+            )
+
+
+def rx_packets(call: pj.Call, media_index: int) -> int | None:
+    """RTP packets received so far on a call's audio stream; None when it has no stream."""
+    try:
+        return int(call.getStreamStat(media_index).rtcp.rxStat.pkt)
+    except pj.Error:
+        return None
+
+
 def create_endpoint(
     bind: str,
     port: int,
@@ -67,14 +133,14 @@ def create_endpoint(
     max_calls: int,
     transport: str = "udp",
     log_level: int = 1,
-) -> pj.Endpoint:
-    ep = pj.Endpoint()
+    devices: DeviceChoice | None = None,
+) -> Endpoint:
+    ep = Endpoint()
     lib_create(ep)
     cfg = pj.EpConfig()
     cfg.uaConfig.threadCnt = 0
     cfg.uaConfig.mainThreadOnly = True
-    # The line limit (486 Busy Here) is applied by the phone so busy calls still get a row.
-    cfg.uaConfig.maxCalls = CALL_SLOTS
+    cfg.uaConfig.maxCalls = max(1, min(max_calls, CALL_SLOTS))  # see CALL_SLOTS above
     cfg.uaConfig.userAgent = "Frontdesk"
     cfg.medConfig.clockRate = clock_rate
     cfg.medConfig.sndClockRate = clock_rate
@@ -92,27 +158,121 @@ def create_endpoint(
     except pj.Error as exc:
         ep.libDestroy()
         raise OSError(f"cannot listen for SIP on {bind}:{port}: {exc.reason}") from None
-    _choose_audio_device(ep)
+    _choose_audio_device(ep, devices or DeviceChoice())
     ep.libStart()
     return ep
 
 
-def _choose_audio_device(ep: pj.Endpoint) -> None:
+@dataclass(frozen=True)
+class DeviceChoice:
+    """Sound devices wanted by name (config); None = the system default."""
+
+    headset: str | None = None  # the agent's capture + playback
+    handset: str | None = None  # used when no headset is configured or found
+    ring_device: str | None = None  # playback for the ring tone; default: the agent's
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: int
+    name: str
+    capture: bool
+    playback: bool
+
+
+@dataclass(frozen=True)
+class DevicePlan:
+    capture: int | None  # device id; None = the null device
+    playback: int | None
+    ring: int | None  # a separate ring device; None = ring on the agent's playback
+    message: str | None  # one log line explaining a fallback, if any
+
+
+def _find(devices: list[DeviceInfo], name: str, kind: str) -> DeviceInfo | None:
+    """Exact name first (case-insensitive), else the only device whose name contains it."""
+    fits = [d for d in devices if getattr(d, kind)]
+    want = name.casefold()
+    exact = [d for d in fits if d.name.casefold() == want]
+    if exact:
+        return exact[0]
+    partial = [d for d in fits if want in d.name.casefold()]
+    return partial[0] if len(partial) == 1 else None
+
+
+def plan_devices(devices: list[DeviceInfo], choice: DeviceChoice) -> DevicePlan:
+    """Which devices to open for ``choice``; any fallback is explained in one message."""
+    named = [n for n in (choice.headset, choice.handset) if n]
+    if not devices:
+        wanted = ", ".join(repr(n) for n in (*named, choice.ring_device) if n)
+        return DevicePlan(None, None, None, "no sound device found" + (
+            f" (configured: {wanted})" if wanted else ""
+        ) + ": using the null device (calls are still answered and recorded)")  # fmt: skip
+    known = ", ".join(repr(d.name) for d in devices)
+    problems: list[str] = []
+    if named:
+        cap = play = None
+        for n in named:
+            cap, play = _find(devices, n, "capture"), _find(devices, n, "playback")
+            if cap and play:
+                break
+        if not (cap and play):
+            problems.append(f"{' or '.join(repr(n) for n in named)} not found")
+            capture = playback = None
+        else:
+            capture, playback = cap.id, play.id
+    else:
+        capture, playback = -1, -2  # pjmedia's default capture / playback device
+    ring = None
+    if choice.ring_device:
+        found = _find(devices, choice.ring_device, "playback")
+        if found is None:
+            problems.append(f"ring device {choice.ring_device!r} not found")
+        elif found.id != playback:
+            ring = found.id
+    if not problems:
+        return DevicePlan(capture, playback, ring, None)
+    fallback = "the null device" if capture is None else "the agent's device for the ring"
+    return DevicePlan(
+        capture, playback, ring, f"{'; '.join(problems)} (devices: {known}): using {fallback}"
+    )
+
+
+def list_devices(ep: pj.Endpoint) -> list[DeviceInfo]:
     mgr = ep.audDevManager()
     try:
         count = mgr.getDevCount()
     except pj.Error:
-        count = 0
-    if count == 0:
-        log.info("no sound device found: using the null device (calls are still recorded)")
+        return []
+    out = []
+    for i in range(count):
+        info = mgr.getDevInfo(i)
+        out.append(DeviceInfo(i, info.name, info.inputCount > 0, info.outputCount > 0))
+    return out
+
+
+def _choose_audio_device(ep: Endpoint, choice: DeviceChoice) -> None:
+    mgr = ep.audDevManager()
+    plan = plan_devices(list_devices(ep), choice)
+    if plan.message:  # one line; a warning only when a configured device is missing
+        configured = choice.headset or choice.handset or choice.ring_device
+        log.log(logging.WARNING if configured else logging.INFO, "%s", plan.message)
+    if plan.capture is None or plan.playback is None:
         mgr.setNullDev()
         return
     try:
-        mgr.setCaptureDev(mgr.getCaptureDev())
-        mgr.setPlaybackDev(mgr.getPlaybackDev())
+        mgr.setCaptureDev(plan.capture)
+        mgr.setPlaybackDev(plan.playback)
     except pj.Error as exc:
-        log.info("sound device unusable (%s): using the null device", exc.reason)
+        log.warning("sound device unusable (%s): using the null device", exc.reason)
         mgr.setNullDev()
+        return
+    if plan.ring is not None:
+        ring = pj.ExtraAudioDevice(plan.ring, -1)
+        try:
+            ring.open()
+            ep.ring_port = ring
+        except pj.Error as exc:
+            log.warning("ring device unusable (%s): ringing on the agent's device", exc.reason)
 
 
 def register_thread(ep: pj.Endpoint, name: str) -> None:

@@ -12,6 +12,7 @@ import logging
 import signal
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,9 +21,18 @@ from pathlib import Path
 import pjsua2 as pj
 
 from recordings.archive import AGENT, CALLER, Archive
+from voice.sip.answer_mode import requested_answer_delay
 from voice.sip.call_record import CallRecord
 from voice.sip.control import ControlServer
-from voice.sip.endpoint import MAX_LINES, create_endpoint, parse_party
+from voice.sip.endpoint import (
+    MAX_LINES,
+    DeviceChoice,
+    Endpoint,
+    Rejected,
+    create_endpoint,
+    parse_party,
+    rx_packets,
+)
 from voice.sip.ring_policy import RingPolicy
 
 log = logging.getLogger("frontdesk.phone")
@@ -43,6 +53,9 @@ class PhoneSettings:
     log_level: int = 1
     control_path: Path | None = None  # Unix socket for the console and `frontdesk line`
     registration: Registration | None = None  # None: direct calls to bind:port only
+    media_timeout_s: float = 30.0  # hang up when the caller sends no RTP this long; 0 = never
+    honour_answer_mode: bool = False  # RFC 5373 Answer-Mode: Auto / Call-Info answer-after
+    devices: DeviceChoice = field(default_factory=DeviceChoice)
 
 
 @dataclass
@@ -68,7 +81,7 @@ class _Account(pj.Account):
         self.registered = False
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802 (pjsua2 API)
-        self._phone._on_incoming(self, prm.callId)
+        self._phone._on_incoming(self, prm.callId, prm.rdata.wholeMsg)
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802
         ok = 200 <= prm.code < 300 and prm.expiration > 0
@@ -116,6 +129,12 @@ class LiveCall:
     caller_rec: pj.AudioMediaRecorder | None = None
     agent_rec: pj.AudioMediaRecorder | None = None
     greeting: pj.AudioMediaPlayer | None = None
+    answer_mode: bool = False  # answered early because the caller asked (RFC 5373)
+    media_index: int | None = None
+    remote_hold: bool = False
+    rx_packets: int = -1  # RTP packets received at the last check
+    rx_at: float = 0.0  # monotonic time the packet count last moved
+    end_cause: str | None = None  # our reason for hanging up, stored as the cause
 
 
 class Phone:
@@ -136,7 +155,10 @@ class Phone:
         self.on_call_ended = on_call_ended
         self.calls: list[LiveCall] = []
         self._stop = False
-        self._ep: pj.Endpoint | None = None
+        self._ep: Endpoint | None = None
+        self._rejected: list[Rejected] = []  # INVITEs pjsua refused, stored from the loop
+        self._rejected_seen: deque[str] = deque(maxlen=512)  # Call-IDs: retransmissions
+        self._next_media_check = 0.0
         self._acc: _Account | None = None
         self._ring: pj.ToneGenerator | None = None
         self._ringing = False
@@ -158,7 +180,9 @@ class Phone:
             self.s.max_lines,
             self.s.transport,
             self.s.log_level,
+            self.s.devices,
         )
+        self._ep.on_rejected = self._rejected.append  # stored in step(), not in the callback
         acfg = self._account_config()
         self._acc = _Account(self)
         self._acc.create(acfg, True)
@@ -221,6 +245,11 @@ class Phone:
                 not live.answered and live.auto_answer_at is not None and now >= live.auto_answer_at
             ):
                 self.answer(live, by="auto")
+        if self._rejected:
+            self._store_rejected()
+        if self.s.media_timeout_s > 0 and now >= self._next_media_check:
+            self._next_media_check = now + 0.25
+            self._check_media(now)
         self._update_ring_tone()
         if self.control is not None:
             self.control.poll()
@@ -234,7 +263,7 @@ class Phone:
             self.control.close()
             self.control = None
         if self._ep is not None:
-            self._ep.libDestroy()
+            self._ep.close()
             self._ep = None
 
     def _hang_up_all(self) -> None:
@@ -261,6 +290,10 @@ class Phone:
         elapsed = time.monotonic() - live.ringing_since
         prm = pj.CallOpParam()
         prm.statusCode = 200
+        if live.answer_mode:  # RFC 5373: say that the call was answered automatically
+            hdr = pj.SipHeader()
+            hdr.hName, hdr.hValue = "Answer-Mode", "Auto"
+            prm.txOption.headers.append(hdr)
         try:
             live.call.answer(prm)
         except pj.Error as exc:  # the caller cancelled a moment before
@@ -400,7 +433,7 @@ class Phone:
         return min(n, cap) if cap else n
 
     # -- pjsua2 callbacks (keep them short) --------------------------------------------
-    def _on_incoming(self, acc: pj.Account, call_id: int) -> None:
+    def _on_incoming(self, acc: pj.Account, call_id: int, msg: str = "") -> None:
         call = _Call(self, acc, call_id)
         ci = call.getInfo()
         remote, local = parse_party(ci.remoteUri), parse_party(ci.localUri)
@@ -415,8 +448,19 @@ class Phone:
         lines = sum(1 for c in self.calls if not c.ended and c.rejected_with is None)
         busy = lines >= self.s.max_lines
         auto_at = self.s.policy.auto_answer_at()
+        asked = requested_answer_delay(msg) if msg else None
+        answer_mode = False
+        if asked is not None and not busy:
+            if self.s.honour_answer_mode:
+                answer_mode = auto_at is None or asked < auto_at
+                auto_at = asked if answer_mode else auto_at
+                log.info("call %s asks to be answered after %gs (RFC 5373)", rec.uuid, asked)
+            else:
+                log.info("call %s: Answer-Mode/answer-after ignored "
+                         "(phone.honour_answer_mode is off)", rec.uuid)  # fmt: skip
         now = time.monotonic()
         live = LiveCall(rec, call, now, None if busy or auto_at is None else now + auto_at)
+        live.answer_mode = answer_mode
         call.live = live
         self.calls.append(live)  # strong reference: a collected Call answers 603
         prm = pj.CallOpParam()
@@ -452,7 +496,7 @@ class Phone:
             return
         rec = live.record
         rec.ended_at = _now()
-        rec.cause = f"{ci.lastStatusCode} {ci.lastReason}".strip()
+        rec.cause = live.end_cause or f"{ci.lastStatusCode} {ci.lastReason}".strip()
         if live.rejected_with == 486:
             rec.outcome = "busy"
         elif live.rejected_with is not None:
@@ -460,6 +504,8 @@ class Phone:
             rec.rings = self._rings((rec.ended_at - rec.invited_at).total_seconds())
         elif live.answered:
             rec.outcome = "answered"
+            if live.answer_mode and rec.answered_by == "auto":
+                rec.cause += "; answered automatically at the caller's request (RFC 5373)"
         elif ci.lastStatusCode in (487, 408, 200) or ci.lastStatusCode < 300:
             rec.outcome = "missed"  # caller gave up while it rang
             rec.rings = self._rings((rec.ended_at - rec.invited_at).total_seconds())
@@ -472,8 +518,15 @@ class Phone:
         assert live.call is not None and self._ep is not None
         ci = live.call.getInfo()
         for i, mi in enumerate(ci.media):
-            if mi.type != pj.PJMEDIA_TYPE_AUDIO or mi.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
+            if mi.type != pj.PJMEDIA_TYPE_AUDIO:
                 continue
+            remote_hold = mi.status == pj.PJSUA_CALL_MEDIA_REMOTE_HOLD
+            if remote_hold != live.remote_hold or live.media_index != i:
+                live.rx_at = time.monotonic()  # the silence clock starts (again) now
+            live.remote_hold = remote_hold
+            if mi.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
+                continue
+            live.media_index = i
             am = live.call.getAudioMedia(i)
             live.audio = am
             if live.record.codec is None:
@@ -503,6 +556,56 @@ class Phone:
             live.greeting.startTransmit(am)
             live.greeting.startTransmit(live.agent_rec)
 
+    # -- bad input: silent callers, INVITEs pjsua refused ----------------------------------
+    def _check_media(self, now: float) -> None:
+        """Hang up answered calls whose caller has sent no RTP for ``media_timeout_s``."""
+        limit = self.s.media_timeout_s
+        for live in self.calls:
+            if (
+                live.ended
+                or not live.answered
+                or live.call is None
+                or live.media_index is None
+                or live.held
+                or live.remote_hold
+                or live.end_cause
+            ):
+                continue
+            n = rx_packets(live.call, live.media_index)
+            if n is None:
+                continue
+            if n != live.rx_packets:
+                live.rx_packets, live.rx_at = n, now
+            elif now - live.rx_at >= limit:
+                live.end_cause = f"no RTP from the caller for {limit:g} s ({max(n, 0)} packets)"
+                log.warning("call %s: %s; hanging up", live.record.uuid, live.end_cause)
+                if not self.hangup(live):
+                    live.end_cause = None  # try again at the next check
+
+    def _store_rejected(self) -> None:
+        """A row for every INVITE pjsua answered itself (486 when all call slots are taken)."""
+        batch = self._rejected[:]
+        del self._rejected[:]  # the same list: the endpoint's callback appends to it
+        for r in batch:
+            if r.sip_call_id in self._rejected_seen:
+                continue  # a retransmitted INVITE: the call already has its row
+            self._rejected_seen.append(r.sip_call_id)
+            remote, local = parse_party(r.remote), parse_party(r.local)
+            now = _now()
+            rec = CallRecord(
+                uuid=str(uuid.uuid4()),
+                sip_call_id=r.sip_call_id,
+                caller=remote.user,
+                caller_name=remote.name,
+                callee=local.user,
+                invited_at=now,
+                ended_at=now,
+                outcome="busy" if r.code == 486 else "failed",
+                cause=f"{r.code} {r.reason} (refused before ringing)",
+            )
+            log.info("call %s from %s refused: %d %s", rec.uuid, rec.caller, r.code, r.reason)
+            self._report(rec)
+
     # -- ring tone on the ring device --------------------------------------------------------
     def _update_ring_tone(self) -> None:
         if self._ring is None or self._ep is None:
@@ -513,7 +616,7 @@ class Phone:
         if ringing == self._ringing:
             return
         self._ringing = ringing
-        speaker = self._ep.audDevManager().getPlaybackDevMedia()
+        speaker = self._ep.ring_media()
         if ringing:
             tone = pj.ToneDesc()
             tone.freq1, tone.freq2 = self.s.policy.tone_hz

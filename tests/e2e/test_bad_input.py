@@ -1,0 +1,84 @@
+"""Bad input from real SIPp peers on 127.0.0.1: a caller that never sends RTP, and an
+INVITE flood far over the line limit. The phone keeps running, every INVITE that reaches
+it becomes a row, and the next ordinary call is answered and recorded faithfully."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import soundfile as sf
+
+from tests.conftest import SPEECH, frontdesk_json
+from tests.e2e.peers import PhoneProcess, best_correlation, read_channel, sipp_available, sipp_call
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed"),
+]
+
+FAST = ("--ring-on", "0.2", "--ring-off", "0.3")
+SOURCE = SPEECH / "burst_pipe_8k_ulaw.wav"
+
+
+@pytest.fixture
+def var(tmp_path):
+    d = tmp_path / "var"
+    d.mkdir()
+    return d
+
+
+def _seconds(a: str, b: str) -> float:
+    return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds()
+
+
+def test_caller_that_never_sends_rtp_is_hung_up_with_a_row_and_its_recording(var, tmp_path):
+    with PhoneProcess(var, "--answer-after-rings", "1", "--media-timeout", "1.5", *FAST) as phone:
+        # the caller waits up to 10 s for the phone's BYE; SIPp fails if it never comes
+        r = sipp_call(phone.port, "uac_no_rtp.xml", tmp_path, talk_ms=10000, timeout=20)
+        assert r.returncode == 0, r.stdout[-2000:]
+        phone.wait_for("stored as #")
+        assert phone.proc.poll() is None
+    [call] = frontdesk_json(var, "calls", "list")
+    assert call["outcome"] == "answered" and call["caller"] == "13600136000"
+    assert "no RTP from the caller for 1.5 s" in call["cause"]
+    assert 1.4 <= _seconds(call["answered_at"], call["ended_at"]) <= 3.5
+    rec = call["recording"]
+    assert rec is not None and rec["channels"] == 2
+    wav = var / "recordings" / rec["path"]
+    caller, _ = read_channel(wav, 0)
+    agent, _ = read_channel(wav, 1)
+    assert abs(caller).max() < 0.01, "nothing was received from the caller"
+    assert abs(agent).max() > 0.01, "the greeting is kept on the agent channel"
+
+
+def test_invite_flood_every_invite_is_a_row_excess_gets_486_and_the_phone_still_answers(
+    var, tmp_path
+):
+    """40 INVITEs at 100/s against 2 lines (loopback only, bounded count and time)."""
+    n = 40
+    with PhoneProcess(var, "--answer-after-rings", "1", "--max-lines", "2", *FAST) as phone:
+        flood = sipp_call(phone.port, "uac_flood.xml", tmp_path, talk_ms=300, calls=n,
+                          timeout=30, extra=("-r", "100", "-l", str(n)))  # fmt: skip
+        assert flood.returncode == 0, flood.stdout[-3000:]
+        phone.wait_for("stored as #", count=n, timeout=20)
+        assert phone.proc.poll() is None, "".join(phone.log)
+        after = tmp_path / "after"
+        after.mkdir()
+        r = sipp_call(phone.port, "uac_rtp_stream.xml", after, wav=SOURCE,
+                      talk_ms=int(sf.info(str(SOURCE)).duration * 1000) + 800)  # fmt: skip
+        assert r.returncode == 0, r.stdout[-2000:]
+        phone.wait_for("stored as #", count=n + 1)
+    calls = sorted(frontdesk_json(var, "calls", "list"), key=lambda c: c["id"])
+    assert len(calls) == n + 1
+    flood_rows, last = calls[:n], calls[-1]
+    assert len({c["sip_call_id"] for c in flood_rows}) == n
+    busy = [c for c in flood_rows if c["outcome"] == "busy"]
+    answered = [c for c in flood_rows if c["outcome"] == "answered"]
+    assert len(busy) + len(answered) == n, {c["outcome"] for c in flood_rows}
+    assert answered and len(busy) >= n // 2
+    assert all(c["cause"].startswith("486") for c in busy)
+    assert last["outcome"] == "answered"
+    caller, _ = read_channel(var / "recordings" / last["recording"]["path"], 0)
+    src, _ = sf.read(str(SOURCE))
+    assert best_correlation(caller, src) >= 0.99
