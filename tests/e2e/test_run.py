@@ -1,4 +1,4 @@
-"""`frontdesk run` — the product as `make run` starts it: phone + worker supervised;
+"""`frontdesk run` — the product as `make run` starts it: phone, worker and console supervised;
 a SIPp call ends as a draft entry without anyone running the worker by hand."""
 
 from __future__ import annotations
@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 
+import httpx
 import pytest
 
 from tests.conftest import SPEECH, free_port, frontdesk_json
@@ -19,9 +21,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not sipp_available(), reason="
 
 
 def test_run_answers_records_transcribes_and_drafts(data_dir, tmp_path):
-    port = free_port()
+    port, web = free_port(), free_port(socket.SOCK_STREAM)
     (data_dir / "frontdesk.toml").write_text(
-        f"[phone]\nsip_port = {port}\nanswer_after_rings = 1\nring_on = 0.2\nring_off = 0.3\n",
+        f"[phone]\nsip_port = {port}\nanswer_after_rings = 1\nring_on = 0.2\nring_off = 0.3\n"
+        f"[console]\nport = {web}\n",
         encoding="utf-8",
     )
     proc = subprocess.Popen(
@@ -36,6 +39,16 @@ def test_run_answers_records_transcribes_and_drafts(data_dir, tmp_path):
                 "frontdesk run did not start"
             )
             time.sleep(0.1)
+        # the console is served too, on its configured port, asking for a log-in
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                login = httpx.get(f"http://127.0.0.1:{web}/", follow_redirects=True)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "frontdesk run served no console"
+                time.sleep(0.2)
+        assert login.status_code == 200 and 'name="password"' in login.text
         r = sipp_call(
             port,
             "uac_rtp_stream.xml",
