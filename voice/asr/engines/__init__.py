@@ -26,7 +26,10 @@ def load_engine(
     initial_prompt: str | None = None,
     threads: int = 2,
     phrases: list[str] | None = None,
+    hotwords: str | None = None,
+    **whisper_options,
 ) -> Engine:
+    """``whisper_options``: beam_size, pad_s, word_timestamps, without_timestamps (bench)."""
     kind = info.engine if engine in ("auto", "", None) else engine
     if kind != info.engine:
         raise ModelError(f"model {info.name} is a {info.engine} model, not {kind}")
@@ -34,7 +37,12 @@ def load_engine(
         from voice.asr.engines.whisper_engine import WhisperEngine
 
         return WhisperEngine(
-            info, language=language, initial_prompt=initial_prompt, threads=threads
+            info,
+            language=language,
+            initial_prompt=initial_prompt,
+            threads=threads,
+            hotwords=hotwords,
+            **whisper_options,
         )
     if kind == "vosk":
         from voice.asr.engines.vosk_engine import VoskEngine
