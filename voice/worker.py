@@ -144,15 +144,19 @@ class Worker:
             raise JobError(f"recording {path} is missing", retry=False)
         if expected_sha and sha256_file(path) != expected_sha:
             raise JobError(f"recording {path} does not match its SHA-256 (tampered?)", retry=False)
-        reuse = self.live.take(call_uuid) if self.live is not None else []
-        transcript = self.transcribe(path, reuse)
+        # what the live call's follower (this worker or another) transcribed before hangup
+        from voice.asr.live import discard_live, load_live
+
+        partial_root = self.archive.root / ".partial"
+        transcript = self.transcribe(path, load_live(partial_root, call_uuid))
         draft = self.draft(transcript, caller_number, call_id)
         with self.sessions() as s:
             transcripts.save_transcript(s, call_id, transcript)
             entries.create_draft(s, call_id, draft, caller_number=caller_number)
             s.commit()
+        discard_live(partial_root, call_uuid)
 
-    def transcribe(self, path: Path, reuse=()) -> Transcript:
+    def transcribe(self, path: Path, live=None) -> Transcript:
         from voice.asr.audio import AudioError
         from voice.asr.transcribe import transcribe_file
 
@@ -163,7 +167,7 @@ class Worker:
                 engine,
                 aggressiveness=self.asr.vad_aggressiveness,
                 frame_ms=self.asr.vad_frame_ms,
-                reuse=reuse,
+                live=live,
             )
         except AudioError as exc:
             raise JobError(f"unreadable audio: {exc}", retry=False) from exc

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 
 from voice.asr.audio import ASR_RATE, load_audio, to_asr_rate
 from voice.asr.engines import Engine
-from voice.asr.live import Segment
+from voice.asr.live import LiveResult
 from voice.asr.transcript import Speaker, Transcript, Utterance
 from voice.asr.vad import VadOptions, speech_segments
 
@@ -23,14 +22,17 @@ def transcribe_file(
     aggressiveness: int = 2,
     frame_ms: int = 30,
     language: str | None = None,
-    reuse: Sequence[Segment] = (),
+    live: LiveResult | None = None,
 ) -> Transcript:
     """Stereo: channel 0 is the caller, 1 the agent; mono: one "unknown" speaker.
 
     Raises AudioError for a missing, empty, corrupt or absurdly long file. Silence
-    yields a transcript with no utterances (not an error). ``reuse`` holds segments already
-    transcribed while the call was live; a segment with the same bounds is not done again.
+    yields a transcript with no utterances (not an error). ``live`` holds what was
+    transcribed while the call was live: a VAD segment with the same bounds is not done
+    again, and a channel's audio before ``live.done_until`` (Vosk streaming) is not looked at.
     """
+    reuse = live.segments if live else []
+    done_until = live.done_until if live else {}
     data, rate = load_audio(path)
     opts = VadOptions(aggressiveness=aggressiveness, frame_ms=frame_ms)
     if data.shape[1] == 2:
@@ -41,7 +43,13 @@ def transcribe_file(
     reused = 0
     for ch, speaker in enumerate(speakers):
         audio = to_asr_rate(data[:, ch], rate)
-        for start, end in speech_segments(audio, opts):
+        skip = done_until.get(speaker, 0.0)
+        if skip:  # streamed while live: those utterances as they were, then the tail
+            streamed = [r for r in reuse if r.speaker == speaker and r.end <= skip + 0.05]
+            reused += len(streamed)
+            utterances.extend(r.utterance for r in streamed if r.utterance is not None)
+        tail = audio[int(skip * ASR_RATE) :]
+        for start, end in ((s + skip, e + skip) for s, e in speech_segments(tail, opts)):
             # a live segment with the same start: reuse it, and transcribe only what the
             # finished recording added after it (packet-loss concealment can extend the end)
             seen = next((r for r in reuse if r.speaker == speaker and abs(r.start - start) < 0.05

@@ -24,11 +24,12 @@ class VoskEngine:
         # Small models accept a runtime phrase list; "[unk]" keeps other words possible.
         self._grammar = json.dumps([*phrases, "[unk]"], ensure_ascii=False) if phrases else None
 
-    def recognizer(self):
+    def recognizer(self, rate: int = ASR_RATE):
+        """A fresh KaldiRecognizer for audio at ``rate`` (Kaldi resamples to the model's rate)."""
         import vosk
 
-        rec = vosk.KaldiRecognizer(self._m, ASR_RATE, self._grammar) if self._grammar else (
-            vosk.KaldiRecognizer(self._m, ASR_RATE))  # fmt: skip
+        rec = vosk.KaldiRecognizer(self._m, rate, self._grammar) if self._grammar else (
+            vosk.KaldiRecognizer(self._m, rate))  # fmt: skip
         rec.SetWords(True)
         return rec
 
@@ -41,6 +42,11 @@ class VoskEngine:
             if rec.AcceptWaveform(pcm[i : i + step]):
                 results.append(json.loads(rec.Result()))
         results.append(json.loads(rec.FinalResult()))
+        return self.utterance(results, offset_s, speaker, offset_s + len(audio) / ASR_RATE)
+
+    def utterance(self, results: list[dict], offset_s: float, speaker: Speaker,
+                  end_s: float) -> Utterance | None:  # fmt: skip
+        """Vosk results (word times relative to ``offset_s``) → one utterance, or None."""
         words = [
             Word(display_text(w["word"]), round(offset_s + w["start"], 3),
                  round(offset_s + w["end"], 3), round(float(w.get("conf", 1.0)), 3))
@@ -51,5 +57,5 @@ class VoskEngine:
             return None
         conf = float(np.mean([w.conf for w in words])) if words else 0.0
         start = words[0].start if words else offset_s
-        end = words[-1].end if words else offset_s + len(audio) / ASR_RATE
+        end = words[-1].end if words else end_s
         return Utterance(speaker, start, end, text, words, round(conf, 3))
