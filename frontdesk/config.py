@@ -49,6 +49,18 @@ class AsrConfig:
     # room numbers digit by digit as spoken (on the fixtures: 4 of 10 addresses → 9 of 10).
     initial_prompt: str = "以下是普通话的句子。我是七栋一单元六零二的。"
     threads: int = 2
+    # Added to the Whisper prompt so they are spelt as the ledger spells them.
+    community_names: list = field(default_factory=list)  # ["阳光花园", "翠湖苑"]
+    hotwords: list = field(default_factory=list)  # other words: ["燃气表", "门禁卡"]
+
+    def prompt(self) -> str | None:
+        """The Whisper prompt: ``initial_prompt`` with the community names and hotwords."""
+        from voice.asr.vocabulary import build_prompt
+
+        try:
+            return build_prompt(self.initial_prompt, self.community_names, self.hotwords)
+        except ValueError as exc:
+            raise UserError(f"[asr] community_names/hotwords: {exc}") from None
 
 
 @dataclass

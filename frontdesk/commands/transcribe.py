@@ -44,7 +44,7 @@ def load_engine_from(cfg: Config, model: str | None = None, engine: str | None =
         info = resolve(model or cfg.asr.model, cfg.models_dir)
         return load_engine(info, engine=engine or cfg.asr.engine,
                            language=language or cfg.asr.language or None,
-                           initial_prompt=cfg.asr.initial_prompt or None, threads=cfg.asr.threads)  # fmt: skip
+                           initial_prompt=cfg.asr.prompt(), threads=cfg.asr.threads)  # fmt: skip
     except ModelError as exc:
         raise UserError(str(exc)) from None
 
