@@ -1,7 +1,622 @@
-"""Console pages: desk (being written)."""
+"""Front desk pages: the agent's live desk and the ledger (台账).
+
+/desk           ringing and active calls pushed over Server-Sent Events (/events), the line
+                controls (/line/{action} → the phone's control socket), the call's draft
+                beside its transcript after hangup, today's unconfirmed drafts, walk-ins.
+/ledger         a day's entries with filters and keyset pagination; /ledger/{id} shows one
+                entry, its audit trail and the actions of its lifecycle (dispatch, returned,
+                callback, close), each through ledger.entries so the trail names the user.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-routes: list[BaseRoute] = []
+import anyio.from_thread
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from frontdesk.console import logins
+from frontdesk.console.accounts import Principal
+from frontdesk.console.app import Console, Ctx, guarded
+from ledger import entries
+from ledger.models import Call, LedgerEntry
+from ledger.transcripts import load_transcript
+from ledger.types import utcnow
+from voice.sip.control import send_command
+
+DESK_ROLES = ("agent", "supervisor")
+LINE_ACTIONS = ("answer", "reject", "hangup", "mute", "unmute", "hold", "unhold")
+REGISTER_WITHIN_S = 60  # an answered call is to be registered within a minute of hangup
+PAGE_SIZE = 50
+KEEPALIVE_S = 15.0
+
+CATEGORIES = ["报修", "投诉", "咨询", "求助", "建议"]
+DEPARTMENTS = ["工程维修部", "环境部", "安管部", "客服中心"]
+REPAIR_SCOPES = ["户内", "公共区域", "有偿"]
+COMPLAINT_CLASSES = ["一类", "二类", "三类"]
+STATUS_LABELS = {
+    "draft": "草稿 Draft",
+    "registered": "已登记 Registered",
+    "dispatched": "已派单 Dispatched",
+    "in_progress": "处理中 In progress",
+    "returned": "已返单 Returned",
+    "called_back": "已回访 Called back",
+    "closed": "已关闭 Closed",
+}
+CALLBACK_RESULTS = {"satisfied": "满意 Satisfied", "not_satisfied": "不满意 Not satisfied"}
+# the draft form's fields, in order: (name, label)
+TEXT_FIELDS = ["building", "unit", "room", "public_area", "department", "caller_name",
+               "caller_phone", "summary", "content"]  # fmt: skip
+CHOICE_FIELDS = {"category": CATEGORIES, "repair_scope": REPAIR_SCOPES,
+                 "complaint_class": COMPLAINT_CLASSES}  # fmt: skip
+# evidence names the intake uses → the form fields they support
+ADDRESS = ("building", "unit", "room", "public_area")
+EVIDENCE_FIELDS = {"address": ADDRESS, "address.invalid": ADDRESS,
+                   "caller.phone": ("caller_phone",), "caller.surname": ("caller_name",),
+                   "caller": ("caller_name",)}  # fmt: skip
+LOW_CONFIDENCE = 0.6
+
+
+# ---- who is asking (for the async routes the `guarded` wrapper does not cover) ----
+
+
+async def _principal(request: Request) -> Principal | None:
+    console: Console = request.app.state.console
+
+    def look() -> tuple[Principal, str] | None:
+        with console.sessions() as db:
+            return logins.lookup(db, request.cookies.get(logins.COOKIE))
+
+    found = await run_in_threadpool(look)
+    return found[0] if found else None
+
+
+# ---- known residents: earlier entries for the caller's number ----
+
+
+def known_caller(db: Session, number: str | None) -> dict[str, Any] | None:
+    """Name and address from the latest earlier entries for this number (None if unknown)."""
+    if not number:
+        return None
+    rows = list(
+        db.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.caller_phone == number)
+            .order_by(LedgerEntry.id.desc())
+            .limit(5)
+        )
+    )
+    if not rows:
+        return None
+    name = next((e.caller_name for e in rows if e.caller_name), None)
+    address = next((e.address_code() or e.public_area for e in rows
+                    if e.address_code() or e.public_area), None)  # fmt: skip
+    last = rows[0]
+    return {
+        "name": name,
+        "address": address,
+        "entries": len(rows),
+        "last": f"{last.category or ''} {last.summary or ''}".strip()[:60],
+        "last_id": last.id,
+    }
+
+
+def _with_known(console: Console, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    with console.sessions() as db:
+        for c in calls:
+            if isinstance(c, dict):
+                c["known"] = known_caller(db, c.get("caller"))
+    return calls
+
+
+# ---- Server-Sent Events: the phone's events, enriched, to each open /desk ----
+
+
+async def events(request: Request) -> Response:
+    user = await _principal(request)
+    if user is None:
+        return JSONResponse({"ok": False, "error": "not logged in"}, status_code=401)
+    if not user.may(*DESK_ROLES):
+        return JSONResponse({"ok": False, "error": "not allowed"}, status_code=403)
+    console: Console = request.app.state.console
+    queue = console.hub.subscribe()
+
+    async def stream():
+        try:
+            yield "retry: 1000\n\n"
+            status = await console.hub.command({"cmd": "status"})
+            calls = status.get("calls", []) if status.get("ok") else []
+            calls = await run_in_threadpool(_with_known, console, calls)
+            snap = {"event": "snapshot", "connected": bool(status.get("ok")), "calls": calls,
+                    "error": None if status.get("ok") else status.get("error")}  # fmt: skip
+            yield _sse(snap)
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                if isinstance(event.get("call"), dict) and event.get("event") == "ringing":
+                    await run_in_threadpool(_with_known, console, [event["call"]])
+                yield _sse(event)
+        finally:
+            console.hub.unsubscribe(queue)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+    )
+
+
+def _sse(data: dict[str, Any]) -> str:
+    return "data: " + json.dumps(data, ensure_ascii=False, default=str) + "\n\n"
+
+
+# ---- the line: agent actions sent to the phone ----
+
+
+def _json_body(ctx: Ctx) -> dict[str, Any]:
+    if ctx.form:
+        return dict(ctx.form)
+    raw = anyio.from_thread.run(ctx.request.body)
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise HTTPException(400, "the request body is not JSON") from None
+    if not isinstance(body, dict):
+        raise HTTPException(400, "the request body must be a JSON object")
+    return body
+
+
+def _phone(ctx: Ctx, msg: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return send_command(ctx.console.hub.socket_path, msg)
+    except (ConnectionError, OSError, ValueError) as exc:
+        return {"ok": False, "error": str(exc), "phone": False}
+
+
+def line(ctx: Ctx, action: str) -> Response:
+    if action not in LINE_ACTIONS:
+        raise HTTPException(
+            404, f"unknown line action {action!r}; known: {', '.join(LINE_ACTIONS)}"
+        )
+    body = _json_body(ctx)
+    msg: dict[str, Any] = {"cmd": action}
+    if body.get("call"):
+        msg["call"] = str(body["call"])
+    reply = _phone(ctx, msg)
+    if reply.get("phone") is False:
+        reply["error"] = "电话未运行 — the phone is not running (start `frontdesk run`)"
+        return JSONResponse(reply, status_code=503)
+    ctx.log(f"line_{action}", msg.get("call"), ok=bool(reply.get("ok")))
+    return JSONResponse(reply, status_code=200 if reply.get("ok") else 409)
+
+
+def line_status(ctx: Ctx) -> Response:
+    reply = _phone(ctx, {"cmd": "status"})
+    if reply.get("ok"):
+        _known_in(ctx.db, reply.get("calls", []))
+    return JSONResponse(reply, status_code=200 if reply.get("ok") else 503)
+
+
+def _known_in(db: Session, calls: list[dict[str, Any]]) -> None:
+    for c in calls:
+        if isinstance(c, dict):
+            c["known"] = known_caller(db, c.get("caller"))
+
+
+# ---- the draft after hangup ----
+
+
+def _find_call(db: Session, key: str) -> Call | None:
+    if key.isdigit():
+        return db.get(Call, int(key))
+    return db.scalar(select(Call).where(Call.uuid == key))
+
+
+def draft_status(ctx: Ctx, key: str) -> Response:
+    """Is the call's draft ready? (The worker writes transcript + draft after hangup.)"""
+    call = _find_call(ctx.db, key)
+    if call is None:
+        return JSONResponse({"ok": True, "ready": False, "stored": False})
+    entry = ctx.db.scalar(
+        select(LedgerEntry).where(LedgerEntry.call_id == call.id).order_by(LedgerEntry.id)
+    )
+    has_transcript = load_transcript(ctx.db, call.id) is not None
+    ready = entry is not None
+    return JSONResponse({
+        "ok": True, "stored": True, "call_id": call.id, "ready": ready,
+        "transcript": has_transcript, "entry_id": entry.id if entry else None,
+        "status": entry.status if entry else None,
+        "url": f"/desk?entry={entry.id}" if entry else None,
+    }, headers={"cache-control": "no-store"})  # fmt: skip
+
+
+@dataclass
+class Segment:
+    text: str
+    fields: str = ""  # space-separated evidence fields; "" = plain text
+
+
+def transcript_view(db: Session, call: Call | None, evidence: list[Any]) -> list[dict[str, Any]]:
+    """Utterances split into plain and evidence segments (rendered escaped by Jinja)."""
+    if call is None:
+        return []
+    t = load_transcript(db, call.id)
+    if t is None:
+        return []
+    spans: dict[int, list[tuple[int, int, str]]] = {}
+    loose: list[dict[str, Any]] = []
+    for ev in evidence or []:
+        if not isinstance(ev, dict) or not ev.get("text"):
+            continue
+        idx = ev.get("utterance")
+        if isinstance(idx, int) and 0 <= idx < len(t.utterances):
+            candidates = [idx]
+        else:
+            candidates = list(range(len(t.utterances)))
+        for i in candidates:
+            pos = t.utterances[i].text.find(ev["text"])
+            if pos >= 0:
+                spans.setdefault(i, []).append((pos, pos + len(ev["text"]), ev.get("field", "")))
+                break
+        else:
+            loose.append(ev)
+    out = []
+    for i, u in enumerate(t.utterances):
+        out.append({
+            "i": i, "speaker": u.speaker, "start": u.start, "end": u.end,
+            "segments": _segments(u.text, spans.get(i, [])),
+            "fields": " ".join(sorted({f for ev in loose if ev.get("utterance") == i
+                                       for f in [ev.get("field", "")]})),
+        })  # fmt: skip
+    return out
+
+
+def _segments(text: str, spans: list[tuple[int, int, str]]) -> list[Segment]:
+    """Cut ``text`` at the evidence spans; overlapping spans merge and keep all fields."""
+    if not spans:
+        return [Segment(text)]
+    bounds = sorted({0, len(text), *[s for s, _, _ in spans], *[e for _, e, _ in spans]})
+    out: list[Segment] = []
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        if a == b:
+            continue
+        fields = " ".join(sorted({f or "evidence" for s, e, f in spans if s <= a and b <= e}))
+        if out and out[-1].fields == fields:
+            out[-1] = Segment(out[-1].text + text[a:b], fields)
+        else:
+            out.append(Segment(text[a:b], fields))
+    return out
+
+
+def _evidence_by_field(evidence: list[Any]) -> dict[str, list[str]]:
+    """Form field → the words that led to it (shown under the field; address once)."""
+    out: dict[str, list[str]] = {}
+    for ev in evidence or []:
+        if not isinstance(ev, dict):
+            continue
+        name = str(ev.get("field", ""))
+        key = "address" if name.startswith("address") else EVIDENCE_FIELDS.get(name, (name,))[0]
+        out.setdefault(key, []).append(str(ev.get("text", "")))
+    return out
+
+
+def _low_confidence(confidence: dict[str, Any] | None) -> set[str]:
+    """Form fields the intake was unsure of (shown for the agent to check)."""
+    out: set[str] = set()
+    for name, value in (confidence or {}).items():
+        if isinstance(value, int | float) and value < LOW_CONFIDENCE:
+            out.update(EVIDENCE_FIELDS.get(name, (name,)))
+    return out
+
+
+def _local_day(console: Console, day: str | None) -> tuple[datetime, datetime, str]:
+    """[start, end) in UTC of a local calendar day ("YYYY-MM-DD"; today when empty)."""
+    now = datetime.now(UTC).astimezone(console.tz)
+    if day:
+        try:
+            d = datetime.strptime(day, "%Y-%m-%d").date()
+        except ValueError:
+            raise HTTPException(400, f"date {day!r} is not YYYY-MM-DD") from None
+    else:
+        d = now.date()
+    start = datetime(d.year, d.month, d.day, tzinfo=now.tzinfo)
+    if console.tz is None:  # the machine's zone: let astimezone find the day's offset
+        start = datetime(d.year, d.month, d.day).astimezone()
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC), d.isoformat()
+
+
+def _open_drafts(ctx: Ctx) -> list[dict[str, Any]]:
+    start, _, _ = _local_day(ctx.console, None)
+    rows = ctx.db.execute(
+        select(LedgerEntry, Call)
+        .outerjoin(Call, Call.id == LedgerEntry.call_id)
+        .where(LedgerEntry.status == "draft", LedgerEntry.created_at >= start)
+        .order_by(LedgerEntry.id.desc())
+        .limit(PAGE_SIZE)
+    ).all()
+    return [{"entry": e, "call": c, "deadline": _deadline(c)} for e, c in rows]
+
+
+def _deadline(call: Call | None) -> datetime | None:
+    if call is None or call.ended_at is None or call.answered_at is None:
+        return None
+    return call.ended_at + timedelta(seconds=REGISTER_WITHIN_S)
+
+
+def desk(ctx: Ctx) -> Response:
+    entry = call = None
+    error = ctx.query.get("error")
+    key = ctx.query.get("entry")
+    if key:
+        if not key.isdigit() or (entry := ctx.db.get(LedgerEntry, int(key))) is None:
+            raise HTTPException(404, f"no ledger entry {key}")
+        call = ctx.db.get(Call, entry.call_id) if entry.call_id else None
+    walkin = ctx.query.get("new") == "walkin"
+    return _desk_page(ctx, entry, call, walkin, error=error)
+
+
+def _desk_page(ctx: Ctx, entry: LedgerEntry | None, call: Call | None, walkin: bool,
+               error: str | None = None, values: dict[str, Any] | None = None,
+               status_code: int = 200) -> Response:  # fmt: skip
+    evidence = entry.evidence if entry else []
+    return ctx.render(
+        "desk/desk.html",
+        status_code=status_code,
+        entry=entry,
+        call=call,
+        walkin=walkin,
+        values=values or (_entry_values(entry) if entry else {"urgent": False}),
+        transcript=transcript_view(ctx.db, call, evidence),
+        evidence=_evidence_by_field(evidence),
+        low=_low_confidence(entry.confidence if entry else None),
+        deadline=_deadline(call),
+        drafts=_open_drafts(ctx),
+        known=known_caller(ctx.db, call.caller) if call else None,
+        error=error,
+        confirmed=ctx.query.get("confirmed"),
+        choices=CHOICE_FIELDS,
+        departments=DEPARTMENTS,
+        status_labels=STATUS_LABELS,
+    )
+
+
+def _entry_values(e: LedgerEntry) -> dict[str, Any]:
+    return {f: getattr(e, f) for f in [*TEXT_FIELDS, *CHOICE_FIELDS, "urgent"]}
+
+
+def _form_fields(form: dict[str, str]) -> dict[str, Any]:
+    """The draft form as ledger values: blanks are None (summary/content stay strings)."""
+    out: dict[str, Any] = {}
+    for f in [*TEXT_FIELDS, *CHOICE_FIELDS]:
+        v = form.get(f, "").strip()
+        out[f] = v if (v or f in ("summary", "content")) else None
+    out["urgent"] = form.get("urgent") in ("on", "1", "true")
+    for f, allowed in CHOICE_FIELDS.items():
+        if out[f] is not None and out[f] not in allowed:
+            raise entries.EntryError(f"{f} {out[f]!r} is not one of {', '.join(allowed)}")
+    if out["caller_phone"] and not out["caller_phone"].replace("-", "").isdigit():
+        raise entries.EntryError(f"caller phone {out['caller_phone']!r} must be digits")
+    return out
+
+
+def save_draft(ctx: Ctx, entry_id: int) -> Response:
+    """Save (action=save) or confirm (action=confirm) a call's draft with the agent's edits."""
+    entry = ctx.db.get(LedgerEntry, int(entry_id))
+    if entry is None:
+        raise HTTPException(404, f"no ledger entry {entry_id}")
+    call = ctx.db.get(Call, entry.call_id) if entry.call_id else None
+    action = ctx.form.get("action", "confirm")
+    try:
+        fields = _form_fields(ctx.form)
+        if entry.status != "draft":
+            raise entries.EntryError(
+                f"entry {entry.id} is already {STATUS_LABELS.get(entry.status, entry.status)}"
+            )
+        if action == "confirm":
+            if not fields["category"]:
+                raise entries.EntryError("choose a category (类别) before confirming")
+            entries.confirm(ctx.db, entry.id, ctx.user.username, **fields)
+        else:
+            entries.update(ctx.db, entry.id, ctx.user.username, **fields)
+    except (entries.EntryError, IntegrityError) as exc:
+        ctx.db.rollback()
+        entry = ctx.db.get(LedgerEntry, int(entry_id))
+        return _desk_page(ctx, entry, call, False, error=str(exc),
+                          values=_raw_values(ctx.form), status_code=400)  # fmt: skip
+    if action == "confirm":
+        return ctx.redirect(f"/desk?confirmed={entry.id}")
+    return ctx.redirect(f"/desk?entry={entry.id}")
+
+
+def _raw_values(form: dict[str, str]) -> dict[str, Any]:
+    v: dict[str, Any] = {f: form.get(f, "") for f in [*TEXT_FIELDS, *CHOICE_FIELDS]}
+    v["urgent"] = form.get("urgent") in ("on", "1", "true")
+    return v
+
+
+def walkin(ctx: Ctx) -> Response:
+    """A walk-in (来访): the same form, no call; registered by the agent at once."""
+    try:
+        fields = _form_fields(ctx.form)
+        if not fields["category"]:
+            raise entries.EntryError("choose a category (类别) before confirming")
+        if not fields["summary"]:
+            raise entries.EntryError("write a summary (摘要) of the visit")
+        entry = LedgerEntry(source="来访", status="draft", created_at=utcnow(), summary="")
+        ctx.db.add(entry)
+        ctx.db.flush()
+        entries.confirm(ctx.db, entry.id, ctx.user.username, **fields)
+    except entries.EntryError as exc:
+        ctx.db.rollback()
+        return _desk_page(ctx, None, None, True, error=str(exc),
+                          values=_raw_values(ctx.form), status_code=400)  # fmt: skip
+    return ctx.redirect(f"/desk?confirmed={entry.id}")
+
+
+# ---- the ledger ----
+
+
+def ledger(ctx: Ctx) -> Response:
+    q = ctx.query
+    start, end, day = _local_day(ctx.console, q.get("date"))
+    status, category, building = (
+        q.get("status") or "",
+        q.get("category") or "",
+        q.get("building") or "",
+    )
+    if status and status not in STATUS_LABELS:
+        raise HTTPException(400, f"status {status!r} is not one of {', '.join(STATUS_LABELS)}")
+    stmt = (
+        select(LedgerEntry)
+        .where(LedgerEntry.created_at >= start, LedgerEntry.created_at < end)
+        .order_by(LedgerEntry.id.desc())
+        .limit(PAGE_SIZE + 1)
+    )
+    if status:
+        stmt = stmt.where(LedgerEntry.status == status)
+    if category:
+        stmt = stmt.where(LedgerEntry.category == category)
+    if building:
+        stmt = stmt.where(LedgerEntry.building == building)
+    before = q.get("before")
+    if before:
+        if not before.isdigit():
+            raise HTTPException(400, f"before={before!r} must be an entry number")
+        stmt = stmt.where(LedgerEntry.id < int(before))
+    rows = list(ctx.db.scalars(stmt))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    filters = {"date": day, "status": status, "category": category, "building": building}
+    keep = {k: v for k, v in filters.items() if v}
+    return ctx.render(
+        "desk/ledger.html",
+        rows=rows,
+        filters=filters,
+        next_query=({**keep, "before": rows[-1].id} if more and rows else None),
+        first_query=keep if before else None,
+        status_labels=STATUS_LABELS,
+        categories=CATEGORIES,
+        overdue=_overdue_callbacks(rows),
+    )
+
+
+def _overdue_callbacks(rows: list[LedgerEntry]) -> set[int]:
+    """Returned entries not called back within 2 hours (the callback rule)."""
+    now = utcnow()
+    return {e.id for e in rows if e.status == "returned" and e.returned_at
+            and now - e.returned_at > timedelta(hours=2)}  # fmt: skip
+
+
+def ledger_entry(ctx: Ctx, entry_id: int, error: str | None = None, status_code: int = 200):
+    entry = ctx.db.get(LedgerEntry, int(entry_id))
+    if entry is None:
+        raise HTTPException(404, f"no ledger entry {entry_id}")
+    call = ctx.db.get(Call, entry.call_id) if entry.call_id else None
+    return ctx.render(
+        "desk/entry.html",
+        status_code=status_code,
+        entry=entry,
+        call=call,
+        changes=entry.changes,
+        transcript=transcript_view(ctx.db, call, entry.evidence),
+        allowed=entries.TRANSITIONS.get(entry.status, set()),
+        status_labels=STATUS_LABELS,
+        departments=DEPARTMENTS,
+        callback_results=CALLBACK_RESULTS,
+        error=error or ctx.query.get("error"),
+        done=ctx.query.get("done"),
+        can_replay=ctx.user.may("supervisor", "trainer"),
+    )
+
+
+def ledger_act(ctx: Ctx, entry_id: int) -> Response:
+    """One step of the lifecycle, by the logged-in user (the trail records who)."""
+    eid = int(entry_id)
+    entry = ctx.db.get(LedgerEntry, eid)
+    if entry is None:
+        raise HTTPException(404, f"no ledger entry {entry_id}")
+    action = ctx.form.get("action", "")
+    by = ctx.user.username
+    f = ctx.form
+    try:
+        if action == "dispatch":
+            dept = f.get("department", "").strip() or None
+            wo = f.get("work_order_no", "").strip() or None
+            if not dept:
+                raise entries.EntryError("choose the department (部门) to dispatch to")
+            changes: dict[str, Any] = {"department": dept}
+            if wo:
+                changes["work_order_no"] = wo
+            entries.update(ctx.db, eid, by, **changes)
+            entries.transition(ctx.db, eid, "dispatched", by)
+        elif action == "in_progress":
+            entries.transition(ctx.db, eid, "in_progress", by)
+        elif action == "returned":
+            entries.transition(ctx.db, eid, "returned", by)
+        elif action == "callback":
+            result = f.get("result", "")
+            if result not in CALLBACK_RESULTS:
+                raise entries.EntryError("choose the callback result: satisfied or not satisfied")
+            at = _local_input(ctx.console, f.get("callback_at", ""))
+            label = "满意" if result == "satisfied" else "不满意"
+            entries.transition(ctx.db, eid, "called_back", by, at=at, result=label)
+            if result == "not_satisfied":  # reopened: goes back to the department
+                entries.transition(ctx.db, eid, "dispatched", by)
+        elif action == "close":
+            entries.transition(ctx.db, eid, "closed", by)
+        else:
+            raise entries.EntryError(f"unknown action {action!r}")
+    except (entries.EntryError, IntegrityError) as exc:
+        ctx.db.rollback()
+        msg = str(exc)
+        if isinstance(exc, IntegrityError):
+            msg = f"work order number {f.get('work_order_no', '')!r} is already used"
+        return ledger_entry(ctx, entry_id, error=msg, status_code=400)
+    ctx.log(f"entry_{action}", f"entry:{eid}")
+    return ctx.redirect(f"/ledger/{eid}?done={action}")
+
+
+def _local_input(console: Console, value: str) -> datetime | None:
+    """A datetime-local field (the agent's local time) → UTC; blank = now."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        raise entries.EntryError(f"callback time {value!r} is not a date and time") from None
+    local = naive.replace(tzinfo=console.tz) if console.tz else naive.astimezone()
+    at = local.astimezone(UTC)
+    if at > utcnow() + timedelta(minutes=5):
+        raise entries.EntryError("the callback time is in the future")
+    return at
+
+
+routes: list[BaseRoute] = [
+    guarded("/desk", desk, roles=DESK_ROLES),
+    guarded("/desk/walkin", walkin, roles=DESK_ROLES, methods=("POST",)),
+    guarded("/desk/entries/{entry_id:int}", save_draft, roles=DESK_ROLES, methods=("POST",)),
+    Route("/events", events),
+    guarded("/line/status", line_status, roles=DESK_ROLES),
+    guarded("/line/{action}", line, roles=DESK_ROLES, methods=("POST",)),
+    guarded("/api/calls/{key}/draft", draft_status, roles=DESK_ROLES),
+    guarded("/ledger", ledger, roles=DESK_ROLES),
+    guarded("/ledger/{entry_id:int}", ledger_entry, roles=DESK_ROLES),
+    guarded("/ledger/{entry_id:int}/act", ledger_act, roles=DESK_ROLES, methods=("POST",)),
+]
