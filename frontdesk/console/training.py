@@ -1,7 +1,379 @@
-"""Console pages: training (being written)."""
+"""Console pages: training — tagged calls, random QA samples, training packs.
+
+A QA sample draws calls at random, reproducibly: its criteria (agent, period, outcome,
+size and the random seed) are stored with the call ids, and drawing again with the same
+criteria over the same calls gives the same ids. "Agent" means the console user who
+registered the call's ledger entry (entries.registered_by): calls.answered_by only says
+"agent" or "auto", not who.
+
+A training pack is a zip: per call the verified recording, the transcript (JSON and a
+readable TXT by speaker) and the ledger entry, with residents' phone numbers masked in
+every text — the caller field, the entry, and digit runs spoken inside the transcript,
+even when the recogniser split them over several words. The audio is the recording as
+stored (its SHA-256 is in the manifest): trainers hear what the agent heard.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import io
+import json
+import random
+import re
+import secrets
+import zipfile
+from datetime import datetime, timedelta
+from typing import Any
 
-routes: list[BaseRoute] = []
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from frontdesk.console.app import Ctx, guarded, mask_phone
+from frontdesk.console.recordings import verified_recording
+from frontdesk.console.replay import OUTCOMES, _known_tags, _local_day
+from ledger.entries import entry_to_dict, list_for_call
+from ledger.models import Call, CallTag, LedgerEntry, QaSample, User
+from ledger.transcripts import load_transcript
+from ledger.types import utcnow
+
+TRAINERS = ("trainer",)
+MAX_SAMPLE = 200
+MAX_PACK = 200  # calls per pack: a pack is built in memory
+
+# ---- masking phone numbers in free text ----
+
+# Digits as people say them and as ASR writes them (幺 and 要 for 1, 两 for 2, 洞 for 0).
+_DIGIT = "0-9０-９零〇一二三四五六七八九幺两洞"
+_CN_DIGIT = "零〇一二三四五六七八九幺两洞"
+# A phone number: 7 or more digits, maybe split by spaces, hyphens or dots.
+_PHONE = re.compile(rf"[{_DIGIT}](?:[\s\-.]*[{_DIGIT}]){{6,}}")
+# 要 is "1" only inside a number, e.g. ASR's "要3912345678" for 13912345678.
+_LEADING_YAO = re.compile(rf"要(?=(?:[\s\-.]*[{_DIGIT}]){{6,}})")
+
+
+def _phone_spans(text: str) -> list[tuple[int, int]]:
+    """Index ranges in ``text`` holding what reads as a phone number (7+ digits, Arabic or
+    Chinese). Short runs are left alone: 三零一 is a room, 2 号楼 a building."""
+    spans = []
+    for m in _PHONE.finditer(text):
+        start = m.start()
+        if start and _LEADING_YAO.match(text, start - 1):
+            start -= 1
+        spans.append((start, m.end()))
+    return spans
+
+
+def _mask_run(run: str) -> str:
+    """Mask the digits of one run as mask_phone would (first 3 and last 4 kept for 11+
+    digits, last 4 for shorter), keeping separators."""
+    positions = [i for i, ch in enumerate(run) if ch in _CN_DIGIT + "要" or ch.isdigit()]
+    n = len(positions)
+    keep = 3 if n >= 11 else 1
+    hidden = set(positions[keep : n - 4])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(run))
+
+
+def mask_text(text: str | None) -> str:
+    """``text`` with every phone-number-like digit run masked."""
+    if not text:
+        return text or ""
+    out = list(text)
+    for a, b in _phone_spans(text):
+        out[a:b] = list(_mask_run(text[a:b]))
+    return "".join(out)
+
+
+def mask_words(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mask phone numbers spread over several recognised words ('39', '12', '3', …): the
+    words are joined, masked as one text, and cut back at the same places."""
+    joined = "".join(w["w"] for w in words)
+    masked = mask_text(joined)
+    out, at = [], 0
+    for w in words:
+        n = len(w["w"])
+        out.append({**w, "w": masked[at : at + n]})
+        at += n
+    return out
+
+
+def masked_transcript(data: dict[str, Any]) -> dict[str, Any]:
+    utts = []
+    for u in data.get("utterances", []):
+        utts.append(
+            {**u, "text": mask_text(u.get("text")), "words": mask_words(u.get("words", []))}
+        )
+    return {**data, "utterances": utts}
+
+
+ENTRY_TEXT = ("summary", "content", "caller_name", "address", "public_area")
+
+
+def masked_entry(e: dict[str, Any]) -> dict[str, Any]:
+    out = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in e.items()}
+    out["caller_phone"] = mask_phone(e.get("caller_phone"))
+    for k in ENTRY_TEXT:
+        if isinstance(out.get(k), str):
+            out[k] = mask_text(out[k])
+    out["evidence"] = json.loads(mask_text(json.dumps(e.get("evidence", []), ensure_ascii=False)))
+    out.pop("changes", None)  # who typed what when is the audit trail's business, not training
+    return out
+
+
+def transcript_txt(call: Call, data: dict[str, Any]) -> str:
+    """A readable transcript by speaker (already masked data)."""
+    lines = [
+        f"通话 Call #{call.id} · {mask_phone(call.caller)} · {call.invited_at:%Y-%m-%d %H:%M} UTC",
+        "",
+    ]
+    names = {"caller": "来电 Caller", "agent": "客服 Agent"}
+    for u in data.get("utterances", []):
+        s = int(u["start"])
+        who = names.get(u["speaker"], u["speaker"])
+        lines.append(f"[{s // 60}:{s % 60:02d}] {who}: {u['text']}")
+    return "\n".join(lines) + "\n"
+
+
+# ---- QA samples ----
+
+
+def sample_criteria(ctx: Ctx, form: dict[str, str]) -> dict[str, Any]:
+    """Checked criteria from the form; the seed is drawn here when none is given."""
+    agent = form.get("agent", "").strip()
+    if not agent:
+        raise ValueError("agent: choose whose calls to sample")
+    try:
+        size = int(form.get("size") or 5)
+    except ValueError:
+        raise ValueError(f"size={form.get('size')!r}: expected a number") from None
+    if not 1 <= size <= MAX_SAMPLE:
+        raise ValueError(f"size={size}: between 1 and {MAX_SAMPLE}")
+    start, end = form.get("from", "").strip(), form.get("to", "").strip()
+    if not start or not end:
+        raise ValueError("from/to: give the period to sample (two dates)")
+    for name, value in (("from", start), ("to", end)):
+        try:
+            datetime.strptime(value, "%Y-%m-%d")
+        except ValueError:
+            raise ValueError(f"{name}={value!r}: expected a date like 2026-11-24") from None
+    if end < start:
+        raise ValueError(f"to={end} is before from={start}")
+    outcome = form.get("outcome", "").strip() or None
+    if outcome and outcome not in OUTCOMES:
+        raise ValueError(f"outcome={outcome!r}: one of {', '.join(OUTCOMES)}")
+    seed_text = form.get("seed", "").strip()
+    try:
+        seed = int(seed_text) if seed_text else secrets.randbelow(2**31)
+    except ValueError:
+        raise ValueError(f"seed={seed_text!r}: expected a whole number") from None
+    return {
+        "agent": agent,
+        "from": start,
+        "to": end,
+        "size": size,
+        "outcome": outcome,
+        "seed": seed,
+        "agent_means": "entries.registered_by",
+        "timezone": str(ctx.console.tz or "server local"),
+    }
+
+
+def draw_sample(ctx: Ctx, criteria: dict[str, Any]) -> list[int]:
+    """The calls the criteria pick: candidates in id order, then random.Random(seed)."""
+    lo = _local_day(ctx, criteria["from"], "from")
+    hi = _local_day(ctx, criteria["to"], "to") + timedelta(days=1)
+    q = (
+        select(Call.id)
+        .join(LedgerEntry, LedgerEntry.call_id == Call.id)
+        .where(
+            LedgerEntry.registered_by == criteria["agent"],
+            Call.invited_at >= lo,
+            Call.invited_at < hi,
+        )
+        .distinct()
+        .order_by(Call.id)
+    )
+    if criteria.get("outcome"):
+        q = q.where(Call.outcome == criteria["outcome"])
+    candidates = list(ctx.db.scalars(q))
+    rng = random.Random(int(criteria["seed"]))
+    picked = rng.sample(candidates, min(int(criteria["size"]), len(candidates)))
+    return sorted(picked)
+
+
+# ---- pages ----
+
+
+def training_page(ctx: Ctx, error: str | None = None, status: int = 200,
+                  form: dict[str, str] | None = None) -> Response:  # fmt: skip
+    tag = ctx.query.get("tag", "training").strip() or "training"
+    tagged = ctx.db.execute(
+        select(CallTag, Call)
+        .join(Call, Call.id == CallTag.call_id)
+        .where(CallTag.tag == tag)
+        .order_by(CallTag.at.desc())
+        .limit(MAX_PACK)
+    ).all()
+    samples = list(ctx.db.scalars(select(QaSample).order_by(QaSample.id.desc()).limit(20)))
+    agents = list(
+        ctx.db.scalars(select(User.username).where(User.role == "agent").order_by(User.username))
+    )
+    today = datetime.now(ctx.console.tz).date()
+    defaults = {"from": str(today - timedelta(days=14)), "to": str(today), "size": "5"}
+    return ctx.render(
+        "training/index.html",
+        status_code=status,
+        tag=tag,
+        tagged=tagged,
+        known_tags=_known_tags(ctx),
+        samples=samples,
+        agents=agents,
+        outcomes=OUTCOMES,
+        form={**defaults, **(form or {})},
+        error=error,
+        made=ctx.query.get("made"),
+    )
+
+
+def training(ctx: Ctx) -> Response:
+    return training_page(ctx)
+
+
+def new_sample(ctx: Ctx) -> Response:
+    try:
+        criteria = sample_criteria(ctx, ctx.form)
+    except ValueError as exc:
+        return training_page(ctx, f"抽样条件有误 — {exc}", 400, ctx.form)
+    ids = draw_sample(ctx, criteria)
+    row = QaSample(by=ctx.user.username, criteria=criteria, call_ids=ids, created_at=utcnow())
+    ctx.db.add(row)
+    ctx.db.flush()
+    ctx.log("qa_sample", f"sample:{row.id}", calls=len(ids))
+    return ctx.redirect(f"/training/samples/{row.id}")
+
+
+def sample_page(ctx: Ctx, sample_id: int) -> Response:
+    sample = ctx.db.get(QaSample, sample_id)
+    if sample is None:
+        raise HTTPException(404, f"no QA sample #{sample_id}")
+    calls = {c.id: c for c in ctx.db.scalars(select(Call).where(Call.id.in_(sample.call_ids)))}
+    redrawn = draw_sample(ctx, sample.criteria)
+    return ctx.render(
+        "training/sample.html",
+        sample=sample,
+        calls=[calls[i] for i in sample.call_ids if i in calls],
+        reproducible=redrawn == list(sample.call_ids),
+    )
+
+
+def pack(ctx: Ctx) -> Response:
+    """/training/pack.zip?tag=training or ?sample=N."""
+    if ctx.query.get("sample"):
+        try:
+            sample_id = int(ctx.query["sample"])
+        except ValueError:
+            raise HTTPException(400, f"sample={ctx.query['sample']!r}: expected a number") from None
+        sample = ctx.db.get(QaSample, sample_id)
+        if sample is None:
+            raise HTTPException(404, f"no QA sample #{sample_id}")
+        ids, source = list(sample.call_ids), {"sample": sample.id, "criteria": sample.criteria}
+        name = f"qa-sample-{sample.id}"
+    else:
+        tag = ctx.query.get("tag", "training").strip()
+        ids = list(
+            ctx.db.scalars(
+                select(CallTag.call_id).where(CallTag.tag == tag).order_by(CallTag.call_id)
+            )
+        )
+        source, name = {"tag": tag}, f"training-{re.sub(r'[^A-Za-z0-9_-]', '_', tag)}"
+    if not ids:
+        raise HTTPException(404, "nothing to export: no calls carry this tag or sample")
+    ids = ids[:MAX_PACK]
+    body, manifest = build_pack(ctx, ids, source)
+    ctx.log("export", name, kind="training_pack", calls=ids,
+            audio=[c["id"] for c in manifest["calls"] if c.get("audio")])  # fmt: skip
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return Response(
+        body,
+        media_type="application/zip",
+        headers={"content-disposition": f'attachment; filename="{name}-{stamp}.zip"'},
+    )
+
+
+def build_pack(ctx: Ctx, ids: list[int], source: dict[str, Any]) -> tuple[bytes, dict]:
+    manifest: dict[str, Any] = {
+        "made_at": utcnow().isoformat(),
+        "made_by": ctx.user.username,
+        **source,
+        "phone_numbers": "masked (first 3 and last 4 digits kept) in every text file",
+        "calls": [],
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for call in ctx.db.scalars(select(Call).where(Call.id.in_(ids)).order_by(Call.id)):
+            folder = f"call-{call.id}"
+            tags = {
+                t.tag: t.note
+                for t in ctx.db.scalars(select(CallTag).where(CallTag.call_id == call.id))
+            }
+            item: dict[str, Any] = {
+                "id": call.id,
+                "caller": mask_phone(call.caller),
+                "invited_at": call.invited_at.isoformat(),
+                "outcome": call.outcome,
+                "rings": call.rings,
+                "answered_by": call.answered_by,
+                "duration_s": call.recording_duration_s,
+                "tags": {k: mask_text(v) for k, v in tags.items()},
+                "audio": None,
+            }
+            if call.recording_path:
+                try:
+                    path = verified_recording(ctx, call)
+                except HTTPException as exc:
+                    item["audio_refused"] = str(exc.detail)
+                else:
+                    z.write(path, f"{folder}/audio.wav", compress_type=zipfile.ZIP_STORED)
+                    item["audio"] = f"{folder}/audio.wav"
+                    item["audio_sha256"] = call.recording_sha256
+            t = load_transcript(ctx.db, call.id)
+            if t is not None:
+                data = masked_transcript(t.to_dict())
+                z.writestr(f"{folder}/transcript.json", _json(data))
+                z.writestr(f"{folder}/transcript.txt", transcript_txt(call, data))
+            entries = [masked_entry(entry_to_dict(e)) for e in list_for_call(ctx.db, call.id)]
+            if entries:
+                z.writestr(
+                    f"{folder}/entry.json", _json(entries[0] if len(entries) == 1 else entries)
+                )
+            manifest["calls"].append(item)
+        z.writestr("manifest.json", _json(manifest))
+        z.writestr("README.txt", README)
+    return buf.getvalue(), manifest
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+
+
+README = """培训资料包 Training pack (Frontdesk)
+
+每通电话一个文件夹 One folder per call:
+  audio.wav         录音原件 (双声道: 左 来电, 右 客服) the recording as stored (ch 0 caller, ch 1 agent)
+  transcript.txt    按说话人的转写 the transcript by speaker
+  transcript.json   带字时间的转写 the transcript with word times
+  entry.json        台账记录 the ledger entry
+manifest.json 列出来源 (标签或抽样条件) 与每个录音的 SHA-256.
+
+文本中的住户电话号码已遮蔽 Residents' phone numbers are masked in every text file.
+录音中仍可听到住户的声音和口述的号码: 仅限培训使用, 不得外传.
+The audio still holds residents' voices and any number they said aloud: for training only,
+keep it inside the company.
+"""
+
+
+routes = [
+    guarded("/training", training, roles=TRAINERS),
+    guarded("/training/samples", new_sample, roles=TRAINERS, methods=("POST",)),
+    guarded("/training/samples/{sample_id:int}", sample_page, roles=TRAINERS),
+    guarded("/training/pack.zip", pack, roles=TRAINERS),
+]

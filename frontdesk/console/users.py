@@ -1,7 +1,84 @@
-"""Console pages: users (being written)."""
+"""Console pages: users (admin only) — list, add, reset a password, disable/enable.
+
+The same code as `frontdesk users add|passwd|disable` (accounts.py): its AccountError
+messages are shown to the admin as they are. Passwords never reach the access log.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
-routes: list[BaseRoute] = []
+from frontdesk.console import accounts
+from frontdesk.console.app import Ctx, guarded
+from ledger.models import User
+
+ADMINS = ("admin",)
+
+
+def users_page(ctx: Ctx, error: str | None = None, status: int = 200,
+               form: dict[str, str] | None = None) -> Response:  # fmt: skip
+    rows = list(ctx.db.scalars(select(User).order_by(User.disabled, User.role, User.username)))
+    return ctx.render(
+        "users/index.html",
+        status_code=status,
+        users=rows,
+        roles=accounts.ROLES,
+        min_password=accounts.MIN_PASSWORD,
+        error=error,
+        done=ctx.query.get("done"),
+        form=form or {},
+    )
+
+
+def list_users(ctx: Ctx) -> Response:
+    return users_page(ctx)
+
+
+def add(ctx: Ctx) -> Response:
+    f = ctx.form
+    username = f.get("username", "").strip()
+    try:
+        accounts.add_user(ctx.db, username, f.get("role", ""), f.get("password", ""),
+                          f.get("display_name", "").strip())  # fmt: skip
+    except accounts.AccountError as exc:
+        ctx.db.rollback()
+        kept = {k: v for k, v in f.items() if k != "password"}
+        return users_page(ctx, f"无法添加用户 — {exc}", 400, kept)
+    ctx.log("user_add", f"user:{username}", role=f.get("role"))
+    return ctx.redirect(f"/users?done=added:{username}")
+
+
+def password(ctx: Ctx, username: str) -> Response:
+    try:
+        accounts.set_password(ctx.db, username, ctx.form.get("password", ""))
+    except accounts.AccountError as exc:
+        ctx.db.rollback()
+        return users_page(ctx, f"无法重置 {username} 的密码 — {exc}", 400)
+    ctx.log("user_passwd", f"user:{username}")
+    return ctx.redirect(f"/users?done=passwd:{username}")
+
+
+def disabled(ctx: Ctx, username: str) -> Response:
+    value = ctx.form.get("disabled", "")
+    if value not in ("0", "1"):
+        raise HTTPException(400, f"disabled={value!r}: expected 1 (disable) or 0 (enable)")
+    if username == ctx.user.username and value == "1":
+        return users_page(ctx, "不能停用自己的账号 — you cannot disable your own account", 400)
+    try:
+        accounts.set_disabled(ctx.db, username, value == "1")
+    except accounts.AccountError as exc:
+        ctx.db.rollback()
+        return users_page(ctx, str(exc), 404)
+    action = "user_disable" if value == "1" else "user_enable"
+    ctx.log(action, f"user:{username}")
+    return ctx.redirect(f"/users?done={action[5:]}d:{username}")
+
+
+routes = [
+    guarded("/users", list_users, roles=ADMINS),
+    guarded("/users/add", add, roles=ADMINS, methods=("POST",)),
+    guarded("/users/{username}/password", password, roles=ADMINS, methods=("POST",)),
+    guarded("/users/{username}/disabled", disabled, roles=ADMINS, methods=("POST",)),
+]
