@@ -126,6 +126,23 @@ def rx_packets(call: pj.Call, media_index: int) -> int | None:
         return None
 
 
+# pjmedia_jb_discard_algo values. The default, PROGRESSIVE, drops 10 ms G.711 frames whenever
+# the jitter buffer runs above its burst level, which is what a late clock thread (a busy
+# machine, concurrent calls) causes: each drop shifts the rest of the recording by 80 samples,
+# so every 1 s chunk still matched the source while the whole call did not.
+JB_DISCARD_NONE = 0
+JB_PREFETCH_MS = 160
+
+
+def _set_jb_discard(med: pj.MediaConfig, algo: int) -> None:
+    """Set ``jbDiscardAlgo``: SWIG wraps that enum as an opaque pointer, so write through it."""
+    import ctypes
+
+    value = med.jbDiscardAlgo  # a SWIG pointer to a copy of the C enum
+    ctypes.c_int.from_address(int(value)).value = algo
+    med.jbDiscardAlgo = value  # copied back by dereferencing the pointer
+
+
 def create_endpoint(
     bind: str,
     port: int,
@@ -145,6 +162,15 @@ def create_endpoint(
     cfg.medConfig.clockRate = clock_rate
     cfg.medConfig.sndClockRate = clock_rate
     cfg.medConfig.noVad = True  # record every sample; no silence suppression
+    # The jitter buffer decides whether a recording is faithful (see JB_DISCARD_NONE): no
+    # discarding, and a fixed 160 ms cushion so a late RTP or clock thread never empties it
+    # (an empty buffer inserts frames). Measured with 4 concurrent SIPp calls (load ~2 on
+    # 2 cores): whole-call correlation below 0.99 in 4 of 8 calls with pjsua's defaults
+    # (0.80-0.96), in 4 of 8 with only discarding off (0.54-0.98), 1.0 in 28 of 28 like this.
+    _set_jb_discard(cfg.medConfig, JB_DISCARD_NONE)
+    cfg.medConfig.jbInit = cfg.medConfig.jbMinPre = JB_PREFETCH_MS
+    cfg.medConfig.jbMaxPre = JB_PREFETCH_MS + 80
+    cfg.medConfig.jbMax = 1000
     cfg.logConfig.level = max(log_level, 1)
     cfg.logConfig.consoleLevel = log_level
     ep.libInit(cfg)
