@@ -574,6 +574,8 @@ def ledger_act(ctx: Ctx, entry_id: int) -> Response:
             if result not in CALLBACK_RESULTS:
                 raise entries.EntryError("choose the callback result: satisfied or not satisfied")
             at = _local_input(ctx.console, f.get("callback_at", ""))
+            if at and entry.returned_at and at < entry.returned_at - timedelta(seconds=60):
+                raise entries.EntryError("the callback time is before the work was returned")
             label = "满意" if result == "satisfied" else "不满意"
             entries.transition(ctx.db, eid, "called_back", by, at=at, result=label)
             if result == "not_satisfied":  # reopened: goes back to the department

@@ -1,0 +1,307 @@
+"""The front desk in a real Chromium against a real console process: a SIPp call rings on
+/desk and is answered from the browser through a real phone; a worker-made draft is
+corrected and confirmed; hostile text stays text; an entry goes through its lifecycle on
+/ledger with every step in the audit trail."""
+
+from __future__ import annotations
+
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import SPEECH, frontdesk_json
+from tests.console.conftest import login, screenshot
+from tests.e2e.peers import PhoneProcess, sipp_available, sipp_call
+
+XSS = '<img src=x onerror="window.__xss=1;alert(1)">'
+SCRIPT = "<script>window.__xss=2</script>"
+
+
+def _db(data_dir):
+    from frontdesk.config import load_config
+    from ledger.db import open_database
+
+    return open_database(load_config(data_dir).database_url)
+
+
+def _entry(data_dir, entry_id: int):
+    from ledger.models import LedgerEntry
+
+    with _db(data_dir)() as s:
+        e = s.get(LedgerEntry, entry_id)
+        changes = [(c.by, c.field, c.old, c.new) for c in e.changes]
+        s.expunge_all()
+        return e, changes
+
+
+def _watch_dialogs(page) -> list[str]:
+    fired: list[str] = []
+
+    def on_dialog(d):
+        fired.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+    return fired
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed")
+def test_agent_answers_a_ringing_sipp_call_from_the_desk(console, page, tmp_path):
+    from ledger import entries
+    from ledger.models import LedgerEntry
+    from ledger.types import utcnow
+
+    # an earlier entry from this number: the desk names the resident while it rings
+    # (and its summary is hostile: it must arrive as text through the SSE path too)
+    with _db(console.data_dir)() as s:
+        e = LedgerEntry(source="来电", status="draft", created_at=utcnow() - timedelta(days=3),
+                        caller_phone="13800138000", caller_name="王阿姨", building="5",
+                        unit="1", room="1203", category="报修", summary="水龙头漏水" + XSS)  # fmt: skip
+        s.add(e)
+        s.flush()
+        entries.confirm(s, e.id, by="agent1")
+        s.commit()
+    dialogs = _watch_dialogs(page)
+    login(page, console, "agent1")
+    # ring N starts at (N-1)*1 s; with --answer-after-rings 0 only the agent answers
+    with PhoneProcess(console.data_dir, "--answer-after-rings", "0",
+                      "--ring-on", "0.5", "--ring-off", "0.5") as phone:  # fmt: skip
+        expect(page.locator("#line-state")).to_have_text(re.compile("online"), timeout=5000)
+        with ThreadPoolExecutor(1) as pool:
+            fut = pool.submit(sipp_call, phone.port, "uac_rtp_stream.xml", tmp_path,
+                              wav=SPEECH / "burst_pipe_8k_ulaw.wav", talk_ms=1500)  # fmt: skip
+            phone.wait_for("ringing")
+            t0 = time.monotonic()
+            ringing = page.locator(".call.ringing")
+            expect(ringing.locator(".num")).to_have_text("13800138000", timeout=2000)
+            shown_after = time.monotonic() - t0
+            expect(ringing.locator(".known")).to_contain_text("5-1-1203")
+            expect(ringing.locator(".known")).to_contain_text("王阿姨")
+            expect(ringing.locator(".known")).to_contain_text("水龙头漏水" + XSS)  # as text
+            expect(ringing.locator("kbd", has_text="F2")).to_be_visible()
+            # the ring count follows the phone's cadence while it rings
+            expect(ringing.locator(".rings")).to_have_attribute("data-rings", "2", timeout=4000)
+            screenshot(page, "desk-ringing")
+            ringing.locator("button[data-action=answer]").click()
+            active = page.locator(".call.active")
+            expect(active).to_be_visible(timeout=3000)
+            expect(active.locator("button[data-action=hangup]")).to_be_visible()
+            expect(active.locator(".timer")).to_have_text(re.compile(r"^0:0\d$"))
+            r = fut.result()
+        assert r.returncode == 0, r.stdout[-2000:]
+        phone.wait_for("stored as #")
+        # the caller hung up: the line shows the call ended and waits for its draft
+        expect(page.locator(".call.ended")).to_contain_text("13800138000", timeout=3000)
+    assert shown_after < 2.0, f"ringing call took {shown_after:.2f} s to show"
+    calls = frontdesk_json(console.data_dir, "calls", "list")
+    [call] = [c for c in calls if c["caller"] == "13800138000"]
+    assert (call["outcome"], call["answered_by"]) == ("answered", "agent")
+    assert call["rings"] >= 2
+    assert dialogs == [] and page.locator("img[src=x]").count() == 0
+
+
+def test_without_a_phone_the_desk_says_so_and_line_actions_fail_cleanly(console, page):
+    login(page, console, "agent1")
+    expect(page.locator("#line-state")).to_have_text(re.compile("not running"))
+    expect(page.locator("#line-msg")).to_contain_text("not running")
+    res = page.evaluate("fd.post('/line/answer', {})")
+    assert res["ok"] is False and "not running" in res["error"]
+    r = page.request.post(console.url + "/line/dance", headers={"X-CSRF-Token": "x"})
+    assert r.status == 403  # wrong CSRF token is refused before anything else
+
+
+def test_agent_corrects_and_confirms_the_burst_pipe_draft(seeded, seeded_console, page):
+    data_dir, info = seeded
+    entry_id = info.entries["burst_pipe"]
+    before, _ = _entry(data_dir, entry_id)
+    assert before.status == "draft"
+    login(page, seeded_console, "agent1")
+    # nothing is forgotten: the unconfirmed draft is listed, with its overdue countdown
+    item = page.locator(f"#draft-list li:has(a[href='/desk?entry={entry_id}'])")
+    expect(item).to_contain_text("13912345678")
+    expect(item.locator(".countdown")).to_have_text(re.compile("overdue"))
+    item.locator("a").click()
+    page.wait_for_load_state()
+    # the transcript is beside the draft, with the intake's evidence highlighted
+    expect(page.locator("#transcript .utt.caller").first).to_be_visible()
+    marks = page.locator("#transcript mark.evidence")
+    assert marks.count() >= 1
+    assert page.input_value("input[name=summary]") == before.summary
+    screenshot(page, "desk-draft")
+    new_room = "1802" if before.room != "1802" else "1803"
+    page.fill("input[name=room]", new_room)
+    page.fill("input[name=caller_name]", "刘先生")
+    page.click("#confirm")
+    expect(page.locator("#confirmed")).to_contain_text(f"#{entry_id}")
+    # gone from the to-do list
+    expect(page.locator(f"#draft-list a[href='/desk?entry={entry_id}']")).to_have_count(0)
+    after, changes = _entry(data_dir, entry_id)
+    assert after.status == "registered" and after.registered_by == "agent1"
+    assert after.room == new_room and after.caller_name == "刘先生"
+    assert ("agent1", "room", before.room, new_room) in changes
+    assert ("agent1", "status", "draft", "registered") in changes
+    # the entry page shows the trail naming agent1
+    page.goto(seeded_console.url + f"/ledger/{entry_id}")
+    trail = page.locator("#trail")
+    expect(trail.locator("tr", has_text="room")).to_contain_text("agent1")
+    expect(trail).to_contain_text(new_room)
+
+
+def test_confirming_without_a_category_is_refused_with_the_edits_kept(seeded, seeded_console,
+                                                                      page):  # fmt: skip
+    data_dir, info = seeded
+    entry_id = info.entries["corridor"]
+    login(page, seeded_console, "agent1")
+    page.goto(seeded_console.url + f"/desk?entry={entry_id}")
+    page.select_option("select[name=category]", "")
+    page.fill("input[name=summary]", "楼道灯坏了（已核对）")
+    page.evaluate("document.querySelector('select[name=category]').required = false")
+    page.click("#confirm")
+    expect(page.locator("#form-error")).to_contain_text("category")
+    assert page.input_value("input[name=summary]") == "楼道灯坏了（已核对）"
+    after, _ = _entry(data_dir, entry_id)
+    assert after.status == "draft" and after.summary != "楼道灯坏了（已核对）"
+
+
+def test_hostile_transcript_and_entry_text_is_shown_as_text(seeded, seeded_console, page):
+    from ledger.models import LedgerEntry, Transcript
+
+    data_dir, info = seeded
+    entry_id = info.entries["burst_pipe"]
+    with _db(data_dir)() as s:
+        e = s.get(LedgerEntry, entry_id)
+        e.summary = "水管爆了" + XSS
+        e.caller_name = SCRIPT
+        row = s.query(Transcript).filter_by(call_id=info.calls["burst_pipe"]).one()
+        data = dict(row.data)
+        utts = [dict(u) for u in data["utterances"]]
+        utts[-1]["text"] = "快来人" + XSS + SCRIPT
+        data["utterances"] = utts
+        row.data = data
+        # evidence pointing into the hostile text: the highlighted span is text too
+        e.evidence = [*e.evidence, {"field": "urgent", "text": XSS, "utterance": len(utts) - 1}]
+        s.commit()
+    dialogs = _watch_dialogs(page)
+    login(page, seeded_console, "agent1")
+    for path in (f"/desk?entry={entry_id}", "/desk", "/ledger", f"/ledger/{entry_id}"):
+        page.goto(seeded_console.url + path)
+        page.wait_for_load_state("load")
+        assert XSS in page.inner_text("main"), path
+        assert page.locator("img[src=x]").count() == 0, path
+        assert page.evaluate("window.__xss") is None, path
+    page.goto(seeded_console.url + f"/desk?entry={entry_id}")
+    expect(page.locator("mark.evidence", has_text=XSS)).to_have_count(1)
+    assert page.input_value("input[name=caller_name]") == SCRIPT
+    assert dialogs == []
+
+
+def test_dispatch_return_and_callback_on_the_ledger(seeded, seeded_console, page):
+    data_dir, info = seeded
+    login(page, seeded_console, "agent1")
+    # a walk-in (来访) from the desk's form: registered at once, no call
+    page.goto(seeded_console.url + "/desk?new=walkin")
+    page.select_option("select[name=category]", "报修")
+    page.fill("input[name=building]", "7")
+    page.fill("input[name=unit]", "2")
+    page.fill("input[name=room]", "601")
+    page.fill("input[name=caller_name]", "陈女士")
+    page.fill("input[name=caller_phone]", "13566667777")
+    page.fill("input[name=summary]", "卫生间天花板渗水")
+    page.click("#confirm")
+    expect(page.locator("#confirmed")).to_be_visible()
+    walkin_id = int(re.search(r"#(\d+)", page.inner_text("#confirmed")).group(1))
+    walkin, _ = _entry(data_dir, walkin_id)
+    assert (walkin.source, walkin.status, walkin.call_id) == ("来访", "registered", None)
+    assert walkin.registered_by == "agent1"
+
+    page.goto(seeded_console.url + "/ledger")
+    table = page.locator("#ledger-table")
+    expect(table.locator(f"tr[data-entry='{walkin_id}']")).to_contain_text("卫生间天花板渗水")
+    expect(table.locator(f"tr[data-entry='{info.entries['noise']}']")).to_be_visible()
+    screenshot(page, "ledger")
+    # filters: category and building narrow the day's list
+    page.select_option("select[name=category]", "报修")
+    page.fill("#ledger-filters input[name=building]", "7")
+    page.click("#ledger-filters button")
+    expect(table.locator("tbody tr")).to_have_count(1)
+    table.locator(f"tr[data-entry='{walkin_id}'] a").first.click()
+    page.wait_for_load_state()
+
+    page.fill("#dispatch-form input[name=department]", "工程维修部")
+    page.fill("#dispatch-form input[name=work_order_no]", "WO-7-2-601")
+    page.click("#dispatch-form button")
+    expect(page.locator(".entry-head .badge").first).to_contain_text("Dispatched")
+    page.click("#returned-form button")
+    expect(page.locator(".entry-head .badge").first).to_contain_text("Returned")
+    # not satisfied: recorded, and the entry is reopened (dispatched again)
+    page.select_option("#callback-form select[name=result]", "not_satisfied")
+    page.click("#callback-form button")
+    expect(page.locator(".entry-head .badge").first).to_contain_text("Dispatched")
+    page.click("#returned-form button")
+    typed = datetime.now().replace(second=0, microsecond=0)  # this minute, local time
+    page.fill("#callback-form input[name=callback_at]", typed.strftime("%Y-%m-%dT%H:%M"))
+    page.select_option("#callback-form select[name=result]", "satisfied")
+    page.click("#callback-form button")
+    expect(page.locator(".entry-head .badge").first).to_contain_text("Called back")
+    page.click("#close-form button")
+    expect(page.locator(".entry-head .badge").first).to_contain_text("Closed")
+    expect(page.locator("#trail")).to_contain_text("WO-7-2-601")
+
+    e, changes = _entry(data_dir, walkin_id)
+    assert e.status == "closed" and e.work_order_no == "WO-7-2-601"
+    assert e.department == "工程维修部" and e.callback_result == "满意"
+    statuses = [new for by, f, old, new in changes if f == "status"]
+    assert statuses == ["registered", "dispatched", "returned", "called_back", "dispatched",
+                        "returned", "called_back", "closed"]  # fmt: skip
+    assert {by for by, *_ in changes} == {"agent1"}
+    assert ("agent1", "callback_result", "不满意", "满意") in changes
+    assert e.callback_at == typed.astimezone(UTC), "the callback time typed in is recorded"
+
+    # a bad step is refused with a reason, nothing changed
+    page.goto(seeded_console.url + f"/ledger/{walkin_id}")
+    r = page.request.post(
+        seeded_console.url + f"/ledger/{walkin_id}/act",
+        form={"action": "returned", "csrf": page.get_attribute('meta[name="csrf-token"]',
+                                                              "content")},
+    )  # fmt: skip
+    assert r.status == 400 and "cannot go to returned" in r.text()
+    assert _entry(data_dir, walkin_id)[0].status == "closed"
+
+
+def test_ledger_pages_with_keyset_and_filters_by_day(console, page):
+    from ledger.models import LedgerEntry
+    from ledger.types import utcnow
+
+    now = utcnow()
+    with _db(console.data_dir)() as s:
+        for i in range(57):
+            s.add(LedgerEntry(source="来访", status="registered", category="咨询",
+                              summary=f"咨询 {i:02d}", created_at=now - timedelta(seconds=i)))  # fmt: skip
+        s.add(LedgerEntry(source="来访", status="registered", category="建议",
+                          summary="昨天的建议", created_at=now - timedelta(days=1)))  # fmt: skip
+        s.commit()
+    login(page, console, "agent1")
+    page.goto(console.url + "/ledger")
+    rows = page.locator("#ledger-table tbody tr")
+    expect(rows).to_have_count(50)
+    first_page = set(page.locator("#ledger-table tbody tr").evaluate_all(
+        "rs => rs.map(r => r.dataset.entry)"))  # fmt: skip
+    page.click("#older")
+    expect(rows).to_have_count(7)
+    second = set(rows.evaluate_all("rs => rs.map(r => r.dataset.entry)"))
+    assert not first_page & second
+    assert "昨天的建议" not in page.inner_text("main")
+    yesterday = (now - timedelta(days=1)).astimezone().strftime("%Y-%m-%d")
+    page.goto(console.url + f"/ledger?date={yesterday}")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("昨天的建议")
+    with httpx.Client(base_url=console.url) as c:  # not logged in: no ledger
+        assert c.get("/ledger", follow_redirects=False).status_code == 303
+        assert c.get("/events").status_code == 401
+    assert page.goto(console.url + "/ledger?date=yesterday").status == 400
