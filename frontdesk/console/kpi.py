@@ -270,9 +270,11 @@ def _nice_max(v: int) -> int:
 
 
 def _hours_chart(per_hour: dict[int, tuple[int, int]], p: Period) -> Bars:
-    w, h, left, bottom, top = 760, 240, 40, 24, 16
+    # drawn about 1:1 on a laptop screen, so the 12 px labels stay 12 px
+    w, h, left, bottom, top = 1100, 230, 40, 24, 18
     peak = max((n for n, _ in per_hour.values()), default=0)
     ymax = _nice_max(peak)
+    steps = ymax if ymax <= 5 else 5  # whole numbers on the axis
     plot_h = h - bottom - top
     slot = (w - left - 8) / 24
     total = sum(n for n, _ in per_hour.values())
@@ -283,26 +285,25 @@ def _hours_chart(per_hour: dict[int, tuple[int, int]], p: Period) -> Bars:
               if busiest is not None else "no calls in this period"),
         width=w, height=h,
     )  # fmt: skip
-    for i in range(5):
-        v = ymax * i / 4
-        y = top + plot_h - plot_h * i / 4
-        chart.ticks.append({"y": round(y, 1), "label": f"{v:g}"})
+    for i in range(steps + 1):
+        y = top + plot_h - plot_h * i / steps
+        chart.ticks.append({"y": round(y, 1), "label": f"{ymax * i / steps:g}"})
     for hr in range(24):
         n, m = per_hour.get(hr, (0, 0))
         bh = plot_h * n / ymax
         mh = plot_h * m / ymax
-        x = left + hr * slot + 2
+        x = left + hr * slot + 3
         chart.bars.append({
-            "x": round(x, 1), "w": round(slot - 4, 1), "y": round(top + plot_h - bh, 1),
+            "x": round(x, 1), "w": round(slot - 6, 1), "y": round(top + plot_h - bh, 1),
             "h": round(bh - mh, 1), "my": round(top + plot_h - mh, 1), "mh": round(mh, 1),
-            "n": n, "m": m, "hour": hr, "label": f"{hr:02d}" if hr % 2 == 0 else "",
-            "cx": round(x + (slot - 4) / 2, 1),
+            "n": n, "m": m, "hour": hr, "label": f"{hr:02d}",
+            "cx": round(x + (slot - 6) / 2, 1),
         })  # fmt: skip
     return chart
 
 
 def _hbars(title: str, items: list[tuple[str, int]], style: str) -> Bars:
-    row, label_w, w = 26, 190, 460
+    row, label_w, w = 26, 150, 380  # about 1:1 in a third of the page
     h = max(1, len(items)) * row + 8
     peak = max((n for _, n in items), default=0) or 1
     chart = Bars(
@@ -314,7 +315,7 @@ def _hbars(title: str, items: list[tuple[str, int]], style: str) -> Bars:
         bw = (w - label_w - 50) * n / peak
         chart.bars.append({
             "y": i * row + 4, "h": row - 8, "x": label_w, "w": round(max(bw, 2), 1),
-            "label": k if len(k) <= 16 else k[:15] + "…", "full": k, "n": n, "style": style,
+            "label": k if len(k) <= 12 else k[:11] + "…", "full": k, "n": n, "style": style,
             "tx": round(label_w + max(bw, 2) + 6, 1), "ty": i * row + 4 + (row - 8) / 2 + 4,
         })  # fmt: skip
     return chart
