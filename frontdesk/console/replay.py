@@ -103,9 +103,12 @@ def call_log(ctx: Ctx) -> Response:
     keys = ("caller", "from", "to", "outcome", "tag")
     filters = {k: ctx.query.get(k, "").strip() for k in keys}
     before = _int(ctx.query.get("before"), "before")
-    calls, more = search_calls(ctx, filters, before)
+    size = min(max(_int(ctx.query.get("n"), "n") or PAGE, 1), 200)
+    calls, more = search_calls(ctx, filters, before, size)
     entries, tags = _by_call(ctx, [c.id for c in calls])
     kept = {k: v for k, v in filters.items() if v}
+    if size != PAGE:
+        kept["n"] = str(size)
     return ctx.render(
         "replay/list.html",
         calls=calls,
@@ -219,9 +222,7 @@ def compute_peaks(path: Path, buckets: int = BUCKETS) -> dict[str, Any]:
         "sample_rate": info.samplerate,
         "buckets": n,
         "scale": 1000,  # peaks as integers in [-scale, scale]: a third of the JSON of floats
-        "channels": [
-            {"min": _ints(lo[:, c]), "max": _ints(hi[:, c])} for c in range(channels)
-        ],
+        "channels": [{"min": _ints(lo[:, c]), "max": _ints(hi[:, c])} for c in range(channels)],
     }
 
 

@@ -11,7 +11,8 @@
   const pos = document.getElementById("pos");
   const dur = document.getElementById("dur");
   const words = Array.from(document.querySelectorAll("#transcript .word"))
-    .map((el) => ({ el, s: parseFloat(el.dataset.s), e: parseFloat(el.dataset.e) }))
+    .map((el) => ({ el, s: parseFloat(el.dataset.s), e: parseFloat(el.dataset.e),
+                    ue: parseFloat(el.closest(".utt").dataset.e) }))
     .sort((a, b) => a.s - b.s);
   let peaks = null;
   let duration = player ? parseFloat(player.dataset.duration) || 0 : 0;
@@ -19,8 +20,8 @@
 
   function now() { return audio ? audio.currentTime : 0; }
 
-  // The word being spoken at t: the last word starting at or before t, if t is still
-  // inside it (a small grace after its end bridges the gaps between words).
+  // The word being spoken at t: the last word starting at or before t, while t is inside
+  // it or inside its utterance (the pauses between words keep the last word lit).
   function wordAt(t) {
     let lo = 0, hi = words.length - 1, found = -1;
     while (lo <= hi) {
@@ -29,7 +30,7 @@
     }
     if (found < 0) return null;
     const w = words[found];
-    return t <= Math.max(w.e, w.s + 0.1) + 0.15 ? w : null;
+    return t <= Math.max(w.e + 0.15, w.ue) ? w : null;
   }
 
   function highlight() {
