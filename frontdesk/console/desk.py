@@ -109,7 +109,13 @@ def known_caller(db: Session, number: str | None) -> dict[str, Any] | None:
         "entries": len(rows),
         "last": f"{last.category or ''} {last.summary or ''}".strip()[:60],
         "last_id": last.id,
-    }
+        "recent": [
+            {"id": e.id, "created_at": e.created_at.isoformat(), "category": e.category,
+             "summary": (e.summary or "")[:120], "status": STATUS_LABELS.get(e.status, e.status),
+             "address": e.address_code() or e.public_area, "urgent": e.urgent}
+            for e in rows
+        ],
+    }  # fmt: skip
 
 
 def _with_known(console: Console, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -57,16 +57,18 @@ def test_agent_answers_a_ringing_sipp_call_from_the_desk(console, page, tmp_path
     from ledger.models import LedgerEntry
     from ledger.types import utcnow
 
+    def earlier_entry(summary: str, days: float) -> None:
+        with _db(console.data_dir)() as s:
+            e = LedgerEntry(source="来电", status="draft", created_at=utcnow() - timedelta(days=days),
+                            caller_phone="13800138000", caller_name="王阿姨", building="5",
+                            unit="1", room="1203", category="报修", summary=summary)  # fmt: skip
+            s.add(e)
+            s.flush()
+            entries.confirm(s, e.id, by="agent1")
+            s.commit()
+
     # an earlier entry from this number: the desk names the resident while it rings
-    # (and its summary is hostile: it must arrive as text through the SSE path too)
-    with _db(console.data_dir)() as s:
-        e = LedgerEntry(source="来电", status="draft", created_at=utcnow() - timedelta(days=3),
-                        caller_phone="13800138000", caller_name="王阿姨", building="5",
-                        unit="1", room="1203", category="报修", summary="水龙头漏水" + XSS)  # fmt: skip
-        s.add(e)
-        s.flush()
-        entries.confirm(s, e.id, by="agent1")
-        s.commit()
+    earlier_entry("厨房水龙头漏水，已派工程部", 3)
     dialogs = _watch_dialogs(page)
     login(page, console, "agent1")
     # ring N starts at (N-1)*1 s; with --answer-after-rings 0 only the agent answers
@@ -83,11 +85,20 @@ def test_agent_answers_a_ringing_sipp_call_from_the_desk(console, page, tmp_path
             shown_after = time.monotonic() - t0
             expect(ringing.locator(".known")).to_contain_text("5-1-1203")
             expect(ringing.locator(".known")).to_contain_text("王阿姨")
-            expect(ringing.locator(".known")).to_contain_text("水龙头漏水" + XSS)  # as text
+            expect(page.locator("#caller-focus")).to_contain_text("厨房水龙头漏水")
             expect(ringing.locator("kbd", has_text="F2")).to_be_visible()
             # the ring count follows the phone's cadence while it rings
             expect(ringing.locator(".rings")).to_have_attribute("data-rings", "2", timeout=4000)
             screenshot(page, "desk-ringing")
+            # an agent on the ledger sees the ringing call too, in the banner
+            other = page.context.new_page()
+            other.goto(console.url + "/ledger")
+            expect(other.locator("#phone-banner .call.ringing")).to_contain_text("13800138000")
+            other.close()
+            # a hostile summary reaches the ringing card (through JSON and fd.el) as text
+            earlier_entry("水管" + XSS, 1)
+            expect(ringing.locator(".known")).to_contain_text("水管" + XSS, timeout=3000)
+            expect(page.locator("#caller-focus")).to_contain_text("水管" + XSS)
             ringing.locator("button[data-action=answer]").click()
             active = page.locator(".call.active")
             expect(active).to_be_visible(timeout=3000)

@@ -13,7 +13,10 @@
   let formDirty = false;
 
   // ---- the line panel ----
-  const box = $("#line-calls");
+  // On /desk the line has its own panel; on the ledger pages ringing calls show in the
+  // shared banner under the top bar, so an agent there still sees and answers them.
+  const banner = $("#line-calls") ? null : $("#phone-banner");
+  const box = $("#line-calls") || banner;
   const idle = $("#line-idle");
   const state = $("#line-state");
   const msg = $("#line-msg");
@@ -23,8 +26,10 @@
     if (!state) return;
     state.textContent = ok ? "电话在线 phone online" : "电话未运行 phone not running";
     state.className = "badge " + (ok ? "ok" : "bad");
-    if (!ok) showMsg(error ? "电话未运行 — the phone is not running (" + error + ")" : "电话未运行 — the phone is not running");
-    else showMsg(null);
+    if (!ok) {
+      showMsg("电话未运行 — the phone is not running: calls cannot be answered here. Start it with `frontdesk run`.");
+      if (msg && error) msg.title = error;
+    } else showMsg(null);
   }
 
   function showMsg(text) {
@@ -87,7 +92,44 @@
       box.append(row);
     }
     if (idle) idle.hidden = live.length > 0 || waiting.size > 0;
+    focusCard(live[0]);
+    if (banner) {
+      banner.hidden = live.length === 0 && waiting.size === 0;
+      banner.classList.toggle("active", live.length > 0 && live.every((c) => c.state === "active"));
+      if (!banner.hidden) banner.append(el("a", { class: "to-desk", href: "/desk" }, "前台 Desk →"));
+    }
     tick();
+  }
+
+  // While a call rings or is on, the empty main area shows who it is and their history.
+  function focusCard(c) {
+    const card = $("#caller-focus");
+    const empty = $("#empty-state");
+    if (!card) return;
+    card.hidden = !c;
+    if (empty) empty.hidden = !!c;
+    if (!c) return;
+    const k = c.known || {};
+    const head = el("div", { class: "card-head" },
+      el("h2", {}, c.state === "ringing" ? "来电 " : "通话中 ", el("small", {}, c.state === "ringing" ? "Incoming call" : "On call")),
+      el("span", { class: "badge " + (c.known ? "ok" : "") }, c.known ? "老住户 known resident" : "新来电人 new caller"));
+    const who = el("div", { class: "focus-who" },
+      el("span", { class: "num" }, c.caller || ""),
+      el("span", {}, k.name || ""), el("span", {}, k.address || ""));
+    card.replaceChildren(head, who);
+    if (k.recent && k.recent.length) {
+      const rows = k.recent.map((e) => el("tr", {},
+        el("td", { class: "nowrap" }, new Date(e.created_at).toLocaleString("zh-CN", { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })),
+        el("td", {}, e.category || ""), el("td", { class: "nowrap" }, e.address || ""),
+        el("td", {}, el("a", { href: `/ledger/${e.id}` }, e.summary || "")),
+        el("td", { class: "nowrap" }, e.status || "")));
+      card.append(el("h3", {}, "历史记录 Earlier entries"),
+        el("table", { class: "history" },
+          el("thead", {}, el("tr", {}, el("th", {}, "时间 When"), el("th", {}, "类别 Category"), el("th", {}, "地址 Address"), el("th", {}, "摘要 Summary"), el("th", {}, "状态 Status"))),
+          el("tbody", {}, ...rows)));
+    } else {
+      card.append(el("p", { class: "muted" }, "这个号码没有历史记录 — no earlier entries for this number."));
+    }
   }
 
   async function act(action, uuid) {
@@ -126,7 +168,7 @@
       if (r.ready && r.url) {
         waiting.set(c.uuid, { caller: c.caller, url: r.url });
         render();
-        if (!formDirty && !page.entry) window.location.assign(r.url);
+        if (!formDirty && !banner) window.location.assign(r.url);
         return;
       }
       if (Date.now() - started < 120000) setTimeout(poll, 1000);
