@@ -81,10 +81,13 @@ def sipp_call(
     calls: int = 1,
     timeout: float = 60,
     extra: tuple[str, ...] = (),
+    subs: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """Place calls with a SIPp scenario from tests/e2e/scenarios (placeholders filled in)."""
     text = (SCENARIOS / scenario).read_text()
     text = text.replace("__WAV__", str(wav or "")).replace("__TALK_MS__", str(talk_ms))
+    for key, value in (subs or {}).items():
+        text = text.replace(f"__{key}__", value)
     sf_path = tmp / f"sipp-{scenario}"
     sf_path.write_text(text)
     argv = [
