@@ -6,6 +6,8 @@ corrected and confirmed; hostile text stays text; an entry goes through its life
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -260,6 +262,7 @@ def test_dispatch_return_and_callback_on_the_ledger(seeded, seeded_console, page
     page.select_option("#callback-form select[name=result]", "satisfied")
     page.click("#callback-form button")
     expect(page.locator(".entry-head .badge").first).to_contain_text("Called back")
+    screenshot(page, "ledger-entry")
     page.click("#close-form button")
     expect(page.locator(".entry-head .badge").first).to_contain_text("Closed")
     expect(page.locator("#trail")).to_contain_text("WO-7-2-601")
@@ -316,3 +319,53 @@ def test_ledger_pages_with_keyset_and_filters_by_day(console, page):
         assert c.get("/ledger", follow_redirects=False).status_code == 303
         assert c.get("/events").status_code == 401
     assert page.goto(console.url + "/ledger?date=yesterday").status == 400
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed")
+def test_after_hangup_the_draft_opens_beside_its_transcript(data_dir, tmp_path, page):
+    """The whole desk loop with real parts: phone, worker (Whisper base), console, browser."""
+    from tests.console.conftest import add_people, start_console
+
+    add_people(data_dir)
+    server = start_console(data_dir, tmp_path)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk.cli", "--data-dir", str(data_dir), "worker",
+         "--poll", "0.2"],
+        stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        login(page, server, "agent1")
+        with PhoneProcess(data_dir, "--answer-after-rings", "0",
+                          "--ring-on", "0.5", "--ring-off", "0.5") as phone:  # fmt: skip
+            expect(page.locator("#line-state")).to_have_text(re.compile("online"), timeout=5000)
+            with ThreadPoolExecutor(1) as pool:
+                fut = pool.submit(sipp_call, phone.port, "uac_rtp_stream.xml", tmp_path,
+                                  wav=SPEECH / "burst_pipe_8k_ulaw.wav", talk_ms=8000)  # fmt: skip
+                page.keyboard.press("F2")  # nothing rings yet: a no-op
+                expect(page.locator(".call.ringing")).to_be_visible(timeout=5000)
+                page.keyboard.press("F2")
+                expect(page.locator(".call.active")).to_be_visible(timeout=3000)
+                assert fut.result().returncode == 0
+            phone.wait_for("stored as #")
+        # the page opens the draft by itself once the worker has written it
+        page.wait_for_url(re.compile(r"/desk\?entry=\d+"), timeout=60_000)
+        expect(page.locator("#transcript .utt.caller").first).to_contain_text("水管")
+        assert page.locator("#transcript mark.evidence").count() >= 1
+        assert page.locator("select[name=category]").input_value() == "报修"
+        expect(page.locator(".draft-head .countdown")).to_have_text(
+            re.compile("登记倒计时|overdue")
+        )
+        entry_id = int(page.url.rsplit("=", 1)[1])
+        page.keyboard.press("Control+Enter")
+        expect(page.locator("#confirmed")).to_contain_text(f"#{entry_id}")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        server.proc.terminate()
+        server.proc.wait(timeout=10)
+    e, _ = _entry(data_dir, entry_id)
+    [call] = frontdesk_json(data_dir, "calls", "list")
+    assert (call["answered_by"], e.status, e.registered_by) == ("agent", "registered", "agent1")
+    print(f"registered {(e.registered_at - e.created_at).total_seconds():.1f} s after the draft")
