@@ -16,8 +16,9 @@ def register(sub) -> None:
             "Take transcription jobs from the ledger database, transcribe each recording "
             "offline (VAD + the configured model), store the transcript and create the "
             "call's draft entry. While idle it follows calls still in progress and transcribes "
-            "each utterance as soon as VAD closes it, so little is left at hangup. Several "
-            "workers may run at once; a crashed one loses no job."
+            "each utterance as soon as VAD closes it (with Vosk: streams it into the recognizer), "
+            "so little is left at hangup. Several workers may run at once: each live call is "
+            "followed by one of them, and a crashed one loses no job and no live call."
         ),
     )
     p.add_argument("--once", action="store_true", help="process the queue, then exit")
@@ -26,9 +27,9 @@ def register(sub) -> None:
     p.add_argument(
         "--poll",
         type=float,
-        default=1.0,
+        default=0.5,
         metavar="SECONDS",
-        help="how often an idle worker looks for jobs (default 1)",
+        help="how often an idle worker looks for jobs and live calls (default 0.5)",
     )
     p.set_defaults(func=run)
 
