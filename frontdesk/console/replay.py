@@ -21,7 +21,8 @@ from sqlalchemy import exists, select
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
-from frontdesk.console.app import Ctx, guarded
+from frontdesk.console.app import Ctx, guarded, mask_phone
+from frontdesk.console.masking import mask_text, masked_transcript
 from frontdesk.console.recordings import LISTENERS, verified_recording
 from ledger.entries import entry_to_dict, list_for_call
 from ledger.models import Call, CallTag, LedgerEntry
@@ -37,6 +38,17 @@ PEAKS_VERSION = 2
 
 
 # ---- the call log ----
+
+
+def privacy(ctx: Ctx) -> dict[str, Any]:
+    """How residents' numbers are shown: in full to supervisors (and admins), who call
+    residents back; masked for trainers, who need the conversation, not the number."""
+    full = ctx.user.may("supervisor")
+    return {
+        "full_numbers": full,
+        "phone": (lambda n: n or "") if full else mask_phone,
+        "masked": (lambda t: t or "") if full else mask_text,
+    }
 
 
 def _prefix_range(prefix: str) -> tuple[str, str]:
@@ -121,6 +133,7 @@ def call_log(ctx: Ctx) -> Response:
         next_before=calls[-1].id if calls and more else None,
         outcomes=OUTCOMES,
         known_tags=_known_tags(ctx),
+        **privacy(ctx),
     )
 
 
@@ -153,7 +166,9 @@ def replay_page(ctx: Ctx, call_id: int) -> Response:
     tags = list(
         ctx.db.scalars(select(CallTag).where(CallTag.call_id == call.id).order_by(CallTag.tag))
     )
-    utterances = transcript.to_dict()["utterances"] if transcript else []
+    shown = privacy(ctx)
+    data = transcript.to_dict() if transcript else {"utterances": []}
+    utterances = (data if shown["full_numbers"] else masked_transcript(data))["utterances"]
     return ctx.render(
         "replay/call.html",
         status_code=status,
@@ -166,6 +181,7 @@ def replay_page(ctx: Ctx, call_id: int) -> Response:
         may_tag=ctx.user.may(*TAGGERS),
         known_tags=_known_tags(ctx),
         speeds=(0.75, 1, 1.25, 1.5, 2),
+        **shown,
     )
 
 

@@ -29,8 +29,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from frontdesk.console.app import Ctx, guarded, mask_phone
+from frontdesk.console.masking import mask_text, masked_transcript
 from frontdesk.console.recordings import verified_recording
-from frontdesk.console.replay import OUTCOMES, _known_tags, _local_day
+from frontdesk.console.replay import OUTCOMES, _known_tags, _local_day, privacy
 from ledger.entries import entry_to_dict, list_for_call
 from ledger.models import Call, CallTag, LedgerEntry, QaSample, User
 from ledger.transcripts import load_transcript
@@ -39,71 +40,6 @@ from ledger.types import utcnow
 TRAINERS = ("trainer",)
 MAX_SAMPLE = 200
 MAX_PACK = 200  # calls per pack: a pack is built in memory
-
-# ---- masking phone numbers in free text ----
-
-# Digits as people say them and as ASR writes them (幺 and 要 for 1, 两 for 2, 洞 for 0).
-_DIGIT = "0-9０-９零〇一二三四五六七八九幺两洞"
-_CN_DIGIT = "零〇一二三四五六七八九幺两洞"
-# A phone number: 7 or more digits, maybe split by spaces, hyphens or dots.
-_PHONE = re.compile(rf"[{_DIGIT}](?:[\s\-.]*[{_DIGIT}]){{6,}}")
-# 要 is "1" only inside a number, e.g. ASR's "要3912345678" for 13912345678.
-_LEADING_YAO = re.compile(rf"要(?=(?:[\s\-.]*[{_DIGIT}]){{6,}})")
-
-
-def _phone_spans(text: str) -> list[tuple[int, int]]:
-    """Index ranges in ``text`` holding what reads as a phone number (7+ digits, Arabic or
-    Chinese). Short runs are left alone: 三零一 is a room, 2 号楼 a building."""
-    spans = []
-    for m in _PHONE.finditer(text):
-        start = m.start()
-        if start and _LEADING_YAO.match(text, start - 1):
-            start -= 1
-        spans.append((start, m.end()))
-    return spans
-
-
-def _mask_run(run: str) -> str:
-    """Mask the digits of one run as mask_phone would (first 3 and last 4 kept for 11+
-    digits, last 4 for shorter), keeping separators."""
-    positions = [i for i, ch in enumerate(run) if ch in _CN_DIGIT + "要" or ch.isdigit()]
-    n = len(positions)
-    keep = 3 if n >= 11 else 1
-    hidden = set(positions[keep : n - 4])
-    return "".join("*" if i in hidden else ch for i, ch in enumerate(run))
-
-
-def mask_text(text: str | None) -> str:
-    """``text`` with every phone-number-like digit run masked."""
-    if not text:
-        return text or ""
-    out = list(text)
-    for a, b in _phone_spans(text):
-        out[a:b] = list(_mask_run(text[a:b]))
-    return "".join(out)
-
-
-def mask_words(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mask phone numbers spread over several recognised words ('39', '12', '3', …): the
-    words are joined, masked as one text, and cut back at the same places."""
-    joined = "".join(w["w"] for w in words)
-    masked = mask_text(joined)
-    out, at = [], 0
-    for w in words:
-        n = len(w["w"])
-        out.append({**w, "w": masked[at : at + n]})
-        at += n
-    return out
-
-
-def masked_transcript(data: dict[str, Any]) -> dict[str, Any]:
-    utts = []
-    for u in data.get("utterances", []):
-        utts.append(
-            {**u, "text": mask_text(u.get("text")), "words": mask_words(u.get("words", []))}
-        )
-    return {**data, "utterances": utts}
-
 
 ENTRY_TEXT = ("summary", "content", "caller_name", "address", "public_area")
 
@@ -230,7 +166,7 @@ def training_page(ctx: Ctx, error: str | None = None, status: int = 200,
         outcomes=OUTCOMES,
         form={**defaults, **(form or {})},
         error=error,
-        made=ctx.query.get("made"),
+        **privacy(ctx),
     )
 
 
@@ -262,6 +198,7 @@ def sample_page(ctx: Ctx, sample_id: int) -> Response:
         sample=sample,
         calls=[calls[i] for i in sample.call_ids if i in calls],
         reproducible=redrawn == list(sample.call_ids),
+        **privacy(ctx),
     )
 
 

@@ -12,7 +12,7 @@ import sqlite3
 import zipfile
 from datetime import UTC, datetime, timedelta
 
-from frontdesk.console.training import mask_text, mask_words
+from frontdesk.console.masking import mask_text, mask_words
 from tests.console.conftest import login, screenshot
 
 SEEDED_NUMBERS = ("13912345678", "13600001111", "13700002222", "13800000000")

@@ -115,6 +115,17 @@
       ctx.fillStyle = COLORS[lane][0] + "55";
       ctx.fillRect(s, laneH * (lane + 1) - 3, Math.max(1, e - s), 3);
     });
+    // a time axis: a tick every 1/2/5/10/15/30/60 s, at least 70 px apart
+    if (duration) {
+      const step = [1, 2, 5, 10, 15, 30, 60, 120, 300].find((s) => (s / duration) * w >= 70) || 600;
+      ctx.font = "10px system-ui, sans-serif";
+      ctx.fillStyle = "#6b7385";
+      for (let t = step; t < duration; t += step) {
+        const x = Math.round((t / duration) * w);
+        ctx.fillRect(x, 0, 1, 5);
+        ctx.fillText(fd.mmss(t), x + 3, 10);
+      }
+    }
     ctx.fillStyle = "#111827";
     ctx.fillRect(Math.round(playedX), 0, 2, h);
   }
