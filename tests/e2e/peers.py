@@ -20,12 +20,22 @@ SCENARIOS = Path(__file__).parent / "scenarios"
 
 
 class PhoneProcess:
-    """`frontdesk phone` on 127.0.0.1 in a subprocess; its log is collected for asserts."""
+    """`frontdesk phone` on 127.0.0.1 in a subprocess; its output (our log and, with
+    ``verbose``, pjsip's SIP trace) is collected for asserts."""
 
-    def __init__(self, data_dir: Path, *args: str, port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *args: str,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        verbose: bool = False,
+    ) -> None:
         self.port = port or free_port()
+        self.env = env or {}
         self.argv = [
             sys.executable, "-m", "frontdesk.cli", "--data-dir", str(data_dir),
+            *(["-v"] if verbose else []),
             "phone", "--bind", "127.0.0.1", "--sip-port", str(self.port), *args,
         ]  # fmt: skip
         self.log: list[str] = []
@@ -33,8 +43,8 @@ class PhoneProcess:
 
     def __enter__(self) -> PhoneProcess:
         self.proc = subprocess.Popen(
-            self.argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            self.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
         )  # fmt: skip
         threading.Thread(target=self._read, daemon=True).start()
         deadline = time.monotonic() + 20
@@ -45,8 +55,8 @@ class PhoneProcess:
         return self
 
     def _read(self) -> None:
-        assert self.proc and self.proc.stderr
-        for line in self.proc.stderr:
+        assert self.proc and self.proc.stdout
+        for line in self.proc.stdout:  # our log (stderr) and pjsip's (stdout, with -v)
             self.log.append(line)
 
     def wait_for(self, text: str, count: int = 1, timeout: float = 30) -> None:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.conftest import SPEECH, free_port, frontdesk_json
-from tests.e2e.peers import PhoneProcess, sipp_available, sipp_call
+from tests.e2e.peers import SCENARIOS, PhoneProcess, sipp_available, sipp_call
 
 pytestmark = [
     pytest.mark.e2e,
@@ -61,3 +61,54 @@ def test_registers_and_takes_calls_routed_by_the_registrar(tmp_path):
         kam.stop()
     [call] = frontdesk_json(var, "calls", "list")
     assert call["outcome"] == "answered" and call["caller"] == "13800138000"
+
+
+def _registrar(tmp, port: int, password: str, expires: int) -> subprocess.Popen:
+    """A SIPp registrar over TCP that demands digest auth (see uas_registrar_auth.xml)."""
+    text = (SCENARIOS / "uas_registrar_auth.xml").read_text()
+    for key, value in {"USER": "frontdesk", "PASS": password, "EXPIRES": str(expires)}.items():
+        text = text.replace(f"__{key}__", value)
+    path = tmp / f"registrar-{expires}.xml"
+    path.write_text(text)
+    return subprocess.Popen(
+        ["sipp", "-sf", str(path), "-t", "t1", "-i", "127.0.0.1", "-p", str(port), "-m", "1",
+         "-nostdin", "-timeout", "30s", "-timeout_error"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp,
+    )  # fmt: skip
+
+
+def test_digest_auth_and_recovery_when_the_registrar_goes_away_and_returns(tmp_path):
+    """A real SIPp peer plays the registrar: 401 with a digest challenge, then 200 only for
+    a correct Authorization. It grants 3 s and exits; the refresh fails, the phone retries
+    every 2 s and registers again with the second registrar. The password (given through
+    the environment) appears nowhere in the phone's output, pjsip's SIP trace included."""
+    var = tmp_path / "var"
+    var.mkdir()
+    (var / "frontdesk.toml").write_text(
+        '[phone]\ntransport = "both"\nusername = "frontdesk"\nregister_expires = 60\n'
+        "register_retry_s = 2\n",
+        encoding="utf-8",
+    )
+    password = "Zq7-front-desk-secret"
+    port = free_port()
+    first = _registrar(tmp_path, port, password, expires=3)
+    second = None
+    try:
+        with PhoneProcess(var, "--registrar", f"sip:127.0.0.1:{port};transport=tcp",
+                          env={"FRONTDESK_SIP_PASSWORD": password}, verbose=True) as phone:  # fmt: skip
+            phone.wait_for("registration: registered", timeout=10)
+            assert first.wait(timeout=10) == 0
+            assert any("Authorization: Digest" in line for line in phone.log)
+            phone.wait_for("registration: not registered", timeout=15)  # the registrar is gone
+            second = _registrar(tmp_path, port, password, expires=60)
+            t0 = time.monotonic()
+            phone.wait_for("registration: registered", count=2, timeout=15)
+            recovered_s = time.monotonic() - t0
+            assert second.wait(timeout=10) == 0
+            assert phone.proc.poll() is None
+    finally:
+        for p in (first, second):
+            if p is not None and p.poll() is None:
+                p.kill()
+    assert recovered_s < 8  # the retry interval is 2 s (jitter: retry_s // 4 = 0 s here)
+    assert password not in "".join(phone.log)

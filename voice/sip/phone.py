@@ -211,6 +211,8 @@ class Phone:
         acfg.regConfig.timeoutSec = reg.expires
         acfg.regConfig.retryIntervalSec = reg.retry_s
         acfg.regConfig.firstRetryIntervalSec = min(5, reg.retry_s)
+        # pjsua adds up to 10 s of random jitter by default: keep it in proportion to the retry
+        acfg.regConfig.randomRetryIntervalSec = min(10, reg.retry_s // 4)
         acfg.regConfig.dropCallsOnFail = False  # a registrar outage must not cut live calls
         if reg.password:
             acfg.sipConfig.authCreds.append(
