@@ -539,7 +539,7 @@ def ledger_entry(ctx: Ctx, entry_id: int, error: str | None = None, status_code:
         status_code=status_code,
         entry=entry,
         call=call,
-        changes=entry.changes,
+        trail=_trail(ctx.console, entry.changes),
         transcript=transcript_view(ctx.db, call, entry.evidence),
         allowed=entries.TRANSITIONS.get(entry.status, set()),
         status_labels=STATUS_LABELS,
@@ -549,6 +549,45 @@ def ledger_entry(ctx: Ctx, entry_id: int, error: str | None = None, status_code:
         done=ctx.query.get("done"),
         can_replay=ctx.user.may("supervisor", "trainer"),
     )
+
+
+FIELD_LABELS = {
+    "status": "状态 status", "category": "类别 category", "building": "楼 building",
+    "unit": "单元 unit", "room": "室 room", "public_area": "公共区域 public area",
+    "urgent": "紧急 urgent", "department": "部门 department", "caller_name": "来电人 caller",
+    "caller_phone": "电话 phone", "summary": "摘要 summary", "content": "内容 details",
+    "repair_scope": "维修范围 repair scope", "complaint_class": "投诉分类 complaint class",
+    "work_order_no": "工单 work order", "callback_result": "回访结果 callback result",
+    "registered_at": "登记时间 registered", "registered_by": "登记人 registered by",
+    "dispatched_at": "派单时间 dispatched", "returned_at": "返单时间 returned",
+    "callback_at": "回访时间 callback", "closed_at": "关闭时间 closed",
+}  # fmt: skip
+
+
+def _trail(console: Console, changes: list[Any]) -> list[dict[str, Any]]:
+    """The audit trail, one row per action (same moment, same person), times shown local."""
+    rows: list[dict[str, Any]] = []
+    for c in changes:
+        item = {
+            "field": c.field,
+            "label": FIELD_LABELS.get(c.field, c.field),
+            "old": _trail_value(console, c.field, c.old),
+            "new": _trail_value(console, c.field, c.new),
+        }
+        if rows and rows[-1]["at"] == c.at and rows[-1]["by"] == c.by:
+            rows[-1]["items"].append(item)
+        else:
+            rows.append({"at": c.at, "by": c.by, "items": [item]})
+    return rows
+
+
+def _trail_value(console: Console, field: str, value: str | None) -> str | None:
+    if value and field.endswith("_at"):
+        try:
+            return console.local_time(datetime.fromisoformat(value), "%m-%d %H:%M:%S")
+        except ValueError:
+            return value
+    return value
 
 
 def ledger_act(ctx: Ctx, entry_id: int) -> Response:
