@@ -147,6 +147,7 @@
     if (dur) dur.textContent = fd.mmss(duration);
     status.hidden = true;
     canvas.dataset.ready = "1";
+    canvas.dataset.readyMs = String(Math.round(performance.now()));  // for bench/replay.py
     draw();
   }
 
