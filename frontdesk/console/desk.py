@@ -54,6 +54,7 @@ STATUS_LABELS = {
     "called_back": "已回访 Called back",
     "closed": "已关闭 Closed",
 }
+ACTIONS = ("dispatch", "in_progress", "returned", "callback", "close")
 CALLBACK_RESULTS = {"satisfied": "满意 Satisfied", "not_satisfied": "不满意 Not satisfied"}
 # the draft form's fields, in order: (name, label)
 TEXT_FIELDS = ["building", "unit", "room", "public_area", "department", "caller_name",
@@ -151,6 +152,8 @@ async def events(request: Request) -> Response:
                 try:
                     event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
                 except TimeoutError:
+                    if await _principal(request) is None:  # logged out or disabled: stop
+                        return
                     yield ": keep-alive\n\n"
                     continue
                 if isinstance(event.get("call"), dict) and event.get("event") == "ringing":
@@ -367,14 +370,13 @@ def _deadline(call: Call | None) -> datetime | None:
 
 def desk(ctx: Ctx) -> Response:
     entry = call = None
-    error = ctx.query.get("error")
     key = ctx.query.get("entry")
     if key:
         if not key.isdigit() or (entry := ctx.db.get(LedgerEntry, int(key))) is None:
             raise HTTPException(404, f"no ledger entry {key}")
         call = ctx.db.get(Call, entry.call_id) if entry.call_id else None
     walkin = ctx.query.get("new") == "walkin"
-    return _desk_page(ctx, entry, call, walkin, error=error)
+    return _desk_page(ctx, entry, call, walkin)
 
 
 def _desk_page(ctx: Ctx, entry: LedgerEntry | None, call: Call | None, walkin: bool,
@@ -395,11 +397,15 @@ def _desk_page(ctx: Ctx, entry: LedgerEntry | None, call: Call | None, walkin: b
         drafts=_open_drafts(ctx),
         known=known_caller(ctx.db, call.caller) if call else None,
         error=error,
-        confirmed=ctx.query.get("confirmed"),
+        confirmed=_int_param(ctx.query.get("confirmed")),
         choices=CHOICE_FIELDS,
         departments=DEPARTMENTS,
         status_labels=STATUS_LABELS,
     )
+
+
+def _int_param(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 def _entry_values(e: LedgerEntry) -> dict[str, Any]:
@@ -411,6 +417,7 @@ def _form_fields(form: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in [*TEXT_FIELDS, *CHOICE_FIELDS]:
         v = form.get(f, "").strip()
+        v = v.replace("\r\n", "\n")  # browsers send textarea lines as CRLF
         out[f] = v if (v or f in ("summary", "content")) else None
     out["urgent"] = form.get("urgent") in ("on", "1", "true")
     for f, allowed in CHOICE_FIELDS.items():
@@ -545,8 +552,8 @@ def ledger_entry(ctx: Ctx, entry_id: int, error: str | None = None, status_code:
         status_labels=STATUS_LABELS,
         departments=DEPARTMENTS,
         callback_results=CALLBACK_RESULTS,
-        error=error or ctx.query.get("error"),
-        done=ctx.query.get("done"),
+        error=error,
+        done=ctx.query.get("done") if ctx.query.get("done") in ACTIONS else None,
         can_replay=ctx.user.may("supervisor", "trainer"),
     )
 

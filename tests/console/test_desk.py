@@ -79,7 +79,7 @@ def test_agent_answers_a_ringing_sipp_call_from_the_desk(console, page, tmp_path
         expect(page.locator("#line-state")).to_have_text(re.compile("online"), timeout=5000)
         with ThreadPoolExecutor(1) as pool:
             fut = pool.submit(sipp_call, phone.port, "uac_rtp_stream.xml", tmp_path,
-                              wav=SPEECH / "burst_pipe_8k_ulaw.wav", talk_ms=1500)  # fmt: skip
+                              wav=SPEECH / "burst_pipe_8k_ulaw.wav", talk_ms=4000)  # fmt: skip
             phone.wait_for("ringing")
             t0 = time.monotonic()
             ringing = page.locator(".call.ringing")
@@ -106,6 +106,11 @@ def test_agent_answers_a_ringing_sipp_call_from_the_desk(console, page, tmp_path
             expect(active).to_be_visible(timeout=3000)
             expect(active.locator("button[data-action=hangup]")).to_be_visible()
             expect(active.locator(".timer")).to_have_text(re.compile(r"^0:0\d$"))
+            # mute goes to the phone and comes back as the call's state
+            active.locator("button[data-action=mute]").click()
+            expect(active.locator(".badge", has_text="muted")).to_be_visible()
+            active.locator("button[data-action=unmute]").click()
+            expect(active.locator("button[data-action=mute]")).to_be_visible()
             r = fut.result()
         assert r.returncode == 0, r.stdout[-2000:]
         phone.wait_for("stored as #")
