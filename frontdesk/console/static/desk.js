@@ -168,7 +168,9 @@
       if (r.ready && r.url) {
         waiting.set(c.uuid, { caller: c.caller, url: r.url });
         render();
-        if (!formDirty && !banner) window.location.assign(r.url);
+        // open it at once unless the agent is working on another draft (then: the link)
+        const busy = formDirty || (page.entry && page.status === "draft");
+        if (!busy && !banner) window.location.assign(r.url);
         return;
       }
       if (Date.now() - started < 120000) setTimeout(poll, 1000);
