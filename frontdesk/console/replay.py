@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import soundfile as sf
-from sqlalchemy import exists, select
+from sqlalchemy import or_, select
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -75,24 +75,41 @@ def _int(value: str | None, name: str) -> int | None:
 
 
 def search_calls(ctx: Ctx, filters: dict[str, str], before: int | None, limit: int = PAGE):
-    """One page of calls, newest first, and whether an older page exists."""
-    q = select(Call).order_by(Call.id.desc()).limit(limit + 1)
+    """One page of calls, newest first, and whether an older page exists.
+
+    Keyset on (invited_at, id): ``before`` is the last call of the previous page. Every
+    filter is served by an index. SQLite has no statistics to choose by and would take
+    ix_calls_outcome and sort every answered call to show 50, so there the outcome is
+    compared as an expression: it walks ix_calls_invited_at newest first and stops at the
+    page's end. A caller number of 11+ digits is matched exactly, shorter as a prefix.
+    """
+    q = select(Call).order_by(Call.invited_at.desc(), Call.id.desc()).limit(limit + 1)
     caller = "".join(ch for ch in filters.get("caller", "") if ch.isdigit() or ch in "+*#")
+    tag = filters.get("tag", "").strip().lower()
     if caller:
-        lo, hi = _prefix_range(caller)
-        q = q.where(Call.caller >= lo, Call.caller < hi)
+        if len(caller) >= 11:
+            q = q.where(Call.caller == caller)
+        else:
+            lo, hi = _prefix_range(caller)
+            q = q.where(Call.caller >= lo, Call.caller < hi)
     if filters.get("from"):
         q = q.where(Call.invited_at >= _local_day(ctx, filters["from"], "from"))
     if filters.get("to"):
         q = q.where(Call.invited_at < _local_day(ctx, filters["to"], "to") + timedelta(days=1))
     if filters.get("outcome"):
-        q = q.where(Call.outcome == filters["outcome"])
-    if filters.get("tag"):
-        q = q.where(
-            exists().where(CallTag.call_id == Call.id, CallTag.tag == filters["tag"].strip())
-        )
+        sqlite = ctx.db.get_bind().dialect.name == "sqlite"
+        outcome = Call.outcome.concat("") if sqlite else Call.outcome
+        q = q.where(outcome == filters["outcome"])
+    if tag:
+        q = q.where(Call.id.in_(select(CallTag.call_id).where(CallTag.tag == tag)))
     if before is not None:
-        q = q.where(Call.id < before)
+        anchor = ctx.db.get(Call, before)
+        if anchor is None:
+            raise HTTPException(400, f"before={before}: no such call")
+        q = q.where(
+            Call.invited_at <= anchor.invited_at,
+            or_(Call.invited_at < anchor.invited_at, Call.id < anchor.id),
+        )
     rows = list(ctx.db.scalars(q))
     return rows[:limit], len(rows) > limit
 
