@@ -126,20 +126,14 @@ def bench_configs(models_dir: Path) -> dict:
 
 
 def bench_prompts(models_dir: Path) -> dict:
+    address = "以下是普通话的句子。我是七栋一单元六零二的。"  # the default before the words
     variants = {
         "none": (None, None),
         "script_only": ("以下是普通话的句子。", None),
-        "address_only": ("以下是普通话的句子。我是七栋一单元六零二的。", None),
-        "default": (DEFAULT_PROMPT, None),
+        "address_only": (address, None),
+        "default": (DEFAULT_PROMPT, None),  # address + FRONT_DESK_WORDS
         "default+community": (build_prompt(DEFAULT_PROMPT, COMMUNITY), None),
-        "address+words_in_prompt": (
-            build_prompt("以下是普通话的句子。我是七栋一单元六零二的。", hotwords=FRONT_DESK_WORDS),
-            None,
-        ),  # fmt: skip
-        "address+hotwords_option": (
-            "以下是普通话的句子。我是七栋一单元六零二的。",
-            " ".join(FRONT_DESK_WORDS),
-        ),  # fmt: skip
+        "address+hotwords_option": (address, " ".join(FRONT_DESK_WORDS)),
     }
     out = {}
     for name, (prompt, hotwords) in variants.items():

@@ -15,8 +15,12 @@ def test_names_and_hotwords_from_the_config_join_the_prompt(tmp_path):
         encoding="utf-8",
     )
     prompt = load_config(tmp_path).asr.prompt()
-    # the script sentence first, then the names (once each), the address sentence last
-    assert prompt == "以下是普通话的句子。小区：阳光花园、翠湖苑。燃气表。我是七栋一单元六零二的。"
+    # the script sentence first, then the names (once each), the default's own words and the
+    # address sentence last
+    head, rest = prompt.split("。", 1)
+    assert head == "以下是普通话的句子"
+    assert rest.startswith("小区：阳光花园、翠湖苑。燃气表。报修、投诉")
+    assert rest.endswith("我是七栋一单元六零二的。") and rest.count("阳光花园") == 1
 
 
 def test_without_names_the_prompt_is_the_configured_one():
