@@ -96,6 +96,9 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
             r = dict(zip(FIELDS, row, strict=False))
             if not r["uniqueid"].strip():
                 raise CdrError("uniqueid is empty")
+            for col, limit in (("uniqueid", 60), ("src", 64), ("dst", 64)):
+                if len(r[col].strip()) > limit:  # the ledger's column widths (PostgreSQL checks)
+                    raise CdrError(f"{col} is longer than {limit} characters")
             disposition = r["disposition"].strip().upper()
             if disposition not in OUTCOME:
                 raise CdrError(f"unknown disposition {r['disposition']!r}")
@@ -122,7 +125,7 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(rec, dest)
             info = _describe(archive, dest)
-        name = r["clid"].split("<")[0].strip().strip('"') or None
+        name = r["clid"].split("<")[0].strip().strip('"')[:128] or None
         call = record_call(session, CallRecord(
             uuid=uuid, sip_call_id=r["uniqueid"].strip(), caller=r["src"].strip(), callee=r["dst"].strip(),
             invited_at=start, caller_name=name, answered_at=answer if disposition == "ANSWERED" else None,

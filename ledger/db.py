@@ -13,7 +13,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,23 +75,39 @@ def open_database(url: str) -> sessionmaker[Session]:
     if url in _opened:
         return _opened[url]
     engine = make_engine(url)
-    with _migration_lock(url):  # phone and worker start together on a fresh data directory
-        try:
+    try:
+        with _migration_lock(url, engine):  # phone and worker start together on a fresh ledger
             tables = set(inspect(engine).get_table_names())
             if tables and "alembic_version" not in tables:
                 raise LedgerError(f"{_safe(url)} holds tables that are not a Frontdesk ledger")
             upgrade(engine)
-        except (DatabaseError, OperationalError) as exc:
-            raise LedgerError(f"cannot open the ledger database {_safe(url)}: {exc.orig}") from None
+    except (DatabaseError, OperationalError) as exc:
+        raise LedgerError(f"cannot open the ledger database {_safe(url)}: {exc.orig}") from None
     factory = sessionmaker(engine, expire_on_commit=False)
     _opened[url] = factory
     return factory
 
 
+MIGRATION_LOCK_ID = 0x46445331  # "FDS1": the advisory lock all Frontdesk processes agree on
+
+
 @contextmanager
-def _migration_lock(url: str) -> Iterator[None]:
-    """Serialise schema upgrades between processes sharing one SQLite file.
-    (PostgreSQL serialises them itself: Alembic's DDL runs in a transaction.)"""
+def _migration_lock(url: str, engine: Engine) -> Iterator[None]:
+    """Serialise schema upgrades between processes opening one ledger at once.
+
+    SQLite: a file lock next to the database. PostgreSQL: a session advisory lock
+    (concurrent CREATE TABLEs in two transactions would otherwise block and then fail).
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_ID})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_ID})
+                conn.commit()
+        return
     path = url.split("///", 1)[1] if url.startswith("sqlite") and "///" in url else ""
     if not path or path == ":memory:":
         yield

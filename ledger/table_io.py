@@ -161,6 +161,11 @@ def _row_to_fields(row: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
         else:
             v = str(v)
         out[f] = v
+    for f, v in out.items():  # PostgreSQL enforces column lengths; say so per row, not at commit
+        limit = getattr(LedgerEntry.__table__.c[f].type, "length", None)
+        if limit and isinstance(v, str) and len(v) > limit:
+            zh = next(z for name, z, _ in COLUMNS if name == f)
+            raise ValueError(f"{zh} ({f}) is {len(v)} characters long; at most {limit}")
     if "created_at" not in out:
         raise ValueError("登记时间 (registered at) is missing")
     if not (out.get("content") or out.get("category")):

@@ -1,4 +1,5 @@
-"""The ledger on real SQLite files: schema, calls, jobs, entries' lifecycle, reconciler."""
+"""The ledger on real SQLite files and a real PostgreSQL server: schema, calls, jobs,
+entries' lifecycle, reconciler."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def db(tmp_path):
-    return open_database(f"sqlite:///{tmp_path / 'ledger.db'}")
+def db(db_url):
+    return open_database(db_url)
 
 
 def _call(uuid="c1", outcome="answered", rings=3, start=T0, talk=30.0, caller="13800138000",

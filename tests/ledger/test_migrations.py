@@ -1,47 +1,64 @@
-"""Every earlier schema upgrades to the newest with its data intact (SQLite)."""
+"""Every earlier schema upgrades to the newest with its data intact (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from ledger.db import alembic_config, make_engine, open_database, upgrade
 
+AT = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
-def test_upgrade_from_each_revision_keeps_data(tmp_path):
-    engine0 = make_engine(f"sqlite:///{tmp_path / 'probe.db'}")
+
+def test_upgrade_from_each_revision_keeps_data(new_db_url):
+    engine0 = make_engine(new_db_url())
     revisions = [
         r.revision for r in ScriptDirectory.from_config(alembic_config(engine0)).walk_revisions()
     ]
+    engine0.dispose()
     assert revisions[-1] == "0001" and len(revisions) >= 2
     for rev in reversed(revisions[1:]):  # every revision but head
-        url = f"sqlite:///{tmp_path / f'from-{rev}.db'}"
+        url = new_db_url()
         engine = make_engine(url)
         upgrade(engine, rev)
         with engine.begin() as c:
             c.execute(text("INSERT INTO calls (uuid, sip_call_id, caller, callee, invited_at, rings, outcome,"
-                           " source, created_at) VALUES ('u1', 's', '138', 'fd', '2026-11-01 08:00:00', 3,"
-                           " 'answered', 'phone', '2026-11-01 08:00:00')"))  # fmt: skip
+                           " source, created_at) VALUES ('u1', 's', '138', 'fd', :at, 3,"
+                           " 'answered', 'phone', :at)"), {"at": AT})  # fmt: skip
+            call_id = c.execute(text("SELECT id FROM calls WHERE uuid = 'u1'")).scalar()
             c.execute(text("INSERT INTO entries (call_id, source, status, urgent, summary, content,"
-                           " confidence, evidence, created_at, updated_at) VALUES (1, '来电', 'registered',"
-                           " 0, 's', 'c', '{}', '[]', '2026-11-01 08:01:00', '2026-11-01 08:01:00')"))  # fmt: skip
+                           " confidence, evidence, created_at, updated_at) VALUES (:cid, '来电', 'registered',"
+                           " :no, 's', '水管爆了', '{}', '[]', :at, :at)"),
+                      {"cid": call_id, "no": False, "at": AT})  # fmt: skip
         engine.dispose()
         sessions = open_database(url)  # upgrades to head
         with sessions() as s:
-            assert s.execute(text("SELECT count(*) FROM entries WHERE call_id = 1")).scalar() == 1
+            row = s.execute(
+                text("SELECT content, created_at FROM entries WHERE call_id = :cid"),
+                {"cid": call_id},
+            ).one()
+            assert row[0] == "水管爆了"
             cols = {c["name"] for c in inspect(s.connection()).get_columns("entries")}
             assert "import_key" in cols
+        from ledger.models import LedgerEntry
+
+        with sessions() as s:
+            [e] = s.query(LedgerEntry).all()
+            assert e.created_at == AT and e.created_at.tzinfo is not None
 
 
-def test_opening_a_fresh_ledger_at_the_same_moment_migrates_once(tmp_path):
+def test_opening_a_fresh_ledger_at_the_same_moment_migrates_once(db_url):
     """`frontdesk run` starts the phone and the worker at once on an empty data directory:
     both find no tables and would both create them. Threads stand in for the processes
-    (the lock is a file lock, which separate opens contend for in one process too)."""
+    (SQLite: a file lock, which separate opens contend for in one process too; PostgreSQL:
+    an advisory lock, held per connection)."""
     import threading
 
     import ledger.db as db
 
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    url = db_url
     start = threading.Barrier(8)
     errors: list[Exception] = []
 
