@@ -2,8 +2,14 @@
 
 Rule: recorded calls and ledger entries correspond one to one (录音电话内容必须与台账
 登记一一对应), every call is registered (所有电话必须登记). Matching: an entry's linked
-call first; an unlinked phone entry is then matched one-to-one to the nearest unmatched
-call from the same number within ``match_window_s``.
+call first; the unlinked phone entries are then assigned one to one to the recorded calls
+still without an entry (ledger.matching: caller number, time, address, content).
+
+Built for a year of a large community (a million calls and entries): calls are streamed in
+chunks of plain tuples with times as epoch seconds computed by the database, the checks
+that need other rows fetch them per chunk, findings are written in bulk, and only rows in
+the ``since``/``until`` window are read. Content checks compare with the intake of the
+call's transcript, cached in the transcript row the first time it is computed.
 
 Findings are persisted under a stable key (kind + subject), so re-runs are idempotent:
 a finding no longer detected is resolved by the reconciler; one a supervisor resolved
@@ -14,18 +20,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
-from collections.abc import Iterable
+import os
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Float, and_, cast, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from ledger.models import Call, Finding, LedgerEntry
-from ledger.transcripts import load_transcript
+from ledger.matching import CallCandidate, LooseEntry, assign
+from ledger.models import Call, Finding, LedgerEntry, Transcript
 from ledger.types import utcnow
 
 KINDS = [
@@ -34,6 +41,8 @@ KINDS = [
     "RECORDING_TAMPERED", "DURATION_MISMATCH",
 ]  # fmt: skip
 RECORDED = ("answered", "interrupted")
+INTAKE_CACHE_VERSION = 1  # bump when voice.intake changes what it extracts
+CHUNK = 20_000
 
 
 @dataclass
@@ -44,8 +53,10 @@ class Rules:
     match_window_s: float = 1800.0
     duration_tolerance_s: float = 2.0
     recordings_root: Path | None = None  # set to check files (missing, tampered)
-    verify_hashes: bool = True
-    content: bool = True  # compare confirmed entries with a fresh intake of the transcript
+    # hash only files whose size or mtime changed since the call was stored ("changed"),
+    # every file ("all"), or none (False)
+    verify_hashes: bool | str = "changed"
+    content: bool = True  # compare registered entries with the intake of the transcript
 
 
 @dataclass
@@ -61,6 +72,16 @@ class Detected:
         return f"{self.kind}:{self.call_id or '-'}:{self.entry_id or '-'}"
 
 
+@dataclass
+class RunResult:
+    ids: list[int]  # the findings in scope, open and resolved, in detection order
+    open_by_kind: Counter = field(default_factory=Counter)
+    new: int = 0
+    reopened: int = 0
+    resolved: int = 0
+    calls: int = 0
+
+
 def reconcile(
     session: Session,
     now: datetime | None = None,
@@ -70,226 +91,442 @@ def reconcile(
     rules: Rules | None = None,
 ) -> list[Finding]:
     """Detect, persist, and return the findings in scope (open and resolved)."""
+    result = run(session, now=now, grace_s=grace_s, since=since, until=until, rules=rules)
+    found: dict[int, Finding] = {}
+    for i in range(0, len(result.ids), 5000):
+        part = result.ids[i : i + 5000]
+        q = select(Finding).where(Finding.id.in_(part)).execution_options(populate_existing=True)
+        found.update((f.id, f) for f in session.scalars(q))
+    return [found[i] for i in result.ids]
+
+
+def run(
+    session: Session,
+    now: datetime | None = None,
+    grace_s: float | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    rules: Rules | None = None,
+) -> RunResult:
+    """Detect and persist; returns finding ids and counts without loading ORM objects."""
     rules = rules or Rules()
     if grace_s is not None:
         rules.grace_s = grace_s
     now = now or utcnow()
-    calls, entries = _load(session, since, until, rules)
-    detected = list(_detect(session, calls, entries, now, rules))
-    return _persist(session, detected, now, since, until)
+    session.flush()
+    ctx = _Ctx(session, rules, now.timestamp(), since, until)
+    detected = list(_detect(ctx))
+    result = _persist(ctx, detected, now)
+    result.calls = ctx.n_calls
+    return result
 
 
-def _load(session, since, until, rules) -> tuple[list[Call], list[LedgerEntry]]:
-    cq, eq = select(Call), select(LedgerEntry)
-    margin = timedelta(seconds=rules.match_window_s)
-    if since:
-        cq = cq.where(Call.invited_at >= since)
-        eq = eq.where(LedgerEntry.created_at >= since - margin)
-    if until:
-        cq = cq.where(Call.invited_at < until)
-        eq = eq.where(LedgerEntry.created_at < until + margin)
-    return list(session.scalars(cq.order_by(Call.id))), list(
-        session.scalars(eq.order_by(LedgerEntry.id))
-    )
+# ---------------------------------------------------------------- reading
 
 
-def _registered(e: LedgerEntry) -> bool:
-    return e.status != "draft"
+def _epoch(session: Session, col):
+    """The column as float seconds since 1970 (UTC), computed by the database:
+    parsing a million datetimes in Python would dominate the run."""
+    if session.bind.dialect.name == "sqlite":
+        return (func.julianday(col) - 2440587.5) * 86400.0
+    return cast(func.extract("epoch", col), Float)
 
 
-def _match(
-    calls: list[Call], entries: list[LedgerEntry], rules: Rules
-) -> dict[int, list[LedgerEntry]]:
-    """call id → its registered entries (linked first, then one-to-one by number and time)."""
-    by_call: dict[int, list[LedgerEntry]] = defaultdict(list)
-    ids = {c.id for c in calls}
-    loose = []
-    for e in entries:
-        if not _registered(e):
-            continue
-        if e.call_id in ids:
-            by_call[e.call_id].append(e)
-        elif e.call_id is None and e.source == "来电":
-            loose.append(e)
-    window = timedelta(seconds=rules.match_window_s)
-    free = [c for c in calls if c.outcome in RECORDED and c.id not in by_call]
-    for e in sorted(loose, key=lambda e: e.created_at):
-        best, best_gap = None, window
-        for c in free:
-            if not e.caller_phone or e.caller_phone != c.caller:
+@dataclass
+class _Ctx:
+    session: Session
+    rules: Rules
+    now: float
+    since: datetime | None
+    until: datetime | None
+    n_calls: int = 0
+
+    def in_window(self, col, margin: float = 0.0):
+        conds = []
+        if self.since is not None:
+            conds.append(col >= self.since - timedelta(seconds=margin))
+        if self.until is not None:
+            conds.append(col < self.until + timedelta(seconds=margin))
+        return and_(True, *conds)
+
+    def ep(self, col):
+        return _epoch(self.session, col)
+
+
+def _t(epoch: float | None) -> str | None:
+    return datetime.fromtimestamp(epoch, UTC).isoformat() if epoch is not None else None
+
+
+def _detect(ctx: _Ctx) -> Iterable[Detected]:
+    s, rules = ctx.session, ctx.rules
+    assigned, unmatched_loose = _match_loose(ctx)
+    grace = rules.grace_s
+    call_cols = (
+        Call.id, Call.caller, ctx.ep(Call.invited_at), ctx.ep(Call.answered_at),
+        ctx.ep(Call.ended_at), Call.rings, Call.answered_by, Call.outcome, Call.recording_path,
+        Call.recording_sha256, Call.recording_size, Call.recording_duration_s,
+        ctx.ep(Call.created_at),
+    )  # fmt: skip
+    last = 0
+    while True:
+        rows = s.execute(
+            select(*call_cols)
+            .where(Call.id > last, ctx.in_window(Call.invited_at))
+            .order_by(Call.id)
+            .limit(CHUNK)
+        ).all()
+        if not rows:
+            break
+        last = rows[-1][0]
+        ctx.n_calls += len(rows)
+        lo, hi = rows[0][0], rows[-1][0]
+        own: dict[int, list[tuple]] = defaultdict(list)
+        for e in s.execute(
+            select(LedgerEntry.id, LedgerEntry.call_id, ctx.ep(LedgerEntry.registered_at),
+                   LedgerEntry.building, LedgerEntry.unit, LedgerEntry.room,
+                   LedgerEntry.category, LedgerEntry.urgent)
+            .where(LedgerEntry.call_id.between(lo, hi), LedgerEntry.status != "draft")
+            .order_by(LedgerEntry.id)
+        ):  # fmt: skip
+            own[e[1]].append(e)
+        for cid, es in assigned.items():
+            if lo <= cid <= hi:
+                own[cid].extend(es)
+        heard = _heard_for(ctx, [c[0] for c in rows if own.get(c[0])]) if rules.content else {}
+        called_back = _callbacks(ctx, rows)
+        for c in rows:
+            (cid, caller, invited, answered, ended, rings, answered_by, outcome, path, sha,
+             size, rec_s, stored) = c  # fmt: skip
+            mine = own.get(cid, [])
+            recorded = outcome in RECORDED and path
+            end = ended if ended is not None else invited
+            if recorded and not mine and ctx.now >= end + grace:
+                yield Detected("UNLOGGED_CALL", cid, None,
+                               f"recorded call from {caller} at {_t(invited)} has no registered ledger entry",
+                               {"ended_at": _t(end), "grace_s": grace})  # fmt: skip
+            if len(mine) > 1:
+                for e in mine[1:]:
+                    yield Detected("DUPLICATE_ENTRY", cid, e[0],
+                                   f"entries {', '.join(str(x[0]) for x in mine)} all claim call {cid}",
+                                   {"entries": [x[0] for x in mine]})  # fmt: skip
+            for e in mine:
+                if e[2] is not None and e[2] > end + grace:
+                    yield Detected("LATE_REGISTRATION", cid, e[0],
+                                   f"registered {e[2] - end:.0f}s after hangup (limit {grace:.0f}s)",
+                                   {"registered_at": _t(e[2]), "ended_at": _t(end)})  # fmt: skip
+            if outcome == "answered" and rings > rules.max_rings:
+                yield Detected("SLOW_ANSWER", cid, None,
+                               f"answered at ring {rings} (rule: within {rules.max_rings})",
+                               {"rings": rings, "answered_by": answered_by})  # fmt: skip
+            if (outcome == "missed" and ctx.now >= end + rules.callback_s
+                    and cid not in called_back):  # fmt: skip
+                yield Detected("MISSED_NO_CALLBACK", cid, None,
+                               f"missed call from {caller} ({rings} rings) never returned",
+                               {"rings": rings})  # fmt: skip
+            if not recorded:
                 continue
-            gap = abs((e.registered_at or e.created_at) - (c.ended_at or c.invited_at))
-            if gap <= best_gap:
-                best, best_gap = c, gap
-        if best is not None:
-            by_call[best.id].append(e)
-            free.remove(best)
-    return by_call
+            yield from _check_recording(ctx, cid, path, sha, size, stored)
+            if answered is not None and ended is not None and rec_s is not None:
+                talk = ended - answered
+                if abs(talk - rec_s) > max(rules.duration_tolerance_s, 0.05 * talk):
+                    yield Detected("DURATION_MISMATCH", cid, None,
+                                   f"call lasted {talk:.1f}s but the recording holds {rec_s:.1f}s",
+                                   {"call_s": round(talk, 1), "recording_s": rec_s})  # fmt: skip
+            if mine and cid in heard:
+                yield from _check_content(cid, mine[0], heard[cid])
+    yield from _entry_findings(ctx, unmatched_loose)
 
 
-def _detect(session, calls, entries, now, rules) -> Iterable[Detected]:
-    by_call = _match(calls, entries, rules)
-    matched = {e.id for es in by_call.values() for e in es}
-    grace = timedelta(seconds=rules.grace_s)
-    calls_by_number: dict[str, list[Call]] = defaultdict(list)
-    for c in calls:
-        calls_by_number[c.caller].append(c)
-    for c in calls:
-        own = by_call.get(c.id, [])
-        recorded = c.outcome in RECORDED and c.recording_path
-        end = c.ended_at or c.invited_at
-        if recorded and not own and now >= end + grace:
-            yield Detected("UNLOGGED_CALL", c.id, None,
-                           f"recorded call from {c.caller} at {_t(c.invited_at)} has no registered ledger entry",
-                           {"ended_at": _t(end), "grace_s": rules.grace_s})  # fmt: skip
-        if len(own) > 1:
-            for e in own[1:]:
-                yield Detected("DUPLICATE_ENTRY", c.id, e.id,
-                               f"entries {', '.join(str(x.id) for x in own)} all claim call {c.id}",
-                               {"entries": [x.id for x in own]})  # fmt: skip
-        for e in own:
-            if e.registered_at and e.registered_at > end + grace:
-                late = (e.registered_at - end).total_seconds()
-                yield Detected("LATE_REGISTRATION", c.id, e.id,
-                               f"registered {late:.0f}s after hangup (limit {rules.grace_s:.0f}s)",
-                               {"registered_at": _t(e.registered_at), "ended_at": _t(end)})  # fmt: skip
-        if c.outcome == "answered" and c.rings > rules.max_rings:
-            yield Detected("SLOW_ANSWER", c.id, None,
-                           f"answered at ring {c.rings} (rule: within {rules.max_rings})",
-                           {"rings": c.rings, "answered_by": c.answered_by})  # fmt: skip
-        if c.outcome == "missed" and now >= end + timedelta(seconds=rules.callback_s):
-            if not _called_back(c, calls_by_number[c.caller], entries, rules):
-                yield Detected("MISSED_NO_CALLBACK", c.id, None,
-                               f"missed call from {c.caller} ({c.rings} rings) never returned",
-                               {"rings": c.rings})  # fmt: skip
-        if recorded:
-            yield from _check_recording(c, rules)
-            if c.answered_at and c.ended_at and c.recording_duration_s is not None:
-                talk = (c.ended_at - c.answered_at).total_seconds()
-                tol = max(rules.duration_tolerance_s, 0.05 * talk)
-                if abs(talk - c.recording_duration_s) > tol:
-                    yield Detected("DURATION_MISMATCH", c.id, None,
-                                   f"call lasted {talk:.1f}s but the recording holds {c.recording_duration_s:.1f}s",
-                                   {"call_s": round(talk, 1), "recording_s": c.recording_duration_s})  # fmt: skip
-            if rules.content and own:
-                yield from _check_content(session, c, own[0])
-    for e in entries:
-        if e.source == "来电" and _registered(e) and e.id not in matched:
-            has_call = e.call_id is not None and any(
-                c.id == e.call_id and c.recording_path for c in calls
-            )
-            if not has_call:
-                yield Detected("ORPHAN_ENTRY", e.call_id, e.id,
-                               f"phone entry {e.id} ({e.address_code() or e.public_area or '-'}) has no recorded call",
-                               {"caller_phone": e.caller_phone})  # fmt: skip
-        if (
-            e.category == "报修"
-            and e.returned_at
-            and e.status in ("returned", "called_back", "closed")
-        ):
-            due = e.returned_at + timedelta(seconds=rules.callback_s)
-            if (e.callback_at is None and now > due) or (e.callback_at and e.callback_at > due):
-                yield Detected("CALLBACK_OVERDUE", e.call_id, e.id,
-                               f"repair returned at {_t(e.returned_at)} not called back within 2 hours",
-                               {"returned_at": _t(e.returned_at), "callback_at": _t(e.callback_at)})  # fmt: skip
+def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
+    """Unlinked registered phone entries assigned one to one to recorded calls that have
+    no registered entry of their own. Returns call id → [entry row], and the rest."""
+    s, rules = ctx.session, ctx.rules
+    margin = rules.match_window_s
+    E = LedgerEntry
+    loose_rows = s.execute(
+        select(E.id, E.call_id, ctx.ep(E.registered_at), E.building, E.unit, E.room,
+               E.category, E.urgent, E.caller_phone, ctx.ep(E.created_at), E.content, E.summary,
+               E.public_area)
+        .where(E.call_id.is_(None), E.source == "来电", E.status != "draft",
+               ctx.in_window(E.created_at, margin))
+        .order_by(E.id)
+    ).all()  # fmt: skip
+    if not loose_rows:
+        return {}, []
+    has_entry = exists().where(E.call_id == Call.id, E.status != "draft")
+    free = s.execute(
+        select(Call.id, Call.caller, ctx.ep(Call.invited_at), ctx.ep(Call.ended_at)).where(
+            Call.outcome.in_(RECORDED), ~has_entry, ctx.in_window(Call.invited_at, margin)
+        )
+    ).all()
+    heard = _heard_for(ctx, [c[0] for c in free], with_text=True)
+    calls = [
+        CallCandidate(c[0], c[1], c[3] if c[3] is not None else c[2],
+                      heard.get(c[0], {}).get("address"), heard.get(c[0], {}).get("text", ""))
+        for c in free
+    ]  # fmt: skip
+    loose = [
+        LooseEntry(e[0], e[8], e[2] if e[2] is not None else e[9],
+                   f"{e[3]}-{e[4]}-{e[5]}" if e[3] and e[4] and e[5] else None,
+                   " ".join(x for x in (e[10], e[11], e[12]) if x))
+        for e in loose_rows
+    ]  # fmt: skip
+    pairs = assign(loose, calls, window_s=margin)
+    by_id = {e[0]: e for e in loose_rows}
+    assigned: dict[int, list[tuple]] = defaultdict(list)
+    for entry_id, call_id in pairs.items():
+        assigned[call_id].append(by_id[entry_id][:8])
+    unmatched = [e for e in loose_rows if e[0] not in pairs]
+    return assigned, unmatched
 
 
-def _called_back(missed: Call, same_number: list[Call], entries, rules) -> bool:
-    """A later answered call with that number, or an entry for that number, counts."""
-    after = missed.ended_at or missed.invited_at
-    limit = after + timedelta(seconds=rules.callback_s)
-    if any(c.id != missed.id and c.outcome == "answered" and after <= c.invited_at <= limit
-           for c in same_number):  # fmt: skip
-        return True
-    return any(e.caller_phone == missed.caller and after <= e.created_at <= limit for e in entries)
+def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
+    """Missed calls in the chunk that were returned: a later answered call with that
+    number, or an entry for that number, within the callback limit."""
+    missed = [c for c in rows if c[7] == "missed"]
+    if not missed:
+        return set()
+    s, cb = ctx.session, ctx.rules.callback_s
+    numbers = sorted({c[1] for c in missed})
+    ends = [c[4] if c[4] is not None else c[2] for c in missed]
+    t0 = datetime.fromtimestamp(min(ends), UTC)
+    t1 = datetime.fromtimestamp(max(ends) + cb, UTC)
+    later: dict[str, list[tuple[float, int | None]]] = defaultdict(list)
+    for i in range(0, len(numbers), 5000):
+        part = numbers[i : i + 5000]
+        for caller, at, cid in s.execute(
+            select(Call.caller, ctx.ep(Call.invited_at), Call.id).where(
+                Call.caller.in_(part), Call.outcome == "answered",
+                Call.invited_at >= t0, Call.invited_at <= t1)
+        ):  # fmt: skip
+            later[caller].append((at, cid))
+        for phone, at in s.execute(
+            select(LedgerEntry.caller_phone, ctx.ep(LedgerEntry.created_at)).where(
+                LedgerEntry.caller_phone.in_(part),
+                LedgerEntry.created_at >= t0, LedgerEntry.created_at <= t1)
+        ):  # fmt: skip
+            later[phone].append((at, None))
+    out = set()
+    for c, end in zip(missed, ends, strict=True):
+        if any(other != c[0] and end <= at <= end + cb for at, other in later.get(c[1], ())):
+            out.add(c[0])
+    return out
 
 
-def _check_recording(c: Call, rules: Rules) -> Iterable[Detected]:
+def _check_recording(ctx: _Ctx, cid, path, sha, size, stored) -> Iterator[Detected]:
+    rules = ctx.rules
     if rules.recordings_root is None:
         return
-    path = Path(rules.recordings_root) / c.recording_path
-    if not path.is_file():
-        yield Detected("RECORDING_MISSING", c.id, None, f"recording {c.recording_path} is missing",
-                       {"path": c.recording_path})  # fmt: skip
+    full = os.path.join(rules.recordings_root, path)
+    try:
+        st = os.stat(full)
+    except OSError:
+        yield Detected("RECORDING_MISSING", cid, None, f"recording {path} is missing",
+                       {"path": path})  # fmt: skip
         return
-    if rules.verify_hashes and c.recording_sha256:
-        from recordings.archive import sha256_file
-
-        actual = sha256_file(path)
-        if actual != c.recording_sha256:
-            yield Detected("RECORDING_TAMPERED", c.id, None,
-                           f"recording {c.recording_path} does not match its SHA-256",
-                           {"expected": c.recording_sha256, "actual": actual})  # fmt: skip
-
-
-def _check_content(session: Session, c: Call, e: LedgerEntry) -> Iterable[Detected]:
-    transcript = load_transcript(session, c.id)
-    if transcript is None or not transcript.utterances:
+    if not rules.verify_hashes or not sha:
         return
+    # A file not written since the call was stored (same size, mtime before the row) still
+    # holds what was hashed then; reading a year of recordings again would take hours.
+    unchanged = size is not None and st.st_size == size and st.st_mtime <= (stored or 0) + 1
+    if rules.verify_hashes == "changed" and unchanged:
+        return
+    from recordings.archive import sha256_file
+
+    actual = sha256_file(Path(full))
+    if actual != sha:
+        yield Detected("RECORDING_TAMPERED", cid, None,
+                       f"recording {path} does not match its SHA-256",
+                       {"expected": sha, "actual": actual})  # fmt: skip
+
+
+# ---------------------------------------------------------------- content
+
+
+def _heard_for(ctx: _Ctx, call_ids: list[int], with_text: bool = False) -> dict[int, dict]:
+    """What intake hears in each call's transcript (cached in the transcript row)."""
+    out: dict[int, dict] = {}
+    s = ctx.session
+    for i in range(0, len(call_ids), 5000):
+        part = call_ids[i : i + 5000]
+        cols = [Transcript.call_id, Transcript.data["intake"]]
+        if with_text:
+            cols.append(Transcript.text)
+        for row in s.execute(select(*cols).where(Transcript.call_id.in_(part))):
+            cached = row[1]
+            if not cached or cached.get("v") != INTAKE_CACHE_VERSION:
+                cached = _compute_intake(s, row[0])
+            if cached is not None:
+                out[row[0]] = {**cached, "text": row[2]} if with_text else cached
+    return out
+
+
+def _compute_intake(session: Session, call_id: int) -> dict | None:
+    from ledger.transcripts import load_transcript
     from voice.intake.extract import extract
 
-    heard = extract(transcript, caller_number=c.caller)
+    t = load_transcript(session, call_id)
+    if t is None or not t.utterances:
+        return None
+    cached = intake_summary(extract(t))
+    row = session.scalar(select(Transcript).where(Transcript.call_id == call_id))
+    row.data = {**row.data, "intake": cached}
+    return cached
+
+
+def intake_summary(heard) -> dict[str, Any]:
+    """The part of an IntakeDraft the reconciler compares; stored as transcripts.data.intake."""
+    return {
+        "v": INTAKE_CACHE_VERSION,
+        "address": heard.address.code(),
+        "category": heard.category,
+        "category_conf": float(heard.confidence.get("category", 0.0)),
+        "urgent": bool(heard.urgent),
+    }
+
+
+def _check_content(cid: int, e: tuple, heard: dict) -> Iterator[Detected]:
+    entry_id, _, _, building, unit, room, category, urgent = e[:8]
+    code = f"{building}-{unit}-{room}" if building and unit and room else None
     diffs = {}
-    code = heard.address.code()
-    if code and e.address_code() and code != e.address_code():
-        diffs["address"] = {"entry": e.address_code(), "transcript": code}
-    if heard.category and e.category and heard.category != e.category:
-        conf = heard.confidence.get("category", 0.0)
-        if conf >= 0.6:
-            diffs["category"] = {"entry": e.category, "transcript": heard.category}
-    if heard.urgent and not e.urgent:
-        diffs["urgent"] = {"entry": e.urgent, "transcript": heard.urgent}
+    if heard.get("address") and code and heard["address"] != code:
+        diffs["address"] = {"entry": code, "transcript": heard["address"]}
+    if heard.get("category") and category and heard["category"] != category:
+        if heard.get("category_conf", 0.0) >= 0.6:
+            diffs["category"] = {"entry": category, "transcript": heard["category"]}
+    if heard.get("urgent") and not urgent:
+        diffs["urgent"] = {"entry": bool(urgent), "transcript": True}
     if diffs:
-        fields = ", ".join(diffs)
-        yield Detected("CONTENT_MISMATCH", c.id, e.id,
-                       f"entry {e.id} contradicts the call's transcript on {fields}", diffs)  # fmt: skip
+        yield Detected("CONTENT_MISMATCH", cid, entry_id,
+                       f"entry {entry_id} contradicts the call's transcript on {', '.join(diffs)}",
+                       diffs)  # fmt: skip
 
 
-def _persist(session, detected: list[Detected], now, since, until) -> list[Finding]:
-    existing = {f.key: f for f in session.scalars(select(Finding))}
-    seen = set()
-    out = []
+# ---------------------------------------------------------------- entries
+
+
+def _entry_findings(ctx: _Ctx, unmatched_loose: list[tuple]) -> Iterator[Detected]:
+    s, rules, E = ctx.session, ctx.rules, LedgerEntry
+    lo = ctx.since.timestamp() if ctx.since else float("-inf")
+    hi = ctx.until.timestamp() if ctx.until else float("inf")
+    for e in unmatched_loose:
+        if lo <= e[9] < hi:
+            code = f"{e[3]}-{e[4]}-{e[5]}" if e[3] and e[4] and e[5] else None
+            yield _orphan(e[0], None, code or e[12], e[8])
+    for eid, cid, b, u, r, area, phone in s.execute(
+        select(E.id, E.call_id, E.building, E.unit, E.room, E.public_area, E.caller_phone)
+        .join(Call, Call.id == E.call_id)
+        .where(E.source == "来电", E.status != "draft", Call.recording_path.is_(None),
+               ctx.in_window(E.created_at))
+    ):  # fmt: skip
+        yield _orphan(eid, cid, f"{b}-{u}-{r}" if b and u and r else area, phone)
+    for eid, cid, returned, cb_at in s.execute(
+        select(E.id, E.call_id, ctx.ep(E.returned_at), ctx.ep(E.callback_at))
+        .where(E.category == "报修", E.returned_at.is_not(None),
+               E.status.in_(("returned", "called_back", "closed")), ctx.in_window(E.created_at))
+    ):  # fmt: skip
+        due = returned + rules.callback_s
+        if (cb_at is None and ctx.now > due) or (cb_at is not None and cb_at > due):
+            yield Detected("CALLBACK_OVERDUE", cid, eid,
+                           f"repair returned at {_t(returned)} not called back within 2 hours",
+                           {"returned_at": _t(returned), "callback_at": _t(cb_at)})  # fmt: skip
+
+
+def _orphan(eid: int, cid: int | None, where: str | None, phone: str | None) -> Detected:
+    return Detected("ORPHAN_ENTRY", cid, eid,
+                    f"phone entry {eid} ({where or '-'}) has no recorded call",
+                    {"caller_phone": phone})  # fmt: skip
+
+
+# ---------------------------------------------------------------- persisting
+
+
+def _persist(ctx: _Ctx, detected: list[Detected], now: datetime) -> RunResult:
+    s = ctx.session
+    F = Finding
+    q = select(F.id, F.key, F.kind, F.status, F.resolved_by, F.detail, F.evidence)
+    keys = [d.key for d in detected]
+    if (ctx.since is not None or ctx.until is not None) and len(keys) <= 20_000:
+        in_calls = select(Call.id).where(ctx.in_window(Call.invited_at))
+        in_entries = select(LedgerEntry.id).where(ctx.in_window(LedgerEntry.created_at))
+        q = q.where(or_(F.call_id.in_(in_calls),
+                        and_(F.call_id.is_(None), F.entry_id.in_(in_entries)),
+                        *[F.key.in_(keys[i : i + 5000]) for i in range(0, len(keys), 5000)]))  # fmt: skip
+    existing = {r.key: r for r in s.execute(q)}
+    result = RunResult(ids=[])
+    seen: set[str] = set()
+    new_rows, updates = [], []
+    order: list[str] = []
     for d in detected:
         if d.key in seen:
             continue
         seen.add(d.key)
+        order.append(d.key)
         digest = _digest(d.evidence)
+        evidence = {**d.evidence, "_digest": digest}
         f = existing.get(d.key)
         if f is None:
-            f = Finding(key=d.key, kind=d.kind, call_id=d.call_id, entry_id=d.entry_id,
-                        detail=d.detail, evidence={**d.evidence, "_digest": digest},
-                        status="open", detected_at=now)  # fmt: skip
-            session.add(f)
-        elif f.status == "resolved":
-            if f.resolved_by == "reconciler" or f.evidence.get("_digest") != digest:
-                f.status, f.detected_at = "open", now  # it came back, or something changed
-                f.resolved_at = f.resolved_by = None
-        f.detail = d.detail
-        f.evidence = {**d.evidence, "_digest": digest}
-        out.append(f)
-    for key, f in existing.items():
-        if key in seen or f.status != "open" or not _in_scope(session, f, since, until):
+            new_rows.append({"key": d.key, "kind": d.kind, "call_id": d.call_id,
+                             "entry_id": d.entry_id, "detail": d.detail, "evidence": evidence,
+                             "status": "open", "detected_at": now})  # fmt: skip
+            result.new += 1
+            result.open_by_kind[d.kind] += 1
             continue
-        f.status, f.resolved_at, f.resolved_by = "resolved", now, "reconciler"
-        f.note = "no longer detected"
-        out.append(f)
-    session.flush()
-    return out
+        status = f.status
+        change: dict[str, Any] = {}
+        if status == "resolved" and (
+            f.resolved_by == "reconciler" or (f.evidence or {}).get("_digest") != digest
+        ):
+            status = "open"  # it came back, or something changed
+            change = {"status": "open", "detected_at": now, "resolved_at": None,
+                      "resolved_by": None}  # fmt: skip
+            result.reopened += 1
+        if f.detail != d.detail or (f.evidence or {}).get("_digest") != digest:
+            change.update(detail=d.detail, evidence=evidence)
+        if change:
+            updates.append({"id": f.id, **change})
+        if status == "open":
+            result.open_by_kind[d.kind] += 1
+    gone = []
+    for key, f in existing.items():
+        if key in seen or f.status != "open":
+            continue
+        gone.append(f.id)
+        order.append(key)
+    _bulk_update(s, updates)
+    for i in range(0, len(gone), 5000):
+        s.execute(
+            update(F)
+            .where(F.id.in_(gone[i : i + 5000]))
+            .values(
+                status="resolved",
+                resolved_at=now,
+                resolved_by="reconciler",
+                note="no longer detected",
+            )  # fmt: skip
+        )
+    result.resolved = len(gone)
+    ids = {k: f.id for k, f in existing.items()}
+    for i in range(0, len(new_rows), 5000):
+        part = new_rows[i : i + 5000]
+        s.execute(insert(F), part)
+    if new_rows:
+        new_keys = [r["key"] for r in new_rows]
+        for i in range(0, len(new_keys), 5000):
+            ids.update(
+                s.execute(select(F.key, F.id).where(F.key.in_(new_keys[i : i + 5000]))).all()
+            )
+    result.ids = [ids[k] for k in order]
+    s.flush()
+    return result
 
 
-def _in_scope(session, f: Finding, since, until) -> bool:
-    if since is None and until is None:
-        return True
-    when = None
-    if f.call_id is not None:
-        c = session.get(Call, f.call_id)
-        when = c.invited_at if c else None
-    elif f.entry_id is not None:
-        e = session.get(LedgerEntry, f.entry_id)
-        when = e.created_at if e else None
-    if when is None:
-        return True
-    return (since is None or when >= since) and (until is None or when < until)
+def _bulk_update(s: Session, updates: list[dict[str, Any]]) -> None:
+    by_fields: dict[tuple, list[dict]] = defaultdict(list)
+    for u in updates:
+        by_fields[tuple(sorted(u))].append(u)
+    for rows in by_fields.values():
+        s.execute(update(Finding), rows)  # ORM bulk UPDATE by primary key
 
 
 def resolve(session: Session, finding_id: int, by: str, note: str) -> Finding:
@@ -316,7 +553,3 @@ def _digest(evidence: dict) -> str:
     return hashlib.sha256(json.dumps(evidence, sort_keys=True, default=str).encode()).hexdigest()[
         :16
     ]
-
-
-def _t(v: datetime | None) -> str | None:
-    return v.isoformat() if v else None

@@ -1,0 +1,92 @@
+"""One-to-one assignment of unlinked phone entries to recorded calls that have no entry.
+
+An entry written by hand (or imported from a spreadsheet) carries no call id. It belongs
+to the call it describes: usually the caller's number and the time say which, but a
+resident may call from another phone, or the agent may type the number wrong. So each
+(entry, call) pair within the time window is scored on number, time proximity, the
+address heard in the transcript, and how much of the entry's wording the transcript
+contains; pairs are then taken best first, and an entry and a call are each used once.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+MIN_SIMILARITY_OTHER_NUMBER = 0.6  # different number, no address evidence: wording must agree
+MIN_SIMILARITY_WITH_ADDRESS = 0.25  # different number, same address: some wording in common
+
+
+@dataclass
+class CallCandidate:
+    call_id: int
+    caller: str
+    end: float  # hangup, epoch seconds
+    address: str | None  # heard in the transcript, e.g. "4-2-301"
+    text: str  # the transcript
+
+
+@dataclass
+class LooseEntry:
+    entry_id: int
+    phone: str | None
+    at: float  # registered (or created), epoch seconds
+    address: str | None
+    text: str  # content and summary as the agent wrote them
+
+
+def bigrams(text: str) -> set[str]:
+    chars = [c for c in text if c.isalnum()]
+    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+def similarity(entry_text: str, transcript: str) -> float:
+    """How much of the entry's wording (character bigrams) the transcript contains."""
+    e = bigrams(entry_text)
+    if not e:
+        return 0.0
+    return len(e & bigrams(transcript)) / len(e)
+
+
+def score(e: LooseEntry, c: CallCandidate, window_s: float) -> float | None:
+    """The pair's score, or None when nothing ties the entry to the call."""
+    gap = abs(e.at - c.end)
+    if gap > window_s:
+        return None
+    same_number = bool(e.phone) and e.phone == c.caller
+    address = 0
+    if e.address and c.address:
+        address = 1 if e.address == c.address else -1
+    sim = similarity(e.text, c.text) if e.text and c.text else 0.0
+    if not same_number:
+        if address < 0:
+            return None
+        need = MIN_SIMILARITY_WITH_ADDRESS if address > 0 else MIN_SIMILARITY_OTHER_NUMBER
+        if sim < need:
+            return None
+    return 2.0 * same_number + 1.0 * address + sim + (1.0 - gap / window_s)
+
+
+def assign(
+    entries: list[LooseEntry], calls: list[CallCandidate], window_s: float
+) -> dict[int, int]:
+    """entry id → call id, one to one, best-scoring pairs first."""
+    calls = sorted(calls, key=lambda c: c.end)
+    ends = [c.end for c in calls]
+    pairs: list[tuple[float, int, int]] = []
+    for e in entries:
+        lo = bisect.bisect_left(ends, e.at - window_s)
+        hi = bisect.bisect_right(ends, e.at + window_s)
+        for c in calls[lo:hi]:
+            s = score(e, c, window_s)
+            if s is not None:
+                pairs.append((s, e.entry_id, c.call_id))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    taken_e: dict[int, int] = {}
+    taken_c: set[int] = set()
+    for _, eid, cid in pairs:
+        if eid in taken_e or cid in taken_c:
+            continue
+        taken_e[eid] = cid
+        taken_c.add(cid)
+    return taken_e
