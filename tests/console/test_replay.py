@@ -11,6 +11,7 @@ event, which drives the same highlight code as playback does.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 
@@ -70,6 +71,11 @@ def test_replay_shows_both_channels_and_the_transcript_by_speaker(seeded_console
     assert len(peaks["channels"]) == 2 and 54 < peaks["duration"] < 56
     loud = [max(ch["max"]) / peaks["scale"] for ch in peaks["channels"]]
     assert all(v > 0.1 for v in loud), loud
+    # computed once, kept on disk by the recording's SHA-256 (replay start never recomputes)
+    with _db(seeded_console) as c:
+        (sha,) = c.execute("SELECT recording_sha256 FROM calls WHERE id = ?", (call,)).fetchone()
+    cached = list((seeded_console.data_dir / "cache" / "peaks").glob(f"{sha}.*.json"))
+    assert len(cached) == 1 and json.loads(cached[0].read_text())["channels"] == peaks["channels"]
     # … and both lanes of the canvas are drawn
     caller_ink, agent_ink = _lane_ink(page)
     assert caller_ink > 500 and agent_ink > 500, (caller_ink, agent_ink)
@@ -191,8 +197,6 @@ def test_a_tampered_recording_is_refused_and_the_refusal_logged(seeded_console, 
 
 
 def test_transcript_text_is_shown_as_text_never_as_markup(seeded_console, seeded, page):
-    import json
-
     call = seeded[1].calls["two_party"]
     evil = "<img src=x onerror=\"document.title='pwned'\"><script>alert(1)</script>"
     with _db(seeded_console) as c:

@@ -58,10 +58,17 @@ def test_tag_and_export_a_training_pack_with_numbers_masked(seeded_console, seed
     _tag(page, seeded_console, calls["noise"], "training", "投诉处理示范 (噪音)")
     with _db(seeded_console) as c:
         rows = c.execute("SELECT call_id, note, by FROM call_tags ORDER BY call_id").fetchall()
+        logged = c.execute("SELECT subject FROM access_log WHERE action = 'tag'").fetchall()
+    assert len(logged) == 3
     assert rows == [
         (calls["noise"], "投诉处理示范 (噪音)", "trainer1"),
         (calls["two_party"], "地址确认得好；回拨 13912345678", "trainer1"),
     ]
+    # a tag removed from the replay page is gone (and not exported)
+    _tag(page, seeded_console, calls["corridor"], "training", "误标")
+    page.locator(".tagrow", has_text="误标").locator("button").click()
+    page.wait_for_load_state()
+    assert "误标" not in page.inner_text(".tags-card")
     page.goto(seeded_console.url + "/training")
     assert page.locator("table.tagged tbody tr").count() == 2
     screenshot(page, "training")
