@@ -151,47 +151,39 @@ def kpi_page(ctx: Ctx) -> Response:
         LedgerEntry.registered_at.is_not(None),
         _seconds(dialect, LedgerEntry.registered_at, Call.ended_at) <= grace,
     )
-    tot, ans, within, missed, n_recorded, reg_ok = db.execute(
+    hour = _local_hour(ctx, dialect, Call.invited_at, start)
+    by_hour = db.execute(
         select(
-            func.count(), _sum(answered), _sum(and_(answered, Call.rings <= MAX_RINGS)),
-            _sum(Call.outcome == "missed"), _sum(recorded),
-            _sum(and_(recorded, registered_in_time)),
-        ).where(in_period)
-    ).one()  # fmt: skip
+            hour.label("h"), func.count(), _sum(answered),
+            _sum(and_(answered, Call.rings <= MAX_RINGS)), _sum(Call.outcome == "missed"),
+            _sum(recorded), _sum(and_(recorded, registered_in_time)),
+        ).where(in_period).group_by(literal_column("h"))
+    ).all()  # fmt: skip
+    # calls per hour of the (local) day, and the period's totals (≤ 24 aggregate rows)
+    per_hour = {int(r[0]): (int(r[1]), int(r[4])) for r in by_hour if r[0] is not None}
+    tot, ans, within, missed, n_recorded, reg_ok = (sum(int(r[i]) for r in by_hour)
+                                                    for i in range(1, 7))  # fmt: skip
 
-    # callbacks within 2 hours of the repair's return (返单), for repairs reported this period
+    # The period's entries, in one pass grouped by category: registered ones per category
+    # (hot topics), and callbacks within 2 hours of a repair's return (返单).
     e_period = and_(LedgerEntry.created_at >= start, LedgerEntry.created_at < end)
     repaired = and_(LedgerEntry.category == "报修", LedgerEntry.returned_at.is_not(None))
-    returned, cb_ok = db.execute(
+    by_category = db.execute(
         select(
+            LedgerEntry.category, _sum(LedgerEntry.status != "draft").label("n"),
             _sum(repaired),
             _sum(and_(repaired, LedgerEntry.callback_at.is_not(None),
                       _seconds(dialect, LedgerEntry.callback_at, LedgerEntry.returned_at)
                       <= CALLBACK_S)),
-        ).where(e_period)
-    ).one()  # fmt: skip
-
-    # calls per hour of the (local) day
-    hour = _local_hour(ctx, dialect, Call.invited_at, start)
-    per_hour = {
-        int(h): (int(n), int(m))
-        for h, n, m in db.execute(
-            select(hour.label("h"), func.count(), _sum(Call.outcome == "missed"))
-            .where(in_period)
-            .group_by(literal_column("h"))
-        )
-        if h is not None
-    }
-
-    # hot topics of the period's registered entries (again: only the time range in WHERE)
+        ).where(e_period).group_by(LedgerEntry.category)
+    ).all()  # fmt: skip
+    returned = sum(int(r[2]) for r in by_category)
+    cb_ok = sum(int(r[3]) for r in by_category)
+    categories = sorted(
+        ((r[0], int(r[1])) for r in by_category if r[0] is not None and r[1]),
+        key=lambda x: -x[1],
+    )
     registered = and_(e_period, LedgerEntry.status != "draft")
-    categories = db.execute(
-        select(LedgerEntry.category, func.count().label("n"))
-        .where(registered)
-        .group_by(LedgerEntry.category)
-        .having(LedgerEntry.category.is_not(None))
-        .order_by(literal_column("n").desc())
-    ).all()
     subject = func.coalesce(LedgerEntry.public_area, LedgerEntry.summary)
     # `category || ''`: the same test, but one no index answers, so that SQLite walks the
     # period's created_at range instead of every complaint and repair ever registered
