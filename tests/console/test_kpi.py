@@ -4,9 +4,11 @@ and the list of unfinished entries. Expected figures are recomputed here from th
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from tests.console.conftest import login, screenshot
@@ -108,3 +110,124 @@ def test_periods_switch_and_bad_input_is_named(seeded_console, seeded, page):
     for bad, name in (("period=year", "period"), ("date=26/11", "date"), ("older=-1", "older")):
         r = page.goto(f"{seeded_console.url}/kpi?{bad}")
         assert r.status == 400 and name in page.inner_text("main"), bad
+
+
+# ---- the same SQL on both backends (no browser: the handlers called with a real Ctx) ----
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend_url(request, tmp_path_factory):
+    """A fresh ledger on SQLite, or on a private PostgreSQL server (tests/ledger/pg.py)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('kpi') / 'ledger.db'}"
+        return
+    if os.environ.get("FRONTDESK_SKIP_PG") == "1":
+        pytest.skip("FRONTDESK_SKIP_PG=1: PostgreSQL tests skipped")
+    from tests.ledger.pg import PostgresUnavailable, start_server
+
+    try:
+        server = start_server()
+    except PostgresUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    url = server.create_database("kpi")
+    yield url
+    import ledger.db as ledger_db
+
+    factory = ledger_db._opened.pop(url, None)
+    if factory is not None:
+        factory.kw["bind"].dispose()
+    server.stop()
+
+
+def _handler_ctx(url: str, tmp_path: Path, query: str):
+    from starlette.requests import Request
+
+    from frontdesk.config import load_config
+    from frontdesk.console.accounts import Principal
+    from frontdesk.console.app import Console, Ctx
+    from ledger.db import open_database
+
+    cfg = load_config(tmp_path)
+    cfg.ledger.database_url = url
+    cfg.console.timezone = "Asia/Shanghai"  # UTC+8: local hours differ from stored ones
+    sessions = open_database(url)
+    console = Console(cfg, sessions)
+    scope = {"type": "http", "method": "GET", "path": "/kpi", "headers": [],
+             "query_string": query.encode(), "server": ("127.0.0.1", 80), "scheme": "http"}  # fmt: skip
+    captured: dict = {}
+
+    class Capture(Ctx):
+        def render(self, template, status_code=200, **values):
+            captured.update(values)
+            return super().render(template, status_code, **values)
+
+    db = sessions()
+    return Capture(Request(scope), console, Principal(1, "super1", "李主管", "supervisor"), db,
+                   "csrf"), captured  # fmt: skip
+
+
+def test_kpi_aggregates_on_both_backends(backend_url, tmp_path):
+    """Known calls on 2026-03-10 (Shanghai): shares, hours in local time, callbacks, topics."""
+    from frontdesk.console.kpi import kpi_page
+    from ledger.models import Call, LedgerEntry
+
+    t = datetime(2026, 3, 10, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
+    m = timedelta(minutes=1)
+    ctx, values = _handler_ctx(backend_url, tmp_path, "period=day&date=2026-03-10&older=2")
+    with ctx.db as s:
+        for i, (ago, rings, outcome, rec) in enumerate([
+            (0 * m, 2, "answered", True), (10 * m, 4, "answered", True),
+            (40 * m, 2, "missed", False), (50 * m, 1, "answered", True),
+            (-571 * m, 1, "answered", True),  # 03-09 15:59 UTC = 23:59 local: the day before
+        ]):  # fmt: skip
+            inv = t + ago
+            s.add(Call(id=i + 1, uuid=f"k{i}", caller="139", invited_at=inv, rings=rings,
+                       outcome=outcome, answered_at=inv + 5 * rings * timedelta(seconds=1),
+                       ended_at=inv + 2 * m, recording_path=f"x/{i}.wav" if rec else None))  # fmt: skip
+        s.flush()
+        done = t + 3 * m
+        s.add_all([
+            LedgerEntry(call_id=1, status="closed", category="报修", building="3",
+                        created_at=t + 2 * m, registered_at=t + 2 * m + 30 * timedelta(seconds=1),
+                        returned_at=done, callback_at=done + 60 * m, summary="水管漏水"),
+            LedgerEntry(call_id=2, status="returned", category="报修", building="3",
+                        created_at=t + 12 * m, registered_at=t + 14 * m, returned_at=done,
+                        callback_at=done + 180 * m, summary="水管漏水"),
+            LedgerEntry(call_id=None, source="来访", status="registered", category="投诉",
+                        public_area="楼道灯", created_at=t + 20 * m, registered_at=t + 20 * m),
+        ])  # fmt: skip
+        s.commit()
+        kpi_page(ctx)
+    v = values
+    assert (v["total"], v["answered"], v["missed"]) == (4, 3, 1)
+    assert (v["ring3"].hit, v["ring3"].of) == (2, 3)  # the ring-4 call
+    assert (v["reg1"].hit, v["reg1"].of) == (1, 3)  # 30 s yes; 2 min no; none no
+    assert (v["cb2"].hit, v["cb2"].of) == (1, 2)  # 1 h yes; 3 h no
+    hours = {b["hour"]: (b["n"], b["m"]) for b in v["hours"].bars if b["n"]}
+    assert hours == {9: (2, 0), 10: (2, 1)}  # Shanghai time, not UTC
+    cats = {b["full"]: b["n"] for b in v["cat_chart"].bars}
+    assert cats == {"报修": 2, "投诉": 1}
+    subjects = {b["full"]: b["n"] for b in v["subj_chart"].bars}
+    assert subjects == {"报修 · 水管漏水": 2, "投诉 · 楼道灯": 1}
+    assert [(b["full"], b["n"]) for b in v["bld_chart"].bars] == [("3 栋", 2)]
+    # unfinished: the returned repair and the registered walk-in, not the closed one
+    assert v["n_unfinished"] == 2 and {e.call_id for e in v["unfinished"]} == {2, None}
+
+
+def test_audit_filters_on_both_backends(backend_url, tmp_path):
+    from frontdesk.console.audit import audit_list
+    from ledger.models import Call, Finding
+
+    ctx, values = _handler_ctx(backend_url, tmp_path, "caller=13700002222&status=all")
+    t = datetime(2026, 3, 11, 1, 0, tzinfo=UTC)
+    with ctx.db as s:
+        for i, caller in enumerate(["13700002222", "13900000000"], start=10):
+            s.add(Call(id=i, uuid=f"a{i}", caller=caller, invited_at=t, rings=4,
+                       outcome="answered"))  # fmt: skip
+            s.flush()
+            s.add(Finding(key=f"SLOW_ANSWER:{i}:-", kind="SLOW_ANSWER", call_id=i,
+                          detail="slow", evidence={}, status="open", detected_at=t))  # fmt: skip
+        s.commit()
+        audit_list(ctx)
+    assert [r["caller"] for r in values["rows"]] == ["13700002222"]
+    assert values["counts"]["SLOW_ANSWER"] == 2
