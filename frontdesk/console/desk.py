@@ -444,6 +444,8 @@ def save_draft(ctx: Ctx, entry_id: int) -> Response:
         if action == "confirm":
             if not fields["category"]:
                 raise entries.EntryError("choose a category (类别) before confirming")
+            if not fields["summary"]:
+                raise entries.EntryError("write a summary (摘要) before confirming")
             entries.confirm(ctx.db, entry.id, ctx.user.username, **fields)
         else:
             entries.update(ctx.db, entry.id, ctx.user.username, **fields)
