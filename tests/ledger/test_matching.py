@@ -1,0 +1,108 @@
+"""Unlinked phone entries are matched one to one to recorded calls on number, time,
+address and the transcript's content (real intake on real transcripts, both backends)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ledger import calls
+from ledger.db import open_database
+from ledger.matching import CallCandidate, LooseEntry, assign
+from ledger.models import LedgerEntry
+from ledger.reconcile import Rules, reconcile
+from ledger.transcripts import save_transcript
+from recordings.info import RecordingInfo
+from voice.asr.transcript import Transcript, Utterance
+from voice.sip.call_record import CallRecord
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+PIPE = "你好，我是四栋二单元三零一的，我家水管爆了，水流了一地，快派人来修一下"
+NOISE = "我要投诉，六栋一单元五零二楼上装修太吵了，天天早上七点就开始"
+
+
+def _call(s, uuid: str, caller: str, start: datetime, said: str) -> int:
+    answered = start + timedelta(seconds=8)
+    rec = CallRecord(uuid=uuid, sip_call_id=uuid, caller=caller, callee="fd", invited_at=start,
+                     answered_at=answered, ended_at=answered + timedelta(seconds=40), rings=2,
+                     answered_by="agent", outcome="answered",
+                     recording=RecordingInfo(f"x/{uuid}.wav", "ab" * 32, 100, 40.0, 2, 8000))  # fmt: skip
+    cid = calls.record_call(s, rec).id
+    save_transcript(s, cid, Transcript([Utterance("caller", 0.5, 6.0, said)], "whisper", "base"))
+    return cid
+
+
+def _entry(s, phone: str, at: datetime, room="301", building="4", unit="2",
+           content="水管爆了，水流了一地，请派人维修") -> LedgerEntry:  # fmt: skip
+    e = LedgerEntry(source="来电", status="registered", caller_phone=phone, building=building,
+                    unit=unit, room=room, category="报修", urgent=True, content=content,
+                    summary=content[:10], created_at=at, registered_at=at)  # fmt: skip
+    s.add(e)
+    s.flush()
+    return e
+
+
+def _open(found) -> set[tuple]:
+    return {(f.kind, f.call_id, f.entry_id) for f in found if f.status == "open"}
+
+
+@pytest.fixture
+def db(db_url):
+    return open_database(db_url)
+
+
+def test_entry_from_another_phone_matches_by_address_content_and_time(db):
+    """The resident called from a mobile; the agent wrote the home number. Address, wording
+    and time tie the entry to the call: no unlogged call, no orphan entry."""
+    with db() as s:
+        cid = _call(s, "pipe", "13900000001", T0, PIPE)
+        e = _entry(s, "02088886666", T0 + timedelta(seconds=80))
+        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=Rules()))
+        assert ("UNLOGGED_CALL", cid, None) not in found
+        assert not any(k == "ORPHAN_ENTRY" for k, _, _ in found)
+        # and the match is real: an address contradicting the transcript is then flagged
+        e.room = "302"
+        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=Rules()))
+        assert ("UNLOGGED_CALL", cid, None) in found and ("ORPHAN_ENTRY", None, e.id) in found
+
+
+def test_another_phone_with_unrelated_content_is_not_matched(db):
+    with db() as s:
+        cid = _call(s, "noise", "13900000002", T0, NOISE)
+        e = _entry(s, "13700000000", T0 + timedelta(seconds=60), building="6", unit="1",
+                   room="502", content="询问物业费缴纳方式")  # fmt: skip
+        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=Rules()))
+        assert ("UNLOGGED_CALL", cid, None) in found and ("ORPHAN_ENTRY", None, e.id) in found
+
+
+def test_two_entries_never_claim_the_same_call(db):
+    """Two hand-written entries fit one call (same number, same address and content): one
+    is matched, the other stays an orphan, not a second claim; with two calls each gets one."""
+    with db() as s:
+        cid = _call(s, "one", "13900000003", T0, PIPE)
+        a = _entry(s, "13900000003", T0 + timedelta(seconds=60))
+        b = _entry(s, "13900000003", T0 + timedelta(seconds=300))
+        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=Rules()))
+        assert ("UNLOGGED_CALL", cid, None) not in found
+        assert not any(k == "DUPLICATE_ENTRY" for k, _, _ in found)
+        assert ("ORPHAN_ENTRY", None, b.id) in found and ("ORPHAN_ENTRY", None, a.id) not in found
+        second = _call(s, "two", "13900000003", T0 + timedelta(minutes=5), PIPE)
+        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=Rules()))
+        assert not any(k in ("ORPHAN_ENTRY", "UNLOGGED_CALL") for k, _, _ in found)
+        assert second
+
+
+def test_assignment_is_one_to_one_and_prefers_the_better_pair():
+    calls_ = [
+        CallCandidate(1, "111", 1000.0, "4-2-301", PIPE),
+        CallCandidate(2, "222", 1030.0, "6-1-502", NOISE),
+    ]
+    entries = [
+        LooseEntry(10, "999", 1060.0, "4-2-301", "水管爆了 请派人维修"),  # other phone, pipe
+        LooseEntry(11, "222", 1065.0, "6-1-502", "楼上装修太吵"),  # the noise caller
+        LooseEntry(12, "111", 1070.0, "4-2-301", "水管爆了"),  # the pipe caller: wins call 1
+    ]
+    pairs = assign(entries, calls_, window_s=1800)
+    assert pairs == {11: 2, 12: 1}
+    assert len(set(pairs.values())) == len(pairs)
