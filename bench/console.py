@@ -10,6 +10,7 @@ time and the machine's load while measuring. Pages that do not exist (404) are s
   python bench/console.py                      # 1,000,000 calls, 200 requests per page
   python bench/console.py --calls 50000 --requests 50
   python bench/console.py --data-dir /tmp/fd-bench   # built once, reused by later runs
+  python bench/console.py --reconcile                # also time "Re-run reconcile" (writes)
 
 Proportions (per call): 88 % answered (4 % of them after ring 3), 8 % missed, 2 % busy,
 1 % rejected, 1 % interrupted; one entry per recorded call except ~1 % never registered,
@@ -386,7 +387,29 @@ def replay_start(client, call_ids: list[int], n: int) -> dict | None:
     }
 
 
-def measure(data_dir: Path, info: dict, n: int) -> dict:
+def one_shots(client, rerun: bool) -> dict:
+    """What a supervisor does now and then: export a kind's findings, re-run the reconciler
+    (only with --reconcile: it writes findings, e.g. RECORDING_MISSING for the bench's calls
+    whose WAVs were never written, so a reused data directory changes)."""
+    import re
+
+    out = {}
+    t = time.perf_counter()
+    r = client.get("/audit/export.csv?kind=SLOW_ANSWER&status=all")
+    out["export_csv"] = {"status": r.status_code, "rows": r.text.count("\n") - 1,
+                         "mb": round(len(r.content) / 2**20, 1),
+                         "s": round(time.perf_counter() - t, 2)}  # fmt: skip
+    if not rerun:
+        return out
+    page = client.get("/audit").text
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    t = time.perf_counter()
+    r = client.post("/audit/reconcile", data={"csrf": csrf})
+    out["rerun_reconcile_7d"] = {"status": r.status_code, "s": round(time.perf_counter() - t, 2)}
+    return out
+
+
+def measure(data_dir: Path, info: dict, n: int, rerun: bool = False) -> dict:
     import httpx
     from sqlalchemy import func, select
 
@@ -407,7 +430,8 @@ def measure(data_dir: Path, info: dict, n: int) -> dict:
         "/audit?kind=SLOW_ANSWER": ["/audit?kind=SLOW_ANSWER"],
         "/audit?kind=UNLOGGED_CALL&status=all": ["/audit?kind=UNLOGGED_CALL&status=all"],
         "/audit?status=resolved (deep pages)": [
-            f"/audit?status=resolved&before={rng.randint(1000, max_f)}" for _ in range(50)
+            f"/audit?status=resolved&before={rng.randint(min(1000, max_f), max_f)}"
+            for _ in range(50)
         ],
         "/audit?caller=…&status=all": [f"/audit?caller={caller}&status=all"],
         "/audit?from=…&to=… (a month, 1 year ago)": [
@@ -439,6 +463,7 @@ def measure(data_dir: Path, info: dict, n: int) -> dict:
                 res = time_page(c, paths, n)
                 out[name] = res if res is not None else "skipped (404: page not there)"
             replay = replay_start(c, info["recordings"], n)
+            actions = one_shots(c, rerun)
             wall = time.perf_counter() - t0
             cpu = cpu_s(proc.pid) - cpu0
             sampler.stop.set()
@@ -452,6 +477,7 @@ def measure(data_dir: Path, info: dict, n: int) -> dict:
     return {
         "pages": out,
         "replay": replay,
+        "actions": actions,
         "targets": {
             "list_and_audit_p95_le_150ms": all(v["p95_ms"] <= 150 for v in lists.values()),
             "slowest_p95": max(((v["p95_ms"], k) for k, v in lists.items()), default=None),
@@ -478,6 +504,8 @@ def main() -> int:
     ap.add_argument("--data-dir", type=Path,
                     help="build here once and reuse it (default: a temporary directory)")  # fmt: skip
     ap.add_argument("--rebuild", action="store_true", help="rebuild an existing --data-dir")
+    ap.add_argument("--reconcile", action="store_true",
+                    help="also time the Re-run reconcile button (it adds findings)")  # fmt: skip
     args = ap.parse_args()
     if args.calls < 1:
         ap.error("--calls must be at least 1")
@@ -502,7 +530,7 @@ def main() -> int:
             marker.write_text(json.dumps(info))
         db = data_dir / "frontdesk.db"
         info["db_mb"] = round(db.stat().st_size / 2**20) if db.exists() else None
-        result = {"built": info, **measure(data_dir, info, args.requests)}
+        result = {"built": info, **measure(data_dir, info, args.requests, args.reconcile)}
         print(json.dumps(result, ensure_ascii=False, indent=2))
     finally:
         if tmp is not None:

@@ -37,8 +37,9 @@ LABELS = {
     "DURATION_MISMATCH": "时长不符",
 }  # fmt: skip
 SEVERE = {"UNLOGGED_CALL", "ORPHAN_ENTRY", "RECORDING_TAMPERED", "RECORDING_MISSING"}
-# How far back "Re-run reconcile" looks: the reconciler reads every call in scope.
-RERUN_DAYS = 31
+# How far back "Re-run reconcile" looks: the reconciler reads every call in scope and
+# re-extracts each confirmed entry's transcript (2.8 s for a week of 800 calls a day).
+RERUN_DAYS = 7
 
 
 @dataclass
@@ -220,9 +221,12 @@ def audit_resolve(ctx: Ctx, finding_id: int) -> Response:
 
 
 def audit_rerun(ctx: Ctx) -> Response:
-    """Re-run the reconciler over the last RERUN_DAYS days (as `frontdesk reconcile` does)."""
+    """Re-run the reconciler over the last RERUN_DAYS days, as `frontdesk reconcile --since`
+    does, checking that recordings exist but not re-hashing each one (minutes for a week of
+    calls; playback refuses a tampered file anyway, and the CLI verifies every hash)."""
     cfg = ctx.console.cfg
-    rules = Rules(grace_s=cfg.ledger.registration_grace_s, recordings_root=cfg.recordings_dir)
+    rules = Rules(grace_s=cfg.ledger.registration_grace_s, recordings_root=cfg.recordings_dir,
+                  verify_hashes=False)  # fmt: skip
     since = datetime.now().astimezone() - timedelta(days=RERUN_DAYS)
     found = reconcile(ctx.db, since=since, rules=rules)
     n_open = sum(1 for x in found if x.status == "open")
