@@ -517,6 +517,17 @@ def ledger(ctx: Ctx) -> Response:
     rows = list(ctx.db.scalars(stmt))
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
+    # a call's entry is dated by the call (when the resident rang), a walk-in by its entry
+    call_ids = [e.call_id for e in rows if e.call_id]
+    called = (
+        dict(ctx.db.execute(select(Call.id, Call.invited_at).where(Call.id.in_(call_ids))).all())
+        if call_ids
+        else {}
+    )
+    times = {}
+    for e in rows:
+        at = ctx.console.local_time(called.get(e.call_id, e.created_at), "%Y-%m-%d %H:%M")
+        times[e.id] = at[11:] if at.startswith(day) else at[5:]  # another day: with its date
     filters = {"date": day, "status": status, "category": category, "building": building}
     keep = {k: v for k, v in filters.items() if v}
     return ctx.render(
@@ -528,6 +539,8 @@ def ledger(ctx: Ctx) -> Response:
         status_labels=STATUS_LABELS,
         categories=CATEGORIES,
         overdue=_overdue_callbacks(rows),
+        times=times,
+        here=ctx.request.url.path + ("?" + ctx.request.url.query if ctx.request.url.query else ""),
     )
 
 
@@ -645,6 +658,9 @@ def ledger_act(ctx: Ctx, entry_id: int) -> Response:
             msg = f"work order number {f.get('work_order_no', '')!r} is already used"
         return ledger_entry(ctx, entry_id, error=msg, status_code=400)
     ctx.log(f"entry_{action}", f"entry:{eid}")
+    back = f.get("next", "")
+    if back.startswith("/ledger") and "//" not in back and "\\" not in back:
+        return ctx.redirect(back)  # a quick action from the list: back to the same view
     return ctx.redirect(f"/ledger/{eid}?done={action}")
 
 

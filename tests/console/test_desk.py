@@ -242,7 +242,6 @@ def test_dispatch_return_and_callback_on_the_ledger(seeded, seeded_console, page
     table = page.locator("#ledger-table")
     expect(table.locator(f"tr[data-entry='{walkin_id}']")).to_contain_text("卫生间天花板渗水")
     expect(table.locator(f"tr[data-entry='{info.entries['noise']}']")).to_be_visible()
-    screenshot(page, "ledger")
     # filters: category and building narrow the day's list
     page.select_option("select[name=category]", "报修")
     page.fill("#ledger-filters input[name=building]", "7")
@@ -255,8 +254,15 @@ def test_dispatch_return_and_callback_on_the_ledger(seeded, seeded_console, page
     page.fill("#dispatch-form input[name=work_order_no]", "WO-7-2-601")
     page.click("#dispatch-form button")
     expect(page.locator(".entry-head .badge").first).to_contain_text("Dispatched")
-    page.click("#returned-form button")
-    expect(page.locator(".entry-head .badge").first).to_contain_text("Returned")
+    # 返单 straight from the filtered list: back on the same view, the row moved on
+    page.goto(seeded_console.url + "/ledger?building=7")
+    row = page.locator(f"tr[data-entry='{walkin_id}']")
+    expect(row).to_contain_text("WO-7-2-601")
+    row.locator("button[data-quick=returned]").click()
+    expect(row).to_contain_text("Returned")
+    assert page.url.endswith("/ledger?building=7")
+    row.locator("a", has_text="Callback").click()
+    page.wait_for_load_state()
     # not satisfied: recorded, and the entry is reopened (dispatched again)
     page.select_option("#callback-form select[name=result]", "not_satisfied")
     page.click("#callback-form button")
@@ -281,6 +287,9 @@ def test_dispatch_return_and_callback_on_the_ledger(seeded, seeded_console, page
     assert {by for by, *_ in changes} == {"agent1"}
     assert ("agent1", "callback_result", "不满意", "满意") in changes
     assert e.callback_at == typed.astimezone(UTC), "the callback time typed in is recorded"
+
+    page.goto(seeded_console.url + "/ledger")
+    screenshot(page, "ledger")
 
     # a bad step is refused with a reason, nothing changed
     page.goto(seeded_console.url + f"/ledger/{walkin_id}")
