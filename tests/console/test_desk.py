@@ -116,11 +116,21 @@ def test_agent_answers_a_ringing_sipp_call_from_the_desk(console, page, tmp_path
         phone.wait_for("stored as #")
         # the caller hung up: the line shows the call ended and waits for its draft
         expect(page.locator(".call.ended")).to_contain_text("13800138000", timeout=3000)
+        # a second call, rejected with Esc (SIPp expected a 200, so it fails: not our concern)
+        with ThreadPoolExecutor(1) as pool:
+            fut = pool.submit(sipp_call, phone.port, "uac_rtp_stream.xml", tmp_path,
+                              wav=SPEECH / "burst_pipe_8k_ulaw.wav", talk_ms=1000, timeout=15)  # fmt: skip
+            expect(page.locator(".call.ringing")).to_be_visible(timeout=5000)
+            page.keyboard.press("Escape")
+            expect(page.locator(".call.ringing")).to_have_count(0, timeout=3000)
+            fut.result()
+        phone.wait_for("stored as #", count=2)
     assert shown_after < 2.0, f"ringing call took {shown_after:.2f} s to show"
-    calls = frontdesk_json(console.data_dir, "calls", "list")
-    [call] = [c for c in calls if c["caller"] == "13800138000"]
-    assert (call["outcome"], call["answered_by"]) == ("answered", "agent")
-    assert call["rings"] >= 2
+    calls = sorted(frontdesk_json(console.data_dir, "calls", "list"), key=lambda c: c["id"])
+    assert [c["caller"] for c in calls] == ["13800138000", "13800138000"]
+    assert (calls[0]["outcome"], calls[0]["answered_by"]) == ("answered", "agent")
+    assert calls[0]["rings"] >= 2
+    assert (calls[1]["outcome"], calls[1]["answered_by"]) == ("rejected", None)
     assert dialogs == [] and page.locator("img[src=x]").count() == 0
 
 
