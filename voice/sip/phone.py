@@ -259,6 +259,8 @@ class Phone:
     def close(self) -> None:
         for live in list(self.calls):
             self._finish(live)
+        if self._rejected:
+            self._store_rejected()
         self._ring = None
         self._acc = None
         if self.control is not None:
