@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
+from frontdesk.config import config_from_args
 from frontdesk.output import add_format_arg, emit
 
 
@@ -13,7 +15,8 @@ def register(sub) -> None:
         help="list capture and playback devices (headset, handset, ring device)",
         description=(
             "List the sound devices pjsua2 sees. A machine without any (a server, CI) uses "
-            "the null device: calls are still answered and recorded."
+            "the null device: calls are still answered and recorded. When [phone] headset, "
+            "handset or ring_device are set, says on stderr whether they are found."
         ),
     )
     add_format_arg(p)
@@ -47,7 +50,15 @@ def list_devices() -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from voice.sip.endpoint import DeviceChoice, DeviceInfo, plan_devices
+
     rows = list_devices()
+    ph = config_from_args(args).phone
+    choice = DeviceChoice(ph.headset, ph.handset, ph.ring_device)
+    if choice.headset or choice.handset or choice.ring_device:  # what the phone would do
+        infos = [DeviceInfo(r["id"], r["name"], r["capture"], r["playback"]) for r in rows]
+        plan = plan_devices(infos, choice)
+        print(f"configured devices: {plan.message or 'all found'}", file=sys.stderr)
     if args.format == "table" and not rows:
         print("no sound devices: the phone will use the null device (calls are still recorded)")
         return 0

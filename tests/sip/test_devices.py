@@ -75,3 +75,12 @@ def test_missing_ring_device_rings_on_the_agent_device():
 
 def test_ring_device_that_is_the_headset_needs_no_second_port():
     assert plan_devices(CARDS, DeviceChoice(headset="Jabra", ring_device="Jabra")).ring is None
+
+
+def test_devices_command_says_whether_the_configured_devices_exist(tmp_path):
+    (tmp_path / "frontdesk.toml").write_text('[phone]\nheadset = "Jabra"\n', encoding="utf-8")
+    r = frontdesk(tmp_path, "devices", "--format", "json")
+    rows = json.loads(r.stdout)  # stdout stays one JSON document
+    assert "configured devices:" in r.stderr
+    if not any("Jabra" in row["name"] for row in rows):
+        assert "'Jabra'" in r.stderr and "null device" in r.stderr
