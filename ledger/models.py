@@ -88,6 +88,8 @@ class Job(Base):
 
 class LedgerEntry(Base):
     __tablename__ = "entries"
+    # unfinished entries (status, older than …) for the supervisor's half-monthly review
+    __table_args__ = (Index("ix_entries_status_created", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int | None] = mapped_column(
