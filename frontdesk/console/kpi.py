@@ -164,25 +164,32 @@ def kpi_page(ctx: Ctx) -> Response:
     tot, ans, within, missed, n_recorded, reg_ok = (sum(int(r[i]) for r in by_hour)
                                                     for i in range(1, 7))  # fmt: skip
 
-    # The period's entries, in one pass grouped by category: registered ones per category
-    # (hot topics), and callbacks within 2 hours of a repair's return (返单).
+    # The period's entries, in one pass grouped by category and building (a few hundred
+    # aggregate rows at most: a property has tens of buildings): registered entries per
+    # category and per building (hot topics), and callbacks within 2 hours of a repair's
+    # return (返单).
     e_period = and_(LedgerEntry.created_at >= start, LedgerEntry.created_at < end)
     repaired = and_(LedgerEntry.category == "报修", LedgerEntry.returned_at.is_not(None))
-    by_category = db.execute(
+    groups = db.execute(
         select(
-            LedgerEntry.category, _sum(LedgerEntry.status != "draft").label("n"),
-            _sum(repaired),
+            LedgerEntry.category, LedgerEntry.building,
+            _sum(LedgerEntry.status != "draft"), _sum(repaired),
             _sum(and_(repaired, LedgerEntry.callback_at.is_not(None),
                       _seconds(dialect, LedgerEntry.callback_at, LedgerEntry.returned_at)
                       <= CALLBACK_S)),
-        ).where(e_period).group_by(LedgerEntry.category)
+        ).where(e_period).group_by(LedgerEntry.category, LedgerEntry.building)
     ).all()  # fmt: skip
-    returned = sum(int(r[2]) for r in by_category)
-    cb_ok = sum(int(r[3]) for r in by_category)
-    categories = sorted(
-        ((r[0], int(r[1])) for r in by_category if r[0] is not None and r[1]),
-        key=lambda x: -x[1],
-    )
+    returned = sum(int(r[3]) for r in groups)
+    cb_ok = sum(int(r[4]) for r in groups)
+    per_category: dict[str, int] = {}
+    per_building: dict[str, int] = {}
+    for cat, building, n, _, _ in groups:
+        if cat is not None and n:
+            per_category[cat] = per_category.get(cat, 0) + int(n)
+        if cat in HOT and building is not None and n:
+            per_building[building] = per_building.get(building, 0) + int(n)
+    categories = sorted(per_category.items(), key=lambda x: -x[1])
+    buildings = sorted(per_building.items(), key=lambda x: -x[1])[:8]
     registered = and_(e_period, LedgerEntry.status != "draft")
     subject = func.coalesce(LedgerEntry.public_area, LedgerEntry.summary)
     # `category || ''`: the same test, but one no index answers, so that SQLite walks the
@@ -192,15 +199,6 @@ def kpi_page(ctx: Ctx) -> Response:
         select(LedgerEntry.category, subject.label("s"), func.count().label("n"))
         .where(registered, LedgerEntry.category.concat("").in_(HOT))
         .group_by(LedgerEntry.category, literal_column("s"))
-        .order_by(literal_column("n").desc())
-        .limit(8)
-    ).all()
-    hot = _sum(LedgerEntry.category.in_(HOT)).label("n")
-    buildings = db.execute(
-        select(LedgerEntry.building, hot)
-        .where(registered)
-        .group_by(LedgerEntry.building)
-        .having(and_(LedgerEntry.building.is_not(None), hot > 0))
         .order_by(literal_column("n").desc())
         .limit(8)
     ).all()
