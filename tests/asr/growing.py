@@ -21,8 +21,10 @@ def _header(rate: int) -> bytes:
 
 
 class GrowingCall(threading.Thread):
-    """Writes ``channels`` (speaker file name → int16 samples) into the partial folder in
-    20 ms frames at ``speed`` × real time; ``hangup_at`` is set (monotonic) when done."""
+    """Writes ``channels`` (speaker file name → int16 samples) into the partial folder:
+    as a thread in 20 ms frames at ``speed`` × real time, or step by step with ``advance``
+    (a test that must not depend on how fast a loaded machine is); ``hangup_at`` is set
+    (monotonic) when the file is complete."""
 
     def __init__(self, root: Path, call_uuid: str, channels: dict[str, np.ndarray], rate: int,
                  speed: float = 1.0, frame_ms: int = 20) -> None:  # fmt: skip
@@ -33,28 +35,40 @@ class GrowingCall(threading.Thread):
         self.hangup_at: float | None = None
         self.stop_early = threading.Event()
 
+    def open(self) -> None:
+        self.files = {name: open(self.dir / name, "wb") for name in self.channels}  # noqa: SIM115
+        for fh in self.files.values():
+            fh.write(_header(self.rate))
+            fh.flush()
+        self.pos = 0
+        self.length = max(len(s) for s in self.channels.values())
+
+    def advance(self, seconds: float) -> bool:
+        """Append the next ``seconds`` of every channel; False once all is written."""
+        end = min(self.length, self.pos + int(seconds * self.rate))
+        for name, fh in self.files.items():
+            fh.write(self.channels[name][self.pos : end].astype("<i2").tobytes())
+            fh.flush()
+        self.pos = end
+        return end < self.length
+
+    def close(self) -> None:
+        for fh in self.files.values():
+            fh.close()
+        self.hangup_at = time.monotonic()
+
     def run(self) -> None:
-        files = {name: open(self.dir / name, "wb") for name in self.channels}  # noqa: SIM115
+        """In real time × ``speed``, 20 ms frames (as the phone's recorder writes them)."""
+        self.open()
         try:
-            for fh in files.values():
-                fh.write(_header(self.rate))
-                fh.flush()
-            step = self.rate * self.frame_ms // 1000
-            n = max(len(s) for s in self.channels.values())
-            t0 = time.monotonic()
-            for i, pos in enumerate(range(0, n, step)):
-                if self.stop_early.is_set():
-                    break
-                for name, fh in files.items():
-                    fh.write(self.channels[name][pos : pos + step].astype("<i2").tobytes())
-                    fh.flush()
-                delay = t0 + (i + 1) * self.frame_ms / 1000 / self.speed - time.monotonic()
+            t0, i, frame = time.monotonic(), 0, self.frame_ms / 1000
+            while not self.stop_early.is_set() and self.advance(frame):
+                i += 1
+                delay = t0 + i * frame / self.speed - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
         finally:
-            for fh in files.values():
-                fh.close()
-            self.hangup_at = time.monotonic()
+            self.close()
 
 
 def stereo_call(samples: np.ndarray) -> dict[str, np.ndarray]:

@@ -55,9 +55,8 @@ def test_two_party_call_is_split_by_speaker_in_time_order(whisper):
         )
 
 
-def test_vosk_engine_with_a_real_model_gives_words_with_times(vosk_ko):
-    engine = load_engine(vosk_ko)
-    t = transcribe_file(SPEECH / "ko_leak.wav", engine)
+def test_vosk_engine_with_a_real_model_gives_words_with_times(vosk_ko_engine):
+    t = transcribe_file(SPEECH / "ko_leak.wav", vosk_ko_engine)
     assert t.engine == "vosk" and t.utterances
     words = [w for u in t.utterances for w in u.words]
     assert words and all(re.search(r"[\uac00-\ud7a3]", w.w) for w in words)
@@ -74,10 +73,10 @@ def test_vosk_phrase_list_restricts_what_it_hears(vosk_ko):
     assert heard and heard <= allowed
 
 
-def test_silence_gives_no_utterances_not_an_error(vosk_ko, tmp_path):
+def test_silence_gives_no_utterances_not_an_error(vosk_ko_engine, tmp_path):
     f = tmp_path / "silence.wav"
     sf.write(f, np.zeros(16000 * 3, dtype=np.float32), 16000, subtype="PCM_16")
-    t = transcribe_file(f, load_engine(vosk_ko))
+    t = transcribe_file(f, vosk_ko_engine)
     assert t.utterances == [] and t.duration_s == 3.0
 
 
@@ -89,22 +88,22 @@ def test_silence_gives_no_utterances_not_an_error(vosk_ko, tmp_path):
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "not a readable audio file"),
     ],
 )
-def test_bad_audio_is_a_clear_error_naming_the_file(vosk_ko, tmp_path, content, reason):
+def test_bad_audio_is_a_clear_error_naming_the_file(vosk_ko_engine, tmp_path, content, reason):
     f = tmp_path / "bad.wav"
     f.write_bytes(content)
     with pytest.raises(AudioError, match=reason) as exc:
-        transcribe_file(f, load_engine(vosk_ko))
+        transcribe_file(f, vosk_ko_engine)
     assert str(f) in str(exc.value)
 
 
-def test_truncated_wav_is_read_as_far_as_it_goes_or_refused(vosk_ko, tmp_path):
+def test_truncated_wav_is_read_as_far_as_it_goes_or_refused(vosk_ko_engine, tmp_path):
     src = (SPEECH / "ko_leak.wav").read_bytes()
     f = tmp_path / "cut.wav"
     f.write_bytes(src[:44])  # header only, no frames
     with pytest.raises(AudioError, match="no audio frames|not a readable"):
-        transcribe_file(f, load_engine(vosk_ko))
+        transcribe_file(f, vosk_ko_engine)
 
 
-def test_missing_file_is_named(vosk_ko, tmp_path):
+def test_missing_file_is_named(vosk_ko_engine, tmp_path):
     with pytest.raises(AudioError, match="no such file"):
-        transcribe_file(tmp_path / "nope.wav", load_engine(vosk_ko))
+        transcribe_file(tmp_path / "nope.wav", vosk_ko_engine)

@@ -170,8 +170,8 @@ class LiveFollower:
 
     def _release(self, partial_root: Path, call_uuid: str) -> None:
         state = self.calls.pop(call_uuid)
-        # the call ended: hand its result to whoever takes the job (ours stays on disk)
-        self._save(partial_root, call_uuid, state.result)
+        # the call ended; its result is on disk already (saved after every step), where
+        # whichever worker takes the job finds it
         (partial_root / f"{call_uuid}.lock").unlink(missing_ok=True)
         os.close(state.lock_fd)
 
