@@ -45,6 +45,8 @@ def test_utterances_are_transcribed_during_the_call_and_reused_at_hangup(data_di
     m = re.search(r"(\d+) segments transcribed while the call was live, reused", text)
     assert m and int(m.group(1)) >= 2, text  # the caller's sentence and the greeting
     ready = re.search(r"transcribed in ([\d.]+)s", text)
-    print(f"transcript and draft ready {ready.group(1) if ready else '?'} s after the job was claimed")
+    print(
+        f"transcript and draft ready {ready.group(1) if ready else '?'} s after the job was claimed"
+    )
     [entry] = frontdesk_json(data_dir, "ledger", "list")
     assert entry["category"] == "报修" and entry["address"] == "4-2-301"
