@@ -91,3 +91,57 @@ def test_one_worker_follows_a_live_call_and_another_takes_over_when_it_dies(data
     texts = {s.speaker: "".join(x.utterance.text for x in live.segments
                                  if x.speaker == s.speaker and x.utterance) for s in live.segments}  # fmt: skip
     assert "物业" in texts["agent"] and "四栋" in texts["caller"], texts
+
+
+def test_the_worker_that_takes_the_job_reuses_what_the_follower_did(tmp_path, models_dir, caplog):
+    """Worker A follows the live call; worker B (not following) takes the job at hangup and
+    reuses A's utterances from the sidecar instead of transcribing them again."""
+    import logging
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from frontdesk.config import AsrConfig
+    from ledger import calls, entries, jobs
+    from ledger.db import open_database
+    from ledger.transcripts import load_transcript
+    from recordings.archive import Archive
+    from voice.sip.call_record import CallRecord
+    from voice.worker import AsrSettings, Worker
+
+    sessions = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    root = tmp_path / "rec"
+    asr = AsrSettings(model="whisper-base", models_dir=models_dir,
+                      initial_prompt=AsrConfig().initial_prompt)  # fmt: skip
+    a = Worker(sessions, root, asr, worker_id="a", follow_live=True)
+    speech, rate = sf.read(str(SPEECH / "burst_pipe_8k.wav"), dtype="int16")
+    caller = np.concatenate([speech, np.zeros(3 * rate, np.int16)])  # then 3 s on the line
+    uid = "c0ffee00-0000-4000-8000-000000000002"
+    call = GrowingCall(root, uid, stereo_call(np.stack([caller, np.zeros_like(caller)], 1)), rate)
+    call.open()
+    while call.advance(0.5):
+        a._follow_live_calls()
+    call.close()
+    [seg] = load_live(root / ".partial", uid).segments  # the caller's sentence, done live
+    assert "水管" in seg.utterance.text
+
+    t0 = datetime.now(UTC)
+    info = Archive(root).finalize(uid, t0)
+    a._follow_live_calls()  # A sees the call gone and lets it go
+    with sessions() as s:
+        c = calls.record_call(s, CallRecord(uuid=uid, sip_call_id=uid, caller="13800138000",
+                                            callee="fd", invited_at=t0, answered_at=t0, ended_at=t0,
+                                            outcome="answered", recording=info))  # fmt: skip
+        jobs.enqueue(s, "transcribe", c.id)
+        s.commit()
+        cid = c.id
+    b = Worker(sessions, root, asr, worker_id="b")
+    b._engine = a.engine()  # the same model, loaded once for the test
+    with caplog.at_level(logging.INFO, logger="frontdesk.asr"):
+        assert b.run(once=True) == 1
+    assert "1 segments transcribed while the call was live, reused" in caplog.text
+    with sessions() as s:
+        assert load_transcript(s, cid).utterances[0] == seg.utterance
+        [e] = entries.list_entries(s)
+        assert (e.category, e.address_code()) == ("报修", "4-2-301")
+    assert not list((root / ".partial").iterdir()), "lock and sidecar are gone after the job"
