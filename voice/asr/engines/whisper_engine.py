@@ -104,7 +104,9 @@ class WhisperEngine:
             without_timestamps=self.without_timestamps,
             # Speech is at most ~7 tokens/s; a loop on the trailing silence ran to 224 tokens
             # (1.1 s of decoding each). The cap keeps a loop short; ``clean`` removes it.
-            max_new_tokens=int(16 + 10 * len(audio) / 16000),
+            # (at most 200: with the longest prompt Whisper keeps, 223 tokens, the two must
+            # stay within its 448)
+            max_new_tokens=min(200, int(16 + 10 * len(audio) / 16000)),
             vad_filter=False,
             condition_on_previous_text=False,
             # No temperature fallback: re-decoding doubled the time (RTF 0.37 → 0.21 with word
