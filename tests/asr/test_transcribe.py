@@ -107,3 +107,18 @@ def test_truncated_wav_is_read_as_far_as_it_goes_or_refused(vosk_ko_engine, tmp_
 def test_missing_file_is_named(vosk_ko_engine, tmp_path):
     with pytest.raises(AudioError, match="no such file"):
         transcribe_file(tmp_path / "nope.wav", vosk_ko_engine)
+
+
+@pytest.mark.slow
+def test_a_25_s_utterance_with_the_longest_prompt_fits_whisper(models_dir):
+    """Prompt and new tokens share Whisper's 448: the longest utterance VAD cuts (25 s) with
+    a configured prompt longer than Whisper keeps (223 tokens) is transcribed, not refused."""
+    from frontdesk.config import AsrConfig
+    from voice.asr.models import resolve
+
+    prompt = AsrConfig().initial_prompt * 5  # ~300 characters, well over 223 tokens
+    engine = load_engine(resolve("whisper-base", models_dir), initial_prompt=prompt)
+    ids = ("burst_pipe", "noise_complaint", "fee_inquiry", "lift_trapped")
+    audio = np.concatenate([sf.read(str(SPEECH / f"{i}.wav"), dtype="float32")[0] for i in ids])
+    u = engine.transcribe(audio[: 25 * 16000], 0.0, "unknown")
+    assert u is not None and "水管" in u.text and "电梯" in u.text, u
