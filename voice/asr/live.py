@@ -31,6 +31,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from recordings.wavfile import WavError, read_mono_pcm16
 from voice.asr.audio import ASR_RATE, to_asr_rate
 from voice.asr.transcript import Speaker, Transcript, Utterance
@@ -83,12 +85,42 @@ class _Stream:
     t0: float = 0.0  # where in the recording this recognizer started (its times are relative)
 
 
+class _Resampled:
+    """A growing channel at 16 kHz, resampling only what was appended.
+
+    Re-resampling the whole file on every poll cost 0.7 s per channel for a 10-minute call
+    here. Output more than ``MARGIN`` input samples from the end (well over resample_poly's
+    filter half-length) no longer changes, so it is kept and only the rest is redone; the
+    result equals resampling the whole file (checked in tests/asr/test_live_resample.py).
+    """
+
+    MARGIN = 64
+
+    def __init__(self) -> None:
+        self.done_in = 0  # input samples whose output is final
+        self.out = np.zeros(0, np.float32)
+
+    def update(self, samples: np.ndarray, rate: int) -> np.ndarray:
+        x = samples.astype(np.float32) / 32768.0
+        if ASR_RATE % rate:  # 44.1 kHz and such: outputs do not align, redo it all
+            return to_asr_rate(x, rate)
+        k = ASR_RATE // rate
+        start = max(0, self.done_in - self.MARGIN)
+        fresh = to_asr_rate(x[start:], rate)[(self.done_in - start) * k :]
+        audio = np.concatenate([self.out, fresh])
+        final_in = max(self.done_in, len(x) - self.MARGIN)
+        self.out = audio[: len(self.out) + (final_in - self.done_in) * k]
+        self.done_in = final_in
+        return audio
+
+
 @dataclass
 class _Call:
     lock_fd: int
     result: LiveResult
     sizes: dict[str, int] = field(default_factory=dict)
     streams: dict[str, _Stream] = field(default_factory=dict)
+    audio: dict[str, _Resampled] = field(default_factory=dict)
 
 
 def sidecar(partial_root: Path, call_uuid: str) -> Path:
@@ -216,7 +248,7 @@ class LiveFollower:
             pcm = read_mono_pcm16(path)
         except WavError:
             return 0  # header not written yet
-        audio = to_asr_rate(pcm.samples.astype("float32") / 32768.0, pcm.sample_rate)
+        audio = state.audio.setdefault(path.name, _Resampled()).update(pcm.samples, pcm.sample_rate)
         horizon = len(audio) / ASR_RATE - self.settle_s
         n = 0
         for start, end in speech_segments(audio, self.opts):
