@@ -109,11 +109,15 @@ def _seconds(dialect: str, later: Any, earlier: Any) -> ColumnElement:
 
 
 def _local_hour(ctx: Ctx, dialect: str, col: Any, at: datetime) -> ColumnElement:
+    """The hour of ``col`` in the console's time zone (its UTC offset at ``at`` on SQLite)."""
+    offset = int((at.utcoffset() or timedelta(0)).total_seconds())
     if dialect == "sqlite":
-        offset = int((at.utcoffset() or timedelta(0)).total_seconds())
         return cast(func.strftime("%H", col, f"{offset:+d} seconds"), Integer)
-    zone = str(getattr(_tz(ctx), "key", "UTC"))
-    return func.extract("hour", func.timezone(zone, col))
+    zone = getattr(_tz(ctx), "key", None)  # a named zone: PostgreSQL knows its DST rules
+    if zone:
+        return func.extract("hour", func.timezone(zone, col))
+    shifted = func.timezone("UTC", col) + func.make_interval(0, 0, 0, 0, 0, 0, offset)
+    return func.extract("hour", shifted)
 
 
 def _sum(cond: ColumnElement) -> ColumnElement:
