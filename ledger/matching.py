@@ -48,7 +48,20 @@ def similarity(entry_text: str, transcript: str) -> float:
     return len(e & bigrams(transcript)) / len(e)
 
 
-def score(e: LooseEntry, c: CallCandidate, window_s: float) -> float | None:
+def _sim(e: LooseEntry, c: CallCandidate, cache: dict) -> float:
+    """similarity() with each text's bigrams computed once per assignment."""
+    eb = cache.get(("e", e.entry_id))
+    if eb is None:
+        eb = cache[("e", e.entry_id)] = bigrams(e.text)
+    cb = cache.get(("c", c.call_id))
+    if cb is None:
+        cb = cache[("c", c.call_id)] = bigrams(c.text)
+    return len(eb & cb) / len(eb) if eb else 0.0
+
+
+def score(
+    e: LooseEntry, c: CallCandidate, window_s: float, cache: dict | None = None
+) -> float | None:
     """The pair's score, or None when nothing ties the entry to the call."""
     gap = abs(e.at - c.end)
     if gap > window_s:
@@ -57,7 +70,9 @@ def score(e: LooseEntry, c: CallCandidate, window_s: float) -> float | None:
     address = 0
     if e.address and c.address:
         address = 1 if e.address == c.address else -1
-    sim = similarity(e.text, c.text) if e.text and c.text else 0.0
+    sim = 0.0
+    if e.text and c.text:
+        sim = _sim(e, c, cache) if cache is not None else similarity(e.text, c.text)
     if not same_number:
         if address < 0:
             return None
@@ -74,11 +89,12 @@ def assign(
     calls = sorted(calls, key=lambda c: c.end)
     ends = [c.end for c in calls]
     pairs: list[tuple[float, int, int]] = []
+    cache: dict = {}
     for e in entries:
         lo = bisect.bisect_left(ends, e.at - window_s)
         hi = bisect.bisect_right(ends, e.at + window_s)
         for c in calls[lo:hi]:
-            s = score(e, c, window_s)
+            s = score(e, c, window_s, cache)
             if s is not None:
                 pairs.append((s, e.entry_id, c.call_id))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))

@@ -149,6 +149,19 @@ class _Ctx:
             conds.append(col < self.until + timedelta(seconds=margin))
         return and_(True, *conds)
 
+    def q(self, stmt):
+        """Core execution: rows as tuples, without the ORM's per-row result layer."""
+        return self.session.connection().execute(stmt)
+
+    def rows(self, stmt) -> list[tuple]:
+        """All rows straight from the driver's cursor, skipping SQLAlchemy's per-row
+        processing: for queries selecting only numbers, text and epoch seconds."""
+        result = self.session.connection().execute(stmt)
+        try:
+            return result.cursor.fetchall()
+        finally:
+            result.close()
+
     def ep(self, col):
         return _epoch(self.session, col)
 
@@ -158,7 +171,7 @@ def _t(epoch: float | None) -> str | None:
 
 
 def _detect(ctx: _Ctx) -> Iterable[Detected]:
-    s, rules = ctx.session, ctx.rules
+    rules = ctx.rules
     assigned, unmatched_loose = _match_loose(ctx)
     grace = rules.grace_s
     call_cols = (
@@ -167,21 +180,11 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
         Call.recording_sha256, Call.recording_size, Call.recording_duration_s,
         ctx.ep(Call.created_at),
     )  # fmt: skip
-    last = 0
-    while True:
-        rows = s.execute(
-            select(*call_cols)
-            .where(Call.id > last, ctx.in_window(Call.invited_at))
-            .order_by(Call.id)
-            .limit(CHUNK)
-        ).all()
-        if not rows:
-            break
-        last = rows[-1][0]
+    for rows in _call_chunks(ctx, call_cols):
         ctx.n_calls += len(rows)
         lo, hi = rows[0][0], rows[-1][0]
         own: dict[int, list[tuple]] = defaultdict(list)
-        for e in s.execute(
+        for e in ctx.rows(
             select(LedgerEntry.id, LedgerEntry.call_id, ctx.ep(LedgerEntry.registered_at),
                    LedgerEntry.building, LedgerEntry.unit, LedgerEntry.room,
                    LedgerEntry.category, LedgerEntry.urgent)
@@ -237,28 +240,57 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
     yield from _entry_findings(ctx, unmatched_loose)
 
 
+def _call_chunks(ctx: _Ctx, cols) -> Iterator[list]:
+    """The calls in scope, CHUNK at a time, in id order. A window is found through the
+    invited_at index first: keyset paging by id alone would scan every call for one day."""
+    if ctx.since is None and ctx.until is None:
+        last = 0
+        while rows := ctx.rows(select(*cols).where(Call.id > last).order_by(Call.id).limit(CHUNK)):
+            last = rows[-1][0]
+            yield rows
+        return
+    ids = sorted(ctx.q(select(Call.id).where(ctx.in_window(Call.invited_at))).scalars())
+    for i in range(0, len(ids), CHUNK):
+        part = ids[i : i + CHUNK]
+        if len(part) > 5000 and part[-1] - part[0] < 2 * len(part):  # mostly contiguous
+            wanted = set(part)
+            rows = ctx.rows(select(*cols).where(Call.id.between(part[0], part[-1])))
+            rows = [r for r in rows if r[0] in wanted]
+        else:
+            rows = []
+            for j in range(0, len(part), 5000):
+                rows += ctx.rows(select(*cols).where(Call.id.in_(part[j : j + 5000])))
+        rows.sort(key=lambda r: r[0])
+        yield rows
+
+
 def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
     """Unlinked registered phone entries assigned one to one to recorded calls that have
     no registered entry of their own. Returns call id → [entry row], and the rest."""
-    s, rules = ctx.session, ctx.rules
+    rules = ctx.rules
     margin = rules.match_window_s
     E = LedgerEntry
-    loose_rows = s.execute(
+    loose_rows = ctx.q(
         select(E.id, E.call_id, ctx.ep(E.registered_at), E.building, E.unit, E.room,
                E.category, E.urgent, E.caller_phone, ctx.ep(E.created_at), E.content, E.summary,
                E.public_area)
-        .where(E.call_id.is_(None), E.source == "来电", E.status != "draft",
+        # coalesce: keeps the planner on the created_at range rather than the call_id index
+        .where(func.coalesce(E.call_id, 0) == 0, E.source == "来电", E.status != "draft",
                ctx.in_window(E.created_at, margin))
         .order_by(E.id)
     ).all()  # fmt: skip
     if not loose_rows:
         return {}, []
     has_entry = exists().where(E.call_id == Call.id, E.status != "draft")
-    free = s.execute(
-        select(Call.id, Call.caller, ctx.ep(Call.invited_at), ctx.ep(Call.ended_at)).where(
-            Call.outcome.in_(RECORDED), ~has_entry, ctx.in_window(Call.invited_at, margin)
+    free = [
+        c[:4]
+        for c in ctx.q(
+            select(Call.id, Call.caller, ctx.ep(Call.invited_at), ctx.ep(Call.ended_at),
+                   Call.outcome)
+            .where(~has_entry, ctx.in_window(Call.invited_at, margin))
         )
-    ).all()
+        if c[4] in RECORDED  # filtered here, or the planner scans the outcome index
+    ]  # fmt: skip
     heard = _heard_for(ctx, [c[0] for c in free], with_text=True)
     calls = [
         CallCandidate(c[0], c[1], c[3] if c[3] is not None else c[2],
@@ -282,33 +314,46 @@ def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
 
 def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
     """Missed calls in the chunk that were returned: a later answered call with that
-    number, or an entry for that number, within the callback limit."""
+    number, or an entry for that number, within the callback limit.
+
+    The chunk itself holds most later calls; the index on invited_at finds the others
+    (its rowid lets the database skip the chunk's own rows without reading them). Entries
+    are looked up by number only for the few missed calls no call returned."""
     missed = [c for c in rows if c[7] == "missed"]
     if not missed:
         return set()
-    s, cb = ctx.session, ctx.rules.callback_s
-    numbers = sorted({c[1] for c in missed})
+    cb = ctx.rules.callback_s
     ends = [c[4] if c[4] is not None else c[2] for c in missed]
+    wanted = {c[1] for c in missed}
+    later: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for c in rows:
+        if c[7] == "answered" and c[1] in wanted:
+            later[c[1]].append((c[2], c[0]))
     t0 = datetime.fromtimestamp(min(ends), UTC)
     t1 = datetime.fromtimestamp(max(ends) + cb, UTC)
-    later: dict[str, list[tuple[float, int | None]]] = defaultdict(list)
-    for i in range(0, len(numbers), 5000):
-        part = numbers[i : i + 5000]
-        for caller, at, cid in s.execute(
-            select(Call.caller, ctx.ep(Call.invited_at), Call.id).where(
-                Call.caller.in_(part), Call.outcome == "answered",
-                Call.invited_at >= t0, Call.invited_at <= t1)
-        ):  # fmt: skip
+    lo, hi = rows[0][0], rows[-1][0]
+    full = ctx.since is None and ctx.until is None  # the chunk is every call from lo to hi
+    if not full:
+        later.clear()  # a window's chunk has gaps: ask the database for every later call
+    for caller, at, cid, outcome in ctx.q(
+        select(Call.caller, ctx.ep(Call.invited_at), Call.id, Call.outcome).where(
+            Call.invited_at >= t0, Call.invited_at <= t1,
+            ~Call.id.between(lo, hi) if full else True)
+    ).all():  # fmt: skip
+        if caller in wanted and outcome == "answered":
             later[caller].append((at, cid))
-        for phone, at in s.execute(
-            select(LedgerEntry.caller_phone, ctx.ep(LedgerEntry.created_at)).where(
-                LedgerEntry.caller_phone.in_(part),
-                LedgerEntry.created_at >= t0, LedgerEntry.created_at <= t1)
-        ):  # fmt: skip
-            later[phone].append((at, None))
     out = set()
     for c, end in zip(missed, ends, strict=True):
         if any(other != c[0] and end <= at <= end + cb for at, other in later.get(c[1], ())):
+            out.add(c[0])
+            continue
+        hit = ctx.q(
+            select(LedgerEntry.id).where(
+                LedgerEntry.caller_phone == c[1],
+                LedgerEntry.created_at >= datetime.fromtimestamp(end, UTC),
+                LedgerEntry.created_at <= datetime.fromtimestamp(end + cb, UTC)).limit(1)
+        ).first()  # fmt: skip
+        if hit is not None:
             out.add(c[0])
     return out
 
@@ -347,13 +392,25 @@ def _heard_for(ctx: _Ctx, call_ids: list[int], with_text: bool = False) -> dict[
     """What intake hears in each call's transcript (cached in the transcript row)."""
     out: dict[int, dict] = {}
     s = ctx.session
-    for i in range(0, len(call_ids), 5000):
-        part = call_ids[i : i + 5000]
-        cols = [Transcript.call_id, Transcript.data["intake"]]
-        if with_text:
-            cols.append(Transcript.text)
-        for row in s.execute(select(*cols).where(Transcript.call_id.in_(part))):
-            cached = row[1]
+    sqlite = s.bind.dialect.name == "sqlite"
+    # SQLite: the cached summary as JSON text, decoded once here (the JSON type's path
+    # accessor quotes and decodes it twice)
+    intake = func.json_extract(Transcript.data, "$.intake") if sqlite else Transcript.data["intake"]
+    cols = [Transcript.call_id, intake]
+    if with_text:
+        cols.append(Transcript.text)
+    if len(call_ids) > 5000:  # a chunk of consecutive calls: one range query
+        wanted = set(call_ids)
+        where = [Transcript.call_id.between(min(call_ids), max(call_ids))]
+    else:
+        wanted, where = None, [Transcript.call_id.in_(call_ids)]
+    for i in range(0, len(call_ids) if wanted is None else 1, 5000):
+        if wanted is None:
+            where = [Transcript.call_id.in_(call_ids[i : i + 5000])]
+        for row in ctx.rows(select(*cols).where(*where)):
+            if wanted is not None and row[0] not in wanted:
+                continue
+            cached = json.loads(row[1]) if sqlite and row[1] is not None else row[1]
             if not cached or cached.get("v") != INTAKE_CACHE_VERSION:
                 cached = _compute_intake(s, row[0])
             if cached is not None:
@@ -406,25 +463,29 @@ def _check_content(cid: int, e: tuple, heard: dict) -> Iterator[Detected]:
 
 
 def _entry_findings(ctx: _Ctx, unmatched_loose: list[tuple]) -> Iterator[Detected]:
-    s, rules, E = ctx.session, ctx.rules, LedgerEntry
+    rules, E = ctx.rules, LedgerEntry
     lo = ctx.since.timestamp() if ctx.since else float("-inf")
     hi = ctx.until.timestamp() if ctx.until else float("inf")
     for e in unmatched_loose:
         if lo <= e[9] < hi:
             code = f"{e[3]}-{e[4]}-{e[5]}" if e[3] and e[4] and e[5] else None
             yield _orphan(e[0], None, code or e[12], e[8])
-    for eid, cid, b, u, r, area, phone in s.execute(
+    for eid, cid, b, u, r, area, phone in ctx.q(
         select(E.id, E.call_id, E.building, E.unit, E.room, E.public_area, E.caller_phone)
         .join(Call, Call.id == E.call_id)
         .where(E.source == "来电", E.status != "draft", Call.recording_path.is_(None),
                ctx.in_window(E.created_at))
     ):  # fmt: skip
         yield _orphan(eid, cid, f"{b}-{u}-{r}" if b and u and r else area, phone)
-    for eid, cid, returned, cb_at in s.execute(
-        select(E.id, E.call_id, ctx.ep(E.returned_at), ctx.ep(E.callback_at))
-        .where(E.category == "报修", E.returned_at.is_not(None),
-               E.status.in_(("returned", "called_back", "closed")), ctx.in_window(E.created_at))
+    for eid, cid, returned, cb_at, category, status in ctx.q(
+        select(E.id, E.call_id, ctx.ep(E.returned_at), ctx.ep(E.callback_at), E.category,
+               E.status)
+        .where(E.returned_at.is_not(None), ctx.in_window(E.created_at))
     ):  # fmt: skip
+        # category and status filtered here: as SQL equalities their indexes would be
+        # preferred to the created_at range and read a year of entries for one day
+        if category != "报修" or status not in ("returned", "called_back", "closed"):
+            continue
         due = returned + rules.callback_s
         if (cb_at is None and ctx.now > due) or (cb_at is not None and cb_at > due):
             yield Detected("CALLBACK_OVERDUE", cid, eid,
