@@ -144,6 +144,7 @@ def _set_jb_discard(med: pj.MediaConfig, algo: int) -> None:
     value = med.jbDiscardAlgo  # a SWIG pointer to a copy of the C enum
     ctypes.c_int.from_address(int(value)).value = algo
     med.jbDiscardAlgo = value  # copied back by dereferencing the pointer
+    value.disown()  # SWIG has no destructor for it and would log a "memory leak"
 
 
 def create_endpoint(
