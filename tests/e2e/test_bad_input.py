@@ -82,3 +82,14 @@ def test_invite_flood_every_invite_is_a_row_excess_gets_486_and_the_phone_still_
     caller, _ = read_channel(var / "recordings" / last["recording"]["path"], 0)
     src, _ = sf.read(str(SOURCE))
     assert best_correlation(caller, src) >= 0.99
+
+
+def test_unknown_codec_gets_488_and_a_failed_row(var, tmp_path):
+    """pjsua refuses the offer before our code sees a call; the row comes from its report."""
+    with PhoneProcess(var, "--answer-after-rings", "1", *FAST) as phone:
+        r = sipp_call(phone.port, "uac_unknown_codec.xml", tmp_path, timeout=15)
+        assert r.returncode == 0, r.stdout[-2000:]
+        phone.wait_for("stored as #")
+    [call] = frontdesk_json(var, "calls", "list")
+    assert call["outcome"] == "failed" and call["caller"] == "13500135999"
+    assert call["cause"].startswith("488") and call["recording"] is None
