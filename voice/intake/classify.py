@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from voice.intake import lexicon_en, lexicon_zh
+from voice.intake.numbers import pinyin
+
+# Recognisers write homophones (爆 → 报, 修 → 休). Phrases this long are matched by sound as
+# well as by characters; shorter ones are not, because 报了 ("reported") is not 爆了.
+SOUND_MATCH_MIN = 3
 
 
 @dataclass
@@ -18,19 +23,43 @@ def _lex(english: bool):
     return lexicon_en if english else lexicon_zh
 
 
-def _hits(text: str, table: dict[str, float]) -> list[tuple[str, float]]:
-    """Phrases found, longest first, a shorter phrase inside a longer hit not counted twice."""
+def _find_all(text: str, phrase: str, sounds: list[str] | None) -> list[int]:
+    """Start offsets of ``phrase`` in ``text``: by characters, else (long Chinese phrases,
+    ``sounds`` given) by toneless pinyin."""
+    starts = []
+    start = text.find(phrase)
+    while start >= 0:
+        starts.append(start)
+        start = text.find(phrase, start + 1)
+    if starts or sounds is None or len(phrase) < SOUND_MATCH_MIN or not _is_chinese(phrase):
+        return starts
+    want = [pinyin(c) for c in phrase]
+    n = len(want)
+    return [i for i in range(len(sounds) - n + 1) if sounds[i : i + n] == want]
+
+
+def _is_chinese(phrase: str) -> bool:
+    return all("\u4e00" <= c <= "\u9fff" for c in phrase)
+
+
+def _sounds(text: str) -> list[str]:
+    return [pinyin(c) if "\u4e00" <= c <= "\u9fff" else c for c in text]
+
+
+def _hits(text: str, table: dict[str, float], by_sound: bool = True) -> list[tuple[str, float]]:
+    """Phrases found, longest first, a shorter phrase inside a longer hit not counted twice.
+    A phrase matched by sound is reported as the caller's words (水管报), so evidence and
+    the summary point at what the transcript says."""
     found: list[tuple[str, float]] = []
     covered: list[tuple[int, int]] = []
+    sounds = _sounds(text) if by_sound else None
     for phrase in sorted(table, key=len, reverse=True):
-        start = text.find(phrase)
-        while start >= 0:
+        for start in _find_all(text, phrase, sounds):
             end = start + len(phrase)
             if not any(s <= start and end <= e for s, e in covered):
                 covered.append((start, end))
-                found.append((phrase, table[phrase]))
+                found.append((text[start:end], table[phrase]))
                 break
-            start = text.find(phrase, start + 1)
     return found
 
 
@@ -40,7 +69,7 @@ def category(text: str, english: bool = False) -> Judgement:
     words: dict[str, list[str]] = {}
     for cat, table in lex.CATEGORY.items():
         # 装修 (renovation) holds 修 but is never a repair request
-        hits = _hits(text.replace("装修", "装潢") if cat == "报修" else text, table)
+        hits = _hits(text.replace("装修", "装潢") if cat == "报修" else text, table, not english)
         if hits:
             scores[cat] = sum(w for _, w in hits)
             words[cat] = [p for p, _ in hits]
@@ -54,11 +83,15 @@ def category(text: str, english: bool = False) -> Judgement:
 
 def urgency(text: str, english: bool = False) -> Judgement:
     lex = _lex(english)
+    sounds = None if english else _sounds(text)
     for phrase, why in lex.URGENT.items():
-        if phrase in text:
-            negated = any(text.find(n + phrase) >= 0 for n in ("没有", "不是", "没", "no "))
+        for start in _find_all(text, phrase, sounds):
+            said = text[start : start + len(phrase)]
+            negated = any(
+                text[max(0, start - len(n)) : start] == n for n in ("没有", "不是", "没", "no ")
+            )
             if not negated:
-                return Judgement(True, 0.9, [phrase, why])
+                return Judgement(True, 0.9, [said, why])
     return Judgement(False, 0.8, [])
 
 
