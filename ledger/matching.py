@@ -24,6 +24,7 @@ class CallCandidate:
     end: float  # hangup, epoch seconds
     address: str | None  # heard in the transcript, e.g. "4-2-301"
     text: str  # the transcript
+    start: float | None = None  # INVITE, epoch seconds: no entry is written before its call
 
 
 @dataclass
@@ -49,13 +50,14 @@ def similarity(entry_text: str, transcript: str) -> float:
 
 
 def _sim(e: LooseEntry, c: CallCandidate, cache: dict) -> float:
-    """similarity() with each text's bigrams computed once per assignment."""
+    """similarity() with each text's bigrams computed once while it can still be used
+    (assign() drops a call's bigrams once entries have moved past its window)."""
     eb = cache.get(("e", e.entry_id))
     if eb is None:
         eb = cache[("e", e.entry_id)] = bigrams(e.text)
-    cb = cache.get(("c", c.call_id))
+    cb = cache.get(c.call_id)
     if cb is None:
-        cb = cache[("c", c.call_id)] = bigrams(c.text)
+        cb = cache[c.call_id] = bigrams(c.text)
     return len(eb & cb) / len(eb) if eb else 0.0
 
 
@@ -64,7 +66,7 @@ def score(
 ) -> float | None:
     """The pair's score, or None when nothing ties the entry to the call."""
     gap = abs(e.at - c.end)
-    if gap > window_s:
+    if gap > window_s or (c.start is not None and e.at < c.start):
         return None
     same_number = bool(e.phone) and e.phone == c.caller
     address = 0
@@ -90,13 +92,18 @@ def assign(
     ends = [c.end for c in calls]
     pairs: list[tuple[float, int, int]] = []
     cache: dict = {}
-    for e in entries:
+    evicted = 0  # calls before this index ended too early for every later entry
+    for e in sorted(entries, key=lambda e: e.at):
         lo = bisect.bisect_left(ends, e.at - window_s)
         hi = bisect.bisect_right(ends, e.at + window_s)
+        for c in calls[evicted:lo]:  # bounded memory over a year of entries
+            cache.pop(c.call_id, None)
+        evicted = max(evicted, lo)
         for c in calls[lo:hi]:
             s = score(e, c, window_s, cache)
             if s is not None:
                 pairs.append((s, e.entry_id, c.call_id))
+        cache.pop(("e", e.entry_id), None)
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
     taken_e: dict[int, int] = {}
     taken_c: set[int] = set()

@@ -294,7 +294,8 @@ def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
     heard = _heard_for(ctx, [c[0] for c in free], with_text=True)
     calls = [
         CallCandidate(c[0], c[1], c[3] if c[3] is not None else c[2],
-                      heard.get(c[0], {}).get("address"), heard.get(c[0], {}).get("text", ""))
+                      heard.get(c[0], {}).get("address"), heard.get(c[0], {}).get("text", ""),
+                      c[2])
         for c in free
     ]  # fmt: skip
     loose = [
