@@ -6,7 +6,7 @@ SIPp's response-time traces, recordings complete (duration and correlation with 
 source), and the phone process's CPU share and peak RSS.
 
 Usage: python bench/sip_load.py [--concurrency 3] [--duration 300] [--talk 8]
-(This pjsua2 wheel holds 4 calls at once; the phone keeps one slot to answer 486 with a row.)
+(This pjsua2 wheel holds 4 calls at once: `max_lines` ≤ 4; INVITEs over it get 486 and a row.)
 """
 
 from __future__ import annotations
