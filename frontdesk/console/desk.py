@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from ledger import entries
 from ledger.models import Call, LedgerEntry
 from ledger.transcripts import load_transcript
 from ledger.types import utcnow
+from voice.asr.live import load_live
 from voice.sip.control import send_command
 
 DESK_ROLES = ("agent", "supervisor")
@@ -253,6 +255,42 @@ def draft_status(ctx: Ctx, key: str) -> Response:
         "status": entry.status if entry else None,
         "url": f"/desk?entry={entry.id}" if entry else None,
     }, headers={"cache-control": "no-store"})  # fmt: skip
+
+
+def _call_uuid(key: str) -> str:
+    """A call's uuid exactly as the phone writes it (lowercase, hyphenated); anything else,
+    e.g. ``..`` or a path, is refused before it comes near a file name."""
+    try:
+        canonical = str(uuidlib.UUID(key))
+    except ValueError:
+        canonical = ""
+    if canonical != key:
+        raise HTTPException(400, f"call {key[:60]!r} is not a call uuid")
+    return key
+
+
+def live_transcript(ctx: Ctx, key: str) -> Response:
+    """What the worker has transcribed of a call that is still on (its ``.live.json``).
+
+    The phone records a live call into ``.partial/<uuid>/``; while that folder exists the
+    call is live. Utterances come in time order; speech without words is left out."""
+    call_uuid = _call_uuid(key)
+    partial = ctx.console.cfg.recordings_dir / ".partial"
+    live = (partial / call_uuid).is_dir()
+    result = load_live(partial, call_uuid) if live else None
+    utts = sorted(
+        (
+            {"speaker": s.speaker, "start": round(s.start, 2), "end": round(s.end, 2),
+             "text": s.utterance.text}
+            for s in (result.segments if result else [])
+            if s.utterance is not None and s.utterance.text.strip()
+        ),
+        key=lambda u: (u["start"], u["speaker"]),
+    )  # fmt: skip
+    return JSONResponse(
+        {"ok": True, "call": call_uuid, "live": live, "utterances": utts},
+        headers={"cache-control": "no-store"},
+    )
 
 
 @dataclass
@@ -688,6 +726,7 @@ routes: list[BaseRoute] = [
     guarded("/line/status", line_status, roles=DESK_ROLES),
     guarded("/line/{action}", line, roles=DESK_ROLES, methods=("POST",)),
     guarded("/api/calls/{key}/draft", draft_status, roles=DESK_ROLES),
+    guarded("/api/calls/{key}/live", live_transcript, roles=DESK_ROLES),
     guarded("/ledger", ledger, roles=DESK_ROLES),
     guarded("/ledger/{entry_id:int}", ledger_entry, roles=DESK_ROLES),
     guarded("/ledger/{entry_id:int}/act", ledger_act, roles=DESK_ROLES, methods=("POST",)),

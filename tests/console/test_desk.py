@@ -402,3 +402,97 @@ def test_after_hangup_the_draft_opens_beside_its_transcript(data_dir, tmp_path, 
         f"registered {(e.registered_at - e.created_at).total_seconds():.1f} s after the draft; "
         f"draft: {draft.category} {draft.summary!r}"
     )
+
+
+def test_live_transcript_endpoint_reads_the_workers_sidecar_and_refuses_paths(console, page):
+    """The sidecar is written here the way voice/asr/live.py writes it (LiveResult.to_json)."""
+    from voice.asr.live import LiveResult, Segment
+    from voice.asr.transcript import Utterance
+
+    uid = "0b7e4c52-2f51-4c0e-9d1e-6f0f2b1a7c11"
+    partial = console.data_dir / "recordings" / ".partial"
+    login(page, console, "agent1")
+    api = console.url + f"/api/calls/{uid}/live"
+    r = page.request.get(api)
+    assert r.status == 200 and r.json() == {"ok": True, "call": uid, "live": False,
+                                            "utterances": []}  # fmt: skip
+    (partial / uid).mkdir(parents=True)
+    result = LiveResult([
+        Segment("caller", 3.2, 6.0, Utterance("caller", 3.2, 6.0, "水管爆了" + XSS)),
+        Segment("agent", 0.4, 1.5, Utterance("agent", 0.4, 1.5, "您好，物业服务中心")),
+        Segment("caller", 7.0, 7.6, None),  # speech the engine found no words in
+    ])  # fmt: skip
+    (partial / f"{uid}.live.json").write_text(result.to_json(), encoding="utf-8")
+    body = page.request.get(api).json()
+    assert body["live"] is True
+    assert [(u["speaker"], u["text"]) for u in body["utterances"]] == [
+        ("agent", "您好，物业服务中心"), ("caller", "水管爆了" + XSS)]  # fmt: skip
+    # a half-written or foreign file is no error: nothing transcribed yet
+    (partial / f"{uid}.live.json").write_text("{not json", encoding="utf-8")
+    assert page.request.get(api).json()["utterances"] == []
+    # only canonical uuids: no way to a file outside .partial
+    (console.data_dir / "recordings" / "secret.live.json").write_text(result.to_json())
+    for bad in ("..%2Fsecret", "%2E%2E", uid.upper(), uid.replace("-", ""), "1"):
+        r = page.request.get(console.url + f"/api/calls/{bad}/live")
+        assert r.status in (400, 404), (bad, r.status)
+        assert "水管" not in r.text()
+    with httpx.Client(base_url=console.url) as c:  # not logged in
+        r = c.get(f"/api/calls/{uid}/live", headers={"accept": "application/json"})
+        assert r.status_code == 401 and "水管" not in r.text
+    login(page, console, "trainer1")  # not a desk role
+    assert page.request.get(api).status == 403
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed")
+def test_the_callers_words_appear_on_the_desk_while_the_call_is_on(data_dir, tmp_path, page):
+    """Phone, worker following the live call (Whisper base), console and browser, all real:
+    the agent reads what the caller said before the call ends."""
+    from tests.console.conftest import add_people, start_console
+
+    add_people(data_dir)
+    server = start_console(data_dir, tmp_path)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk.cli", "--data-dir", str(data_dir), "worker",
+         "--poll", "0.2"],
+        stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    dialogs = _watch_dialogs(page)
+    try:
+        login(page, server, "agent1")
+        with PhoneProcess(data_dir, "--answer-after-rings", "0",
+                          "--ring-on", "0.5", "--ring-off", "0.5") as phone:  # fmt: skip
+            expect(page.locator("#line-state")).to_have_text(re.compile("online"), timeout=5000)
+            with ThreadPoolExecutor(1) as pool:
+                # 7 s of speech, then silence on the line until the agent hangs up
+                fut = pool.submit(sipp_call, phone.port, "uac_rtp_stream.xml", tmp_path,
+                                  wav=SPEECH / "burst_pipe_8k_ulaw.wav", talk_ms=40000)  # fmt: skip
+                expect(page.locator(".call.ringing")).to_be_visible(timeout=5000)
+                page.keyboard.press("F2")
+                expect(page.locator(".call.active")).to_be_visible(timeout=3000)
+                live = page.locator("#live")
+                expect(live).to_be_visible(timeout=3000)
+                t0 = time.monotonic()
+                said = page.locator("#live-transcript .utt.caller .said")
+                expect(said.first).to_contain_text("水管", timeout=25_000)
+                seen_after = time.monotonic() - t0
+                assert not fut.done()  # the call is still up
+                expect(page.locator(".call.active")).to_be_visible()
+                expect(live.locator("#live-state")).to_contain_text("on call")
+                screenshot(page, "desk-live-transcript")
+                page.keyboard.press("F4")  # the agent hangs up
+                expect(page.locator(".call.active")).to_have_count(0, timeout=3000)
+                expect(live.locator("#live-state")).to_contain_text("ended")
+                expect(said.first).to_contain_text("水管")  # the words stay until the draft
+                fut.result()  # SIPp fails on the phone's BYE mid-pause: not our concern
+            phone.wait_for("stored as #")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        server.proc.terminate()
+        server.proc.wait(timeout=10)
+    assert dialogs == []
+    [call] = frontdesk_json(data_dir, "calls", "list")
+    assert (call["outcome"], call["answered_by"]) == ("answered", "agent")
+    print(f"caller's words on the desk {seen_after:.1f} s after the call was answered")

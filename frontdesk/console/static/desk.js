@@ -219,6 +219,52 @@
     setTimeout(refreshRings, 1000);
   }
 
+  // ---- the live transcript: what the worker has heard so far of the call that is on ----
+  // Polled about once a second while a call is active; after hangup the last words stay
+  // until the draft (with the stored transcript) opens.
+  const liveCard = $("#live");
+  let liveUuid = null;
+  let liveShown = "";
+  let liveUtts = [];
+  const SPEAKER = { caller: "来电人 Caller", agent: "客服 Agent" };
+
+  function renderLive(utts, ended) {
+    const key = JSON.stringify(utts) + ended;
+    if (key === liveShown) return;
+    liveShown = key;
+    liveUtts = utts;
+    const box = $("#live-transcript");
+    box.replaceChildren(...utts.map((u) => el("div", { class: "utt " + u.speaker, "data-start": String(u.start) },
+      el("span", { class: "t" }, mmss(u.start)),
+      el("div", {}, el("div", { class: "who" }, SPEAKER[u.speaker] || "?"), el("div", { class: "said" }, u.text)))));
+    $("#live-empty").hidden = utts.length > 0;
+    const badge = $("#live-state");
+    badge.textContent = ended ? "已挂断 ended" : "通话中 on call";
+    badge.className = "badge " + (ended ? "" : "ok");
+    box.scrollTop = box.scrollHeight;
+  }
+
+  async function pollLive() {
+    const on = [...calls.values()].find((c) => c.state === "active");
+    if (on && on.uuid !== liveUuid) { liveUuid = on.uuid; liveShown = ""; renderLive([], false); }
+    if (liveUuid) {
+      liveCard.hidden = false;
+      if (on) {
+        try {
+          const res = await fetch(`/api/calls/${encodeURIComponent(liveUuid)}/live`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+          const r = await res.json();
+          if (r.ok && r.call === liveUuid && (r.live || r.utterances.length)) renderLive(r.utterances, false);
+        } catch (e) { /* the next poll catches up */ }
+      } else if (!waiting.has(liveUuid)) {
+        liveUuid = null; // ended without a draft to wait for (rejected, or the draft opened)
+        liveCard.hidden = true;
+      } else {
+        renderLive(liveUtts, true);
+      }
+    }
+    setTimeout(pollLive, 1000);
+  }
+
   // ---- clocks: call timers and the 1-minute registration countdown ----
   function tick() {
     const now = Date.now();
@@ -300,5 +346,6 @@
 
   connect();
   refreshRings();
+  if (liveCard) pollLive();
   tick();
 })();
