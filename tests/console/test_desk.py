@@ -5,6 +5,7 @@ corrected and confirmed; hostile text stays text; an entry goes through its life
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import sys
@@ -496,3 +497,53 @@ def test_the_callers_words_appear_on_the_desk_while_the_call_is_on(data_dir, tmp
     [call] = frontdesk_json(data_dir, "calls", "list")
     assert (call["outcome"], call["answered_by"]) == ("answered", "agent")
     print(f"caller's words on the desk {seen_after:.1f} s after the call was answered")
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed")
+def test_hold_and_resume_from_the_desk_reach_a_real_caller(console, page, tmp_path):
+    """Hold and Resume are re-INVITEs to the SIPp caller (uac_rtp_hold.xml answers them);
+    the phone reports the call held, then not; the call ends answered, recorded."""
+
+    from recordings.archive import Archive
+
+    def held() -> list[bool]:
+        r = page.request.get(console.url + "/line/status", headers={"accept": "application/json"})
+        return [c["held"] for c in r.json()["calls"]]
+
+    login(page, console, "agent1")
+    with PhoneProcess(console.data_dir, "--answer-after-rings", "0",
+                      "--ring-on", "0.5", "--ring-off", "0.5") as phone:  # fmt: skip
+        expect(page.locator("#line-state")).to_have_text(re.compile("online"), timeout=5000)
+        with ThreadPoolExecutor(1) as pool:
+            fut = pool.submit(sipp_call, phone.port, "uac_rtp_hold.xml", tmp_path,
+                              wav=SPEECH / "burst_pipe_8k_ulaw.wav", talk_ms=2500,
+                              subs={"WAIT_MS": "15000"}, extra=("-trace_msg",))  # fmt: skip
+            expect(page.locator(".call.ringing")).to_be_visible(timeout=5000)
+            page.keyboard.press("F2")
+            active = page.locator(".call.active")
+            expect(active).to_be_visible(timeout=3000)
+            assert held() == [False]
+            active.locator("button[data-action=hold]").click()
+            expect(active.locator(".state")).to_contain_text("On hold")
+            assert held() == [True]
+            active.locator("button[data-action=unhold]").click()
+            expect(active.locator(".state")).to_contain_text("On call")
+            expect(active.locator("button[data-action=hold]")).to_be_visible()
+            assert held() == [False]
+            r = fut.result()
+        assert r.returncode == 0, r.stdout[-2000:]
+        phone.wait_for("stored as #")
+    assert "hold=" not in "".join(phone.log)  # no "hold=True failed"
+    # the caller saw both re-INVITEs: the first puts it on hold, the second takes it off
+    [trace] = tmp_path.glob("*_messages.log")
+    blocks = re.split(r"\n-{20,}[^\n]*\n", trace.read_text())
+    invites = [b for b in blocks if re.match(r"UDP message received.*\n\s*INVITE ", b)]
+    directions = [re.findall(r"a=(sendonly|inactive|sendrecv)", b) for b in invites]
+    assert directions in ([["sendonly"], ["sendrecv"]], [["inactive"], ["sendrecv"]]), directions
+    [call] = frontdesk_json(console.data_dir, "calls", "list")
+    assert (call["outcome"], call["answered_by"]) == ("answered", "agent")
+    rec = call["recording"]
+    assert rec and rec["duration_s"] > 2 and rec["channels"] == 2, call
+    wav = Archive(console.data_dir / "recordings").resolve(rec["path"])
+    assert hashlib.sha256(wav.read_bytes()).hexdigest() == rec["sha256"]
