@@ -145,6 +145,7 @@ class Generator:
         self.sha = hashlib.sha256(self.wav.read_bytes()).hexdigest()
         self.size = self.wav.stat().st_size
         self.tampered: list[Path] = []
+        self.last_call: dict[int, datetime] = {}  # unit → end of its latest call
 
     def _unique_phone(self, prefix: str) -> str:
         self.unique += 1
@@ -164,10 +165,16 @@ class Generator:
         folder = self.rec_root / f"{day0:%Y/%m/%d}"
         folder.mkdir(parents=True, exist_ok=True)
         n = 0
-        while n < self.per_day:
-            t = day0 + timedelta(seconds=rng.uniform(7 * 3600, 21 * 3600))
+        # in time order, so a phone's calls never overlap and a hand-written (loose) entry
+        # is not written for a unit that called within the hour (that pair of entries
+        # would be genuinely ambiguous, even to a person)
+        times = sorted(rng.uniform(7 * 3600, 21 * 3600) for _ in range(self.per_day))
+        for sec in times:
+            if n >= self.per_day:
+                break
             fault = self._fault()
-            n += self._one(t, fault, calls, entries, transcripts, folder)
+            n += self._one(day0 + timedelta(seconds=sec), fault, calls, entries, transcripts,
+                           folder)  # fmt: skip
         return calls, entries, transcripts
 
     def _call(self, t, caller, outcome, rings, talk, folder, recorded=True) -> dict:
@@ -289,7 +296,11 @@ class Generator:
             ret = reg + timedelta(minutes=30)
             over.update(category="报修", department="工程维修部", dispatched_at=reg, returned_at=ret,
                         callback_at=ret + timedelta(hours=rng.uniform(3, 6)))  # fmt: skip
+        recent = self.last_call.get(truth["ui"])
+        self.last_call[truth["ui"]] = c["ended_at"]
         loose = fault is None and rng.random() < LOOSE_RATE
+        if recent is not None and c["invited_at"] - recent < timedelta(hours=1):
+            loose = False
         e = self._entry(None if loose else c, truth, reg, **over)
         if loose:
             e["caller_phone"] = caller
