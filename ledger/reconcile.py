@@ -508,12 +508,17 @@ def _persist(ctx: _Ctx, detected: list[Detected], now: datetime) -> RunResult:
     F = Finding
     q = select(F.id, F.key, F.kind, F.status, F.resolved_by, F.detail, F.evidence)
     keys = [d.key for d in detected]
-    if (ctx.since is not None or ctx.until is not None) and len(keys) <= 20_000:
+    scope: set[int] | None = None  # ids of the stored findings about the window (None: all)
+    if ctx.since is not None or ctx.until is not None:
         in_calls = select(Call.id).where(ctx.in_window(Call.invited_at))
         in_entries = select(LedgerEntry.id).where(ctx.in_window(LedgerEntry.created_at))
-        q = q.where(or_(F.call_id.in_(in_calls),
-                        and_(F.call_id.is_(None), F.entry_id.in_(in_entries)),
-                        *[F.key.in_(keys[i : i + 5000]) for i in range(0, len(keys), 5000)]))  # fmt: skip
+        in_scope = or_(
+            F.call_id.in_(in_calls), and_(F.call_id.is_(None), F.entry_id.in_(in_entries))
+        )
+        scope = set(s.execute(select(F.id).where(in_scope)).scalars())
+        if len(keys) <= 20_000:  # else read them all: SQLite caps a statement's parameters
+            q = q.where(or_(in_scope, *[F.key.in_(keys[i : i + 5000])
+                                        for i in range(0, len(keys), 5000)]))  # fmt: skip
     existing = {r.key: r for r in s.execute(q)}
     result = RunResult(ids=[])
     seen: set[str] = set()
@@ -551,7 +556,7 @@ def _persist(ctx: _Ctx, detected: list[Detected], now: datetime) -> RunResult:
             result.open_by_kind[d.kind] += 1
     gone = []
     for key, f in existing.items():
-        if key in seen or f.status != "open":
+        if key in seen or f.status != "open" or (scope is not None and f.id not in scope):
             continue
         gone.append(f.id)
         order.append(key)
