@@ -400,6 +400,20 @@ def _open_drafts(ctx: Ctx) -> list[dict[str, Any]]:
     return [{"entry": e, "call": c, "deadline": _deadline(c)} for e, c in rows]
 
 
+def open_drafts(ctx: Ctx) -> Response:
+    """Today's unconfirmed drafts, for /desk to pick up drafts the worker finishes while it
+    is open (one indexed query on status + created_at, at most PAGE_SIZE rows)."""
+    out = []
+    for d in _open_drafts(ctx):
+        e, c = d["entry"], d["call"]
+        out.append({
+            "id": e.id, "phone": e.caller_phone or (c.caller if c else "") or "",
+            "category": e.category or "", "summary": e.summary or "", "urgent": e.urgent,
+            "deadline": d["deadline"].isoformat() if d["deadline"] else None,
+        })  # fmt: skip
+    return JSONResponse({"ok": True, "drafts": out}, headers={"cache-control": "no-store"})
+
+
 def _deadline(call: Call | None) -> datetime | None:
     if call is None or call.ended_at is None or call.answered_at is None:
         return None
@@ -727,6 +741,7 @@ routes: list[BaseRoute] = [
     guarded("/line/{action}", line, roles=DESK_ROLES, methods=("POST",)),
     guarded("/api/calls/{key}/draft", draft_status, roles=DESK_ROLES),
     guarded("/api/calls/{key}/live", live_transcript, roles=DESK_ROLES),
+    guarded("/api/desk/drafts", open_drafts, roles=DESK_ROLES),
     guarded("/ledger", ledger, roles=DESK_ROLES),
     guarded("/ledger/{entry_id:int}", ledger_entry, roles=DESK_ROLES),
     guarded("/ledger/{entry_id:int}/act", ledger_act, roles=DESK_ROLES, methods=("POST",)),

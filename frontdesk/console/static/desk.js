@@ -265,6 +265,42 @@
     setTimeout(pollLive, 1000);
   }
 
+  // ---- unconfirmed drafts: the worker finishes them while the page is open ----
+  const draftList = $("#draft-list");
+  let draftsShown = null;
+
+  function renderDrafts(drafts) {
+    const key = JSON.stringify(drafts);
+    if (key === draftsShown) return;
+    const known = new Set([...draftList.querySelectorAll("li[data-id]")].map((li) => li.getAttribute("data-id")));
+    draftsShown = key;
+    draftList.replaceChildren(...drafts.map((d) => {
+      const li = el("li", { "data-id": String(d.id) },
+        el("a", { href: `/desk?entry=${d.id}` },
+          el("span", { class: "who-num" }, d.phone || "—"),
+          el("span", { class: "cat" }, d.category || "未分类"),
+          el("span", { class: "sum" }, d.summary || "（无摘要 no summary）")));
+      if (d.deadline) li.append(el("span", { class: "countdown", "data-deadline": d.deadline }));
+      if (page.entry === d.id) li.classList.add("current");
+      if (!known.has(String(d.id))) li.classList.add("new");
+      return li;
+    }));
+    $("#drafts-none").hidden = drafts.length > 0;
+    const count = $("#draft-count");
+    count.textContent = String(drafts.length);
+    count.className = "badge " + (drafts.length ? "warn" : "ok");
+    tick();
+  }
+
+  async function pollDrafts() {
+    try {
+      const res = await fetch("/api/desk/drafts", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const r = await res.json();
+      if (r.ok) renderDrafts(r.drafts);
+    } catch (e) { /* the next poll catches up */ }
+    setTimeout(pollDrafts, 3000);
+  }
+
   // ---- clocks: call timers and the 1-minute registration countdown ----
   function tick() {
     const now = Date.now();
@@ -347,5 +383,6 @@
   connect();
   refreshRings();
   if (liveCard) pollLive();
+  if (draftList) setTimeout(pollDrafts, 3000);
   tick();
 })();
