@@ -207,9 +207,12 @@ def import_entries(
     if report.errors:
         return report
     keys = [_key(f) for _, f in parsed]
-    existing = set(
-        session.scalars(select(LedgerEntry.import_key).where(LedgerEntry.import_key.in_(keys)))
-    )
+    existing: set[str] = set()
+    for i in range(0, len(keys), 5000):  # SQLite caps the parameters of one statement
+        part = keys[i : i + 5000]
+        existing.update(
+            session.scalars(select(LedgerEntry.import_key).where(LedgerEntry.import_key.in_(part)))
+        )
     seen: set[str] = set()
     for (_n, f), key in zip(parsed, keys, strict=True):
         if key in existing or key in seen:
