@@ -90,8 +90,12 @@ def test_agent_answers_a_ringing_sipp_call_from_the_desk(console, page, tmp_path
             expect(ringing.locator(".known")).to_contain_text("王阿姨")
             expect(page.locator("#caller-focus")).to_contain_text("厨房水龙头漏水")
             expect(ringing.locator("kbd", has_text="F2")).to_be_visible()
-            # the ring count follows the phone's cadence while it rings
-            expect(ringing.locator(".rings")).to_have_attribute("data-rings", "2", timeout=4000)
+            # the ring count follows the phone's cadence while it rings (at least ring 2: on a
+            # loaded machine the 1 s poll may step from ring 1 straight to ring 3)
+            page.wait_for_function(
+                "() => +document.querySelector('.call.ringing .rings')?.dataset.rings >= 2",
+                timeout=4000,
+            )
             screenshot(page, "desk-ringing")
             # an agent on the ledger sees the ringing call too, in the banner
             other = page.context.new_page()
