@@ -156,3 +156,26 @@ def test_four_concurrent_calls_are_each_recorded_faithfully_as_a_whole(var, tmp_
     for call in calls:
         caller, _ = read_channel(var / "recordings" / call["recording"]["path"], 0)
         assert best_correlation(caller, src) >= 0.99, call["uuid"]
+
+
+def _sockets_of(pid: int) -> list[str]:
+    """Local addresses of every UDP and TCP socket the process holds (from `ss`)."""
+    import subprocess
+
+    out = subprocess.run(["ss", "-H", "-a", "-n", "-p", "-u", "-t"], capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    return [line.split()[4] for line in out.splitlines() if f"pid={pid}," in line]
+
+
+def test_sip_and_rtp_listen_only_on_the_bound_address(var, tmp_path):
+    """Residents' audio must not be reachable from the network when the phone is bound to
+    127.0.0.1: during a call every socket of the phone (SIP, RTP, RTCP) is on 127.0.0.1."""
+    with PhoneProcess(var, "--answer-after-rings", "1", *FAST) as phone:
+        with ThreadPoolExecutor(1) as pool:
+            fut = pool.submit(sipp_call, phone.port, "uac_rtp_stream.xml", tmp_path,
+                              wav=SOURCE, talk_ms=3000)  # fmt: skip
+            phone.wait_for("answered by auto")
+            local = _sockets_of(phone.proc.pid)
+            assert fut.result().returncode == 0
+    assert len(local) >= 3, local  # SIP + the call's RTP and RTCP
+    assert all(addr.startswith("127.0.0.1:") for addr in local), local

@@ -202,6 +202,10 @@ class Phone:
 
     def _account_config(self) -> pj.AccountConfig:
         acfg = pj.AccountConfig()
+        # RTP on the same address as SIP: left unset, pjsua binds media to every interface
+        # and advertises the first non-loopback one, so callers' audio would be reachable
+        # from the network while the phone is "bound to 127.0.0.1".
+        acfg.mediaConfig.transportConfig.boundAddress = self.s.bind
         reg = self.s.registration
         if reg is None:
             acfg.idUri = f"sip:{self.s.user}@{self.s.bind}:{self.s.port}"
