@@ -28,6 +28,14 @@ def register(sub) -> None:
     )
     p.add_argument("--workers", type=int, default=1, help="transcription workers (default 1)")
     p.add_argument("--reconcile-every", type=float, default=60.0, metavar="SECONDS")
+    p.add_argument(
+        "--reconcile-window",
+        type=float,
+        default=48.0,
+        metavar="HOURS",
+        help="the periodic reconcile covers calls and entries of the last HOURS (default 48: "
+        "the 1-minute and 2-hour rules and callbacks; `frontdesk reconcile` audits everything)",
+    )
     p.add_argument("--no-console", action="store_true", help="do not serve the web console")
     p.set_defaults(func=run)
 
@@ -80,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
                     c.start()
             if now >= next_reconcile:
                 next_reconcile = now + args.reconcile_every
-                _reconcile(cfg)
+                _reconcile(cfg, args.reconcile_window)
     finally:
         for c in children:
             if c.proc is not None and c.proc.poll() is None:
@@ -94,17 +102,29 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reconcile(cfg) -> None:
+def _reconcile(cfg, window_h: float) -> None:
+    """A windowed run: a year of calls must not be re-read every minute (a full run over a
+    million calls takes tens of seconds, during which no child would be restarted)."""
+    from datetime import timedelta
+
     from ledger.db import open_database
-    from ledger.reconcile import reconcile
+    from ledger.reconcile import Rules
+    from ledger.reconcile import run as reconcile_run
+    from ledger.types import utcnow
 
     try:
         sessions = open_database(cfg.database_url)
         with sessions() as s:
-            found = reconcile(s, grace_s=cfg.ledger.registration_grace_s)
+            result = reconcile_run(
+                s,
+                since=utcnow() - timedelta(hours=window_h),
+                rules=Rules(
+                    grace_s=cfg.ledger.registration_grace_s, recordings_root=cfg.recordings_dir
+                ),
+            )
             s.commit()
-        opened = [f for f in found if f.status == "open"]
+        opened = sum(result.open_by_kind.values())
         if opened:
-            log.warning("reconciler: %d open findings (frontdesk reconcile)", len(opened))
+            log.warning("reconciler: %d open findings (frontdesk reconcile)", opened)
     except Exception:
         log.exception("reconciler run failed")

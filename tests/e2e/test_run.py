@@ -24,11 +24,12 @@ def test_run_answers_records_transcribes_and_drafts(data_dir, tmp_path):
     port, web = free_port(), free_port(socket.SOCK_STREAM)
     (data_dir / "frontdesk.toml").write_text(
         f"[phone]\nsip_port = {port}\nanswer_after_rings = 1\nring_on = 0.2\nring_off = 0.3\n"
-        f"[console]\nport = {web}\n",
+        f"[console]\nport = {web}\n[ledger]\nregistration_grace_s = 0\n",
         encoding="utf-8",
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "frontdesk.cli", "--data-dir", str(data_dir), "run"],
+        [sys.executable, "-m", "frontdesk.cli", "--data-dir", str(data_dir), "run",
+         "--reconcile-every", "2"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
@@ -68,6 +69,9 @@ def test_run_answers_records_transcribes_and_drafts(data_dir, tmp_path):
         proc.send_signal(signal.SIGTERM)
         out = proc.communicate(timeout=30)[1]
     assert proc.returncode == 0, out
+    # the periodic reconciler ran on the live ledger and flagged the unconfirmed draft's call
+    assert "reconciler run failed" not in out, out
+    assert "open findings" in out, out
     assert not (data_dir / "phone.sock").exists(), "the phone shut down cleanly"
     [call] = frontdesk_json(data_dir, "calls", "list")
     assert call["outcome"] == "answered" and json.dumps(call)
