@@ -71,3 +71,22 @@ def masked_transcript(data: dict[str, Any]) -> dict[str, Any]:
             {**u, "text": mask_text(u.get("text")), "words": mask_words(u.get("words", []))}
         )
     return {**data, "utterances": utts}
+
+
+def phone_word_runs(words: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    """Index ranges [i, j) of the words that make up each phone number in ``words`` (joined as
+    mask_words joins them), so the audio of those words can be masked too."""
+    ends, at = [], 0
+    for w in words:
+        at += len(w["w"])
+        ends.append(at)
+    runs = []
+    for a, b in _phone_spans("".join(w["w"] for w in words)):
+        first = next(i for i, e in enumerate(ends) if e > a)
+        last = next(i for i, e in enumerate(ends) if e >= b)
+        runs.append((first, last + 1))
+    return runs
+
+
+def has_phone(text: str | None) -> bool:
+    return bool(text) and bool(_phone_spans(text))

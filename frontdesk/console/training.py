@@ -9,8 +9,11 @@ registered the call's ledger entry (entries.registered_by): calls.answered_by on
 A training pack is a zip: per call the verified recording, the transcript (JSON and a
 readable TXT by speaker) and the ledger entry, with residents' phone numbers masked in
 every text — the caller field, the entry, and digit runs spoken inside the transcript,
-even when the recogniser split them over several words. The audio is the recording as
-stored (its SHA-256 is in the manifest): trainers hear what the agent heard.
+even when the recogniser split them over several words — and in the audio: a copy of the
+recording where each spoken number (found in the transcript, timed by its words) is a soft
+1 kHz tone on the speaker's channel. The manifest lists the masked spans and both SHA-256s
+(the stored recording's, checked against the ledger, and the exported copy's); the stored
+recording is never touched. A call not transcribed yet has no audio in the pack.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response, StreamingResponse
 
 from frontdesk.console.app import Ctx, guarded, mask_phone
+from frontdesk.console.bleep import PAD, mask_wav, spoken_number_spans
 from frontdesk.console.masking import mask_text, masked_transcript
 from frontdesk.console.recordings import verified_recording
 from frontdesk.console.replay import OUTCOMES, _known_tags, _local_day, privacy
@@ -37,6 +41,7 @@ from ledger.entries import entry_to_dict, list_for_call
 from ledger.models import Call, CallTag, LedgerEntry, QaSample, User
 from ledger.transcripts import load_transcript
 from ledger.types import utcnow
+from voice.asr.transcript import Transcript
 
 TRAINERS = ("trainer",)
 MAX_SAMPLE = 200
@@ -254,7 +259,12 @@ def build_pack(ctx: Ctx, ids: list[int], source: dict[str, Any]) -> tuple[IO[byt
         "made_at": utcnow().isoformat(),
         "made_by": ctx.user.username,
         **source,
-        "phone_numbers": "masked (first 3 and last 4 digits kept) in every text file",
+        "phone_numbers": (
+            "masked (first 3 and last 4 digits kept) in every text file; in audio.wav each "
+            "spoken number is replaced by a soft 1 kHz tone on the speaker's channel, "
+            f"{PAD * 1000:.0f} ms either side (audio_masked: channel 0 caller, 1 agent, "
+            "null both; start/end in seconds, end exclusive)"
+        ),
         "calls": [],
     }
     buf = tempfile.TemporaryFile()
@@ -276,16 +286,9 @@ def build_pack(ctx: Ctx, ids: list[int], source: dict[str, Any]) -> tuple[IO[byt
                 "tags": {k: mask_text(v) for k, v in tags.items()},
                 "audio": None,
             }
-            if call.recording_path:
-                try:
-                    path = verified_recording(ctx, call)
-                except HTTPException as exc:
-                    item["audio_refused"] = str(exc.detail)
-                else:
-                    z.write(path, f"{folder}/audio.wav", compress_type=zipfile.ZIP_STORED)
-                    item["audio"] = f"{folder}/audio.wav"
-                    item["audio_sha256"] = call.recording_sha256
             t = load_transcript(ctx.db, call.id)
+            if call.recording_path:
+                _add_audio(ctx, z, call, t, f"{folder}/audio.wav", item)
             if t is not None:
                 data = masked_transcript(t.to_dict())
                 z.writestr(f"{folder}/transcript.json", _json(data))
@@ -301,6 +304,34 @@ def build_pack(ctx: Ctx, ids: list[int], source: dict[str, Any]) -> tuple[IO[byt
     return buf, manifest
 
 
+def _add_audio(ctx: Ctx, z: zipfile.ZipFile, call: Call, t: Transcript | None, name: str,
+               item: dict[str, Any]) -> None:  # fmt: skip
+    """The recording into the pack with spoken phone numbers masked, or why it is left out."""
+    try:
+        path = verified_recording(ctx, call)
+    except HTTPException as exc:
+        item["audio_refused"] = str(exc.detail)
+        return
+    if t is None:
+        item["audio_refused"] = "not transcribed yet: spoken phone numbers cannot be found"
+        return
+    with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+        try:
+            done = mask_wav(path, tmp, spoken_number_spans(t.to_dict()))
+        except ValueError as exc:
+            item["audio_refused"] = f"spoken phone numbers cannot be masked: {exc}"
+            return
+        if call.recording_sha256 and done.recording_sha256 != call.recording_sha256:
+            item["audio_refused"] = "the recording changed while it was exported (SHA-256)"
+            return
+        tmp.flush()
+        z.write(tmp.name, name, compress_type=zipfile.ZIP_STORED)
+    item["audio"] = name
+    item["recording_sha256"] = done.recording_sha256
+    item["audio_sha256"] = done.audio_sha256
+    item["audio_masked"] = done.manifest()
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
@@ -308,16 +339,21 @@ def _json(value: Any) -> str:
 README = """培训资料包 Training pack (Frontdesk)
 
 每通电话一个文件夹 One folder per call:
-  audio.wav         录音原件 (双声道: 左 来电, 右 客服) the recording as stored (ch 0 caller, ch 1 agent)
+  audio.wav         录音 (双声道: 左 来电, 右 客服), 口述的电话号码已替换为 1 kHz 提示音
+                    the recording (ch 0 caller, ch 1 agent) with spoken phone numbers bleeped
   transcript.txt    按说话人的转写 the transcript by speaker
   transcript.json   带字时间的转写 the transcript with word times
   entry.json        台账记录 the ledger entry
-manifest.json 列出来源 (标签或抽样条件) 与每个录音的 SHA-256.
+manifest.json 列出来源 (标签或抽样条件), 每通电话原录音与导出音频的 SHA-256,
+以及被遮蔽的时段 audio_masked (声道, 起止秒).
+manifest.json lists the source (tag or sample criteria) and per call the stored recording's
+SHA-256, the exported audio's SHA-256 and the bleeped spans (audio_masked: channel, start, end).
 
-文本中的住户电话号码已遮蔽 Residents' phone numbers are masked in every text file.
-录音中仍可听到住户的声音和口述的号码: 仅限培训使用, 不得外传.
-The audio still holds residents' voices and any number they said aloud: for training only,
-keep it inside the company.
+住户电话号码已在所有文本中遮蔽, 录音中口述的号码按转写的字时间替换为提示音 (前后各留 0.1 秒).
+Residents' phone numbers are masked in every text file, and in the audio wherever the
+transcript heard them spoken (a 1 kHz tone, 0.1 s either side). A number the recogniser
+missed is not bleeped, and residents' voices remain: for training only, keep it inside the
+company.
 """
 
 

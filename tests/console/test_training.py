@@ -4,6 +4,7 @@ masking rules on their own."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import random
@@ -12,6 +13,10 @@ import sqlite3
 import zipfile
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import soundfile as sf
+
+from frontdesk.console.bleep import spoken_number_spans
 from frontdesk.console.masking import mask_text, mask_words
 from tests.console.conftest import login, screenshot
 
@@ -30,6 +35,53 @@ def _tag(page, server, call_id: int, tag: str, note: str) -> None:
     page.wait_for_load_state()
 
 
+def _recording(server, call_id: int) -> tuple[str, str]:
+    with _db(server) as c:
+        return c.execute(
+            "SELECT recording_path, recording_sha256 FROM calls WHERE id = ?", (call_id,)
+        ).fetchone()
+
+
+def _check_audio_masked(server, z: zipfile.ZipFile, manifest: dict, call_id: int) -> None:
+    """The pack's audio differs from the stored recording only inside the listed spans, where
+    the caller's channel is a soft 1 kHz tone; the spans cover the words of the number the
+    caller said; the stored recording is unchanged."""
+    rel, sha = _recording(server, call_id)
+    stored = server.data_dir / "recordings" / rel
+    item = {c["id"]: c for c in manifest["calls"]}[call_id]
+    exported = z.read(item["audio"])
+    assert item["recording_sha256"] == sha
+    assert item["audio_sha256"] == hashlib.sha256(exported).hexdigest() != sha
+    assert hashlib.sha256(stored.read_bytes()).hexdigest() == sha  # the stored file untouched
+    orig, rate = sf.read(str(stored), dtype="int16")
+    out, rate2 = sf.read(io.BytesIO(exported), dtype="int16")
+    assert rate2 == rate and out.shape == orig.shape == (len(orig), 2)
+    spans = item["audio_masked"]
+    assert spans and all(s["channel"] == 0 and s["source"] == "word times" for s in spans)
+    inside = np.zeros(orig.shape, dtype=bool)
+    for s in spans:
+        inside[round(s["start"] * rate) : round(s["end"] * rate), s["channel"]] = True
+    assert np.array_equal(out[~inside], orig[~inside])  # every other sample, both channels
+    for s in spans:
+        seg = out[round(s["start"] * rate) : round(s["end"] * rate), 0].astype(float)
+        assert not np.array_equal(seg, orig[round(s["start"] * rate) : round(s["end"] * rate), 0])
+        assert 0 < np.abs(seg).max() <= 3277  # soft: -20 dBFS at most
+        power = np.abs(np.fft.rfft(seg)) ** 2
+        near_1k = np.abs(np.fft.rfftfreq(len(seg), 1 / rate) - 1000) < 20
+        assert power[near_1k].sum() > 0.95 * power.sum()  # a tone, no speech left
+    # the spans cover the spoken number's words (as the stored transcript timed them)
+    with _db(server) as c:
+        data = json.loads(
+            c.execute("SELECT data FROM transcripts WHERE call_id = ?", (call_id,)).fetchone()[0]
+        )
+    said = [u for u in data["utterances"] if u["speaker"] == "caller" and "5678" in u["text"]]
+    assert said, "the seeded transcript should hold the caller's number"
+    digits = [w for w in said[0]["words"] if re.search(r"\d", w["w"])]
+    assert "".join(re.sub(r"\D", "", w["w"]) for w in digits).endswith("3912345678")
+    first, last = digits[0]["start"], digits[-1]["end"]
+    assert any(s["start"] <= first - 0.1 + 1e-3 and s["end"] >= last + 0.1 - 1e-3 for s in spans)
+
+
 def test_masking_finds_numbers_however_they_are_written():
     assert mask_text("回电 13912345678 谢谢") == "回电 139****5678 谢谢"
     assert mask_text("电话139-1234-5678") == "电话139-****-5678"
@@ -46,6 +98,26 @@ def test_masking_finds_numbers_however_they_are_written():
     masked = mask_words(words)
     assert "".join(w["w"] for w in masked) == "是要39****5678。"
     assert [w["start"] for w in masked] == list(range(8))
+
+
+def test_spoken_numbers_are_located_by_word_times_or_else_by_utterance():
+    words = [{"w": w, "start": 1 + i / 10, "end": 1.1 + i / 10, "conf": 1.0}
+             for i, w in enumerate(["电话", "是", "要", "39", "12", "3", "45", "67", "8。"])]  # fmt: skip
+    utts = [
+        {"speaker": "caller", "start": 0.5, "end": 2.5, "text": "电话是要3912345678。",
+         "words": words},
+        # the agent reads it back but the recogniser gave no word times: whole utterance
+        {"speaker": "agent", "start": 3.0, "end": 6.0, "text": "幺三九幺二三四五六七八对吗",
+         "words": []},
+        {"speaker": "caller", "start": 6.5, "end": 8.0, "text": "四栋二单元三零一",
+         "words": []},
+    ]  # fmt: skip
+    spans = spoken_number_spans({"utterances": utts})
+    assert [(s.channel, round(s.start, 6), round(s.end, 6), s.source) for s in spans] == [
+        (0, 1.2, 1.9, "word times"),  # from 要 to 8。
+        (1, 3.0, 6.0, "utterance (its words have no times)"),
+    ]
+    assert spans[0].text == "要39****5678。" and spans[1].text == "幺三九****五六七八对吗"
 
 
 def test_tag_and_export_a_training_pack_with_numbers_masked(seeded_console, seeded, page):
@@ -94,14 +166,14 @@ def test_tag_and_export_a_training_pack_with_numbers_masked(seeded_console, seed
         "客服 Agent" in texts[f"{two}/transcript.txt"]
         and "来电 Caller" in texts[f"{two}/transcript.txt"]
     )
-    # the audio is the recording, byte for byte
-    with _db(seeded_console) as c:
-        (rel, sha) = c.execute(
-            "SELECT recording_path, recording_sha256 FROM calls WHERE id = ?", (calls["two_party"],)
-        ).fetchone()
-    assert z.read(f"{two}/audio.wav") == (seeded_console.data_dir / "recordings" / rel).read_bytes()
+    # the audio: the number the caller said is a tone, the rest is the recording
     manifest = json.loads(texts["manifest.json"])
-    assert {c["id"]: c["audio_sha256"] for c in manifest["calls"]}[calls["two_party"]] == sha
+    _check_audio_masked(seeded_console, z, manifest, calls["two_party"])
+    # a call where nobody said a number: the audio is the recording, byte for byte
+    noise = {c["id"]: c for c in manifest["calls"]}[calls["noise"]]
+    assert noise["audio_masked"] == [] and noise["audio_sha256"] == noise["recording_sha256"]
+    rel, _ = _recording(seeded_console, calls["noise"])
+    assert z.read(noise["audio"]) == (seeded_console.data_dir / "recordings" / rel).read_bytes()
     # the export is in the access log: who, what
     with _db(seeded_console) as c:
         logged = c.execute(
