@@ -332,6 +332,13 @@ def rss_peak_mb() -> float:
     return 0.0
 
 
+def rss_now_mb() -> float:
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def reset_peak() -> None:
     try:
         with open("/proc/self/clear_refs", "w") as fh:
@@ -419,7 +426,11 @@ def bench(args) -> dict:
         rows = counts["calls"] + counts["entries"] + counts["transcripts"]
         rules = Rules(recordings_root=work / "recordings")
         year_end = START + timedelta(days=DAYS)
+        import gc
+
+        gc.collect()
         reset_peak()
+        rss_before = rss_now_mb()  # what the generator and import left behind
         t = time.perf_counter()
         with sessions() as s:
             full = run(s, now=year_end + timedelta(hours=6), rules=rules)
@@ -460,7 +471,8 @@ def bench(args) -> dict:
             "generate_s": round(gen_s + gen_pool_s, 2),
             "full_reconcile": {"seconds": round(full_s, 2), "calls": full.calls,
                                "new_findings": full.new, "findings_total": n_findings,
-                               "peak_rss_mb": round(rss_full, 1)},
+                               "peak_rss_mb": round(rss_full, 1),
+                               "rss_before_mb": round(rss_before, 1)},
             "incremental_day": {"seconds": round(inc_s, 3), "calls": inc.calls,
                                 "calls_added": len(calls), "new_findings": inc.new},
             "peak_rss_mb": round(rss_peak_mb(), 1),
