@@ -400,7 +400,8 @@ def _heard_for(ctx: _Ctx, call_ids: list[int], with_text: bool = False) -> dict[
     cols = [Transcript.call_id, intake]
     if with_text:
         cols.append(Transcript.text)
-    if len(call_ids) > 5000:  # a chunk of consecutive calls: one range query
+    dense = len(call_ids) > 5000 and max(call_ids) - min(call_ids) < 2 * len(call_ids)
+    if dense:  # a chunk of consecutive calls: one range query
         wanted = set(call_ids)
         where = [Transcript.call_id.between(min(call_ids), max(call_ids))]
     else:
@@ -482,6 +483,7 @@ def _entry_findings(ctx: _Ctx, unmatched_loose: list[tuple]) -> Iterator[Detecte
         select(E.id, E.call_id, ctx.ep(E.returned_at), ctx.ep(E.callback_at), E.category,
                E.status)
         .where(E.returned_at.is_not(None), ctx.in_window(E.created_at))
+        .execution_options(yield_per=20_000)  # PostgreSQL: a server-side cursor, not all rows
     ):  # fmt: skip
         # category and status filtered here: as SQL equalities their indexes would be
         # preferred to the created_at range and read a year of entries for one day
