@@ -140,6 +140,9 @@ class _Ctx:
     since: datetime | None
     until: datetime | None
     n_calls: int = 0
+    # findings whose check this run skipped (a recording not re-hashed): not evidence that
+    # the problem is gone, so an open one stays open
+    unchecked: set[str] = field(default_factory=set)
 
     def in_window(self, col, margin: float = 0.0):
         conds = []
@@ -370,12 +373,15 @@ def _check_recording(ctx: _Ctx, cid, path, sha, size, stored) -> Iterator[Detect
         yield Detected("RECORDING_MISSING", cid, None, f"recording {path} is missing",
                        {"path": path})  # fmt: skip
         return
+    skipped = Detected("RECORDING_TAMPERED", cid, None, "").key
     if not rules.verify_hashes or not sha:
+        ctx.unchecked.add(skipped)
         return
     # A file not written since the call was stored (same size, mtime before the row) still
     # holds what was hashed then; reading a year of recordings again would take hours.
     unchanged = size is not None and st.st_size == size and st.st_mtime <= (stored or 0) + 1
     if rules.verify_hashes == "changed" and unchanged:
+        ctx.unchecked.add(skipped)
         return
     from recordings.archive import sha256_file
 
@@ -559,6 +565,10 @@ def _persist(ctx: _Ctx, detected: list[Detected], now: datetime) -> RunResult:
     gone = []
     for key, f in existing.items():
         if key in seen or f.status != "open" or (scope is not None and f.id not in scope):
+            continue
+        if key in ctx.unchecked:
+            result.open_by_kind[f.kind] += 1
+            order.append(key)
             continue
         gone.append(f.id)
         order.append(key)

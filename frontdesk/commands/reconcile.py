@@ -34,6 +34,12 @@ def register(sub) -> None:
                    help="time allowed to register a call (default: config, 60)")  # fmt: skip
     p.add_argument("--all", action="store_true", help="also list resolved findings")
     p.add_argument(
+        "--verify-all",
+        action="store_true",
+        help="hash every recording (default: only those whose size or mtime changed since "
+        "the call was stored; a deep audit catches a file edited with its mtime reset)",
+    )
+    p.add_argument(
         "--resolve", type=int, metavar="FINDING_ID", help="resolve one finding (with --note)"
     )
     p.add_argument("--note", help="the supervisor's note when resolving")
@@ -58,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         rules = Rules(grace_s=cfg.ledger.registration_grace_s, recordings_root=cfg.recordings_dir)
         if args.grace is not None:
             rules.grace_s = args.grace
+        if args.verify_all:
+            rules.verify_hashes = True
         found = reconcile(
             s, since=parse_time(args.since), until=parse_time(args.until), rules=rules
         )
