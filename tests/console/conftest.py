@@ -91,15 +91,20 @@ def console_dir(tmp_path) -> Path:
     return d
 
 
-@pytest.fixture
-def console(console_dir, tmp_path) -> Iterator[ConsoleServer]:
-    server = start_console(console_dir, tmp_path)
+def serving(data_dir: Path, tmp: Path) -> Iterator[ConsoleServer]:
+    """A console for the length of a test, stopped (killed if it will not stop) after."""
+    server = start_console(data_dir, tmp)
     yield server
     server.proc.terminate()
     try:
         server.proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         server.proc.kill()
+
+
+@pytest.fixture
+def console(console_dir, tmp_path) -> Iterator[ConsoleServer]:
+    yield from serving(console_dir, tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -122,13 +127,7 @@ def seeded(seeded_template, tmp_path) -> tuple[Path, Seeded]:
 
 @pytest.fixture
 def seeded_console(seeded, tmp_path) -> Iterator[ConsoleServer]:
-    server = start_console(seeded[0], tmp_path)
-    yield server
-    server.proc.terminate()
-    try:
-        server.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
+    yield from serving(seeded[0], tmp_path)
 
 
 @pytest.fixture(scope="session")
