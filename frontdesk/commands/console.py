@@ -47,6 +47,15 @@ def run(args: argparse.Namespace) -> int:
             f"console bind {c.bind} is not loopback: browsers send Secure cookies only over "
             "HTTPS there; set [console] tls_cert and tls_key"
         )
+    if c.timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(c.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UserError(
+                f"[console] timezone {c.timezone!r} is not a time zone (e.g. Asia/Shanghai)"
+            ) from None
     app = create_app(cfg, sessions_for(cfg))
     scheme = "https" if tls else "http"
     log.info("console listening on %s://%s:%d", scheme, c.bind, c.port)

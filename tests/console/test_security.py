@@ -150,3 +150,15 @@ def test_phone_numbers_are_masked_for_exports():
     assert mask_phone("85551234") == "8***1234"
     assert mask_phone("110") == "***"
     assert mask_phone(None) == ""
+
+
+def test_console_refuses_unsafe_or_unusable_settings_with_one_line(tmp_path):
+    """A LAN bind without TLS (its Secure cookie would never come back) and a time zone
+    that does not exist are stated errors at start-up, not a traceback or a silent server."""
+    d = tmp_path / "var"
+    r = frontdesk(d, "console", "--bind", "0.0.0.0", check=False, timeout=30)
+    assert r.returncode == 2 and "tls_cert" in r.stderr and "Traceback" not in r.stderr
+    d.mkdir(exist_ok=True)
+    (d / "frontdesk.toml").write_text('[console]\ntimezone = "Mars/Olympus"\n', encoding="utf-8")
+    r = frontdesk(d, "console", "--port", "1", check=False, timeout=30)
+    assert r.returncode == 2 and "Mars/Olympus" in r.stderr and "Traceback" not in r.stderr
