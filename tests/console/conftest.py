@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -34,14 +35,19 @@ PEOPLE = {  # username: (role, display name)
 }
 
 
-def add_people(data_dir: Path) -> None:
-    """The four roles, added through the same code `frontdesk users add` uses."""
+def ledger(data_dir: Path):
+    """The session factory of a data directory's ledger, as the product opens it."""
     from frontdesk.config import load_config
-    from frontdesk.console.accounts import add_user
     from ledger.db import open_database
 
-    sessions = open_database(load_config(data_dir).database_url)
-    with sessions() as db:
+    return open_database(load_config(data_dir).database_url)
+
+
+def add_people(data_dir: Path) -> None:
+    """The four roles, added through the same code `frontdesk users add` uses."""
+    from frontdesk.console.accounts import add_user
+
+    with ledger(data_dir)() as db:
         for username, (role, name) in PEOPLE.items():
             add_user(db, username, role, PASSWORD, name)
         db.commit()
@@ -60,6 +66,10 @@ class ConsoleServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def sql(self) -> sqlite3.Connection:
+        """The ledger file itself, for asserting on rows with plain SQL."""
+        return sqlite3.connect(self.data_dir / "frontdesk.db")
 
 
 def start_console(data_dir: Path, tmp: Path, *extra: str) -> ConsoleServer:

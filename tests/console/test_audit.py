@@ -13,22 +13,15 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.console.conftest import login, screenshot
+from tests.console.conftest import ledger, login, screenshot
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
-
-
-def _db(data_dir: Path):
-    from frontdesk.config import load_config
-    from ledger.db import open_database
-
-    return open_database(load_config(data_dir).database_url)()
 
 
 def _findings(data_dir: Path, **where) -> list:
     from ledger.models import Finding
 
-    with _db(data_dir) as s:
+    with ledger(data_dir)() as s:
         q = select(Finding).order_by(Finding.id)
         for k, v in where.items():
             q = q.where(getattr(Finding, k) == v)
@@ -38,7 +31,7 @@ def _findings(data_dir: Path, **where) -> list:
 def _access(data_dir: Path, action: str) -> list:
     from ledger.models import AccessLog
 
-    with _db(data_dir) as s:
+    with ledger(data_dir)() as s:
         return list(s.scalars(select(AccessLog).where(AccessLog.action == action)))
 
 
@@ -149,7 +142,7 @@ def test_filters_by_caller_and_date_and_pages_by_keyset(seeded_console, seeded, 
     assert r.status == 400 and "NOT_A_KIND" in page.inner_text("main")
 
     # 70 more open findings: 50 on the first page, the rest behind "Older", none twice
-    with _db(data_dir) as s:
+    with ledger(data_dir)() as s:
         for i in range(70):
             s.add(Finding(key=f"LATE_REGISTRATION:x{i}", kind="LATE_REGISTRATION",
                           detail=f"bulk {i}", evidence={}, status="open", detected_at=info.now))  # fmt: skip
@@ -205,7 +198,7 @@ def test_finding_and_transcript_text_is_shown_as_text(seeded_console, seeded, pa
 
     data_dir, info = seeded
     [f] = _findings(data_dir, kind="SLOW_ANSWER")
-    with _db(data_dir) as s:
+    with ledger(data_dir)() as s:
         s.get(Finding, f.id).detail = "detail " + XSS
         row = s.scalar(select(Transcript).where(Transcript.call_id == f.call_id))
         data = copy.deepcopy(row.data)

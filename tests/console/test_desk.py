@@ -18,24 +18,17 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import SPEECH, frontdesk_json
-from tests.console.conftest import login, screenshot
+from tests.console.conftest import ledger, login, screenshot
 from tests.e2e.peers import PhoneProcess, sipp_available, sipp_call
 
 XSS = '<img src=x onerror="window.__xss=1;alert(1)">'
 SCRIPT = "<script>window.__xss=2</script>"
 
 
-def _db(data_dir):
-    from frontdesk.config import load_config
-    from ledger.db import open_database
-
-    return open_database(load_config(data_dir).database_url)
-
-
 def _entry(data_dir, entry_id: int):
     from ledger.models import LedgerEntry
 
-    with _db(data_dir)() as s:
+    with ledger(data_dir)() as s:
         e = s.get(LedgerEntry, entry_id)
         changes = [(c.by, c.field, c.old, c.new) for c in e.changes]
         s.expunge_all()
@@ -61,7 +54,7 @@ def test_agent_answers_a_ringing_sipp_call_from_the_desk(console, page, tmp_path
     from ledger.types import utcnow
 
     def earlier_entry(summary: str, days: float) -> None:
-        with _db(console.data_dir)() as s:
+        with ledger(console.data_dir)() as s:
             e = LedgerEntry(source="来电", status="draft", created_at=utcnow() - timedelta(days=days),
                             caller_phone="13800138000", caller_name="王阿姨", building="5",
                             unit="1", room="1203", category="报修", summary=summary)  # fmt: skip
@@ -207,7 +200,7 @@ def test_hostile_transcript_and_entry_text_is_shown_as_text(seeded, seeded_conso
 
     data_dir, info = seeded
     entry_id = info.entries["burst_pipe"]
-    with _db(data_dir)() as s:
+    with ledger(data_dir)() as s:
         e = s.get(LedgerEntry, entry_id)
         e.summary = "水管爆了" + XSS
         e.caller_name = SCRIPT
@@ -322,7 +315,7 @@ def test_ledger_pages_with_keyset_and_filters_by_day(console, page):
     from ledger.types import utcnow
 
     now = utcnow()
-    with _db(console.data_dir)() as s:
+    with ledger(console.data_dir)() as s:
         for i in range(57):
             s.add(LedgerEntry(source="来访", status="registered", category="咨询",
                               summary=f"咨询 {i:02d}", created_at=now - timedelta(seconds=i)))  # fmt: skip
@@ -563,7 +556,7 @@ def test_a_draft_finished_while_the_desk_is_open_appears_without_a_reload(consol
     from ledger.types import utcnow
 
     def add_draft(summary: str) -> int:
-        with _db(console.data_dir)() as s:
+        with ledger(console.data_dir)() as s:
             e = LedgerEntry(source="来电", status="draft", created_at=utcnow(),
                             caller_phone="13912345678", category="报修", summary=summary)  # fmt: skip
             s.add(e)
@@ -586,7 +579,7 @@ def test_a_draft_finished_while_the_desk_is_open_appears_without_a_reload(consol
         "data-id", str(second), timeout=8000
     )  # newest first, as the page itself lists them
     # registered elsewhere (another agent): it leaves the list
-    with _db(console.data_dir)() as s:
+    with ledger(console.data_dir)() as s:
         entries.confirm(s, first, by="super1")
         s.commit()
     expect(item).to_have_count(0, timeout=8000)

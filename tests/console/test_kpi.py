@@ -11,15 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.console.conftest import login, screenshot
+from tests.console.conftest import ledger, login, screenshot
 
 
 def _rows(data_dir: Path):
-    from frontdesk.config import load_config
-    from ledger.db import open_database
     from ledger.models import Call, LedgerEntry
 
-    with open_database(load_config(data_dir).database_url)() as s:
+    with ledger(data_dir)() as s:
         return list(s.scalars(select(Call))), list(s.scalars(select(LedgerEntry)))
 
 

@@ -13,19 +13,14 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 
 import pytest
 
 from tests.console.conftest import login, screenshot
 
 
-def _db(server) -> sqlite3.Connection:
-    return sqlite3.connect(server.data_dir / "frontdesk.db")
-
-
 def _access(server, action: str) -> list[tuple[str, str]]:
-    with _db(server) as c:
+    with server.sql() as c:
         rows = c.execute(
             "SELECT username, subject FROM access_log WHERE action = ? ORDER BY id", (action,)
         )
@@ -33,7 +28,7 @@ def _access(server, action: str) -> list[tuple[str, str]]:
 
 
 def _recording(server, call_id: int):
-    with _db(server) as c:
+    with server.sql() as c:
         (rel,) = c.execute("SELECT recording_path FROM calls WHERE id = ?", (call_id,)).fetchone()
     return server.data_dir / "recordings" / rel
 
@@ -72,7 +67,7 @@ def test_replay_shows_both_channels_and_the_transcript_by_speaker(seeded_console
     loud = [max(ch["max"]) / peaks["scale"] for ch in peaks["channels"]]
     assert all(v > 0.1 for v in loud), loud
     # computed once, kept on disk by the recording's SHA-256 (replay start never recomputes)
-    with _db(seeded_console) as c:
+    with seeded_console.sql() as c:
         (sha,) = c.execute("SELECT recording_sha256 FROM calls WHERE id = ?", (call,)).fetchone()
     cached = list((seeded_console.data_dir / "cache" / "peaks").glob(f"{sha}.*.json"))
     assert len(cached) == 1 and json.loads(cached[0].read_text())["channels"] == peaks["channels"]
@@ -199,7 +194,7 @@ def test_a_tampered_recording_is_refused_and_the_refusal_logged(seeded_console, 
 def test_transcript_text_is_shown_as_text_never_as_markup(seeded_console, seeded, page):
     call = seeded[1].calls["two_party"]
     evil = "<img src=x onerror=\"document.title='pwned'\"><script>alert(1)</script>"
-    with _db(seeded_console) as c:
+    with seeded_console.sql() as c:
         (raw,) = c.execute("SELECT data FROM transcripts WHERE call_id = ?", (call,)).fetchone()
         data = json.loads(raw)
         data["utterances"][1]["words"][0]["w"] = evil

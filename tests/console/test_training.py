@@ -9,7 +9,6 @@ import io
 import json
 import random
 import re
-import sqlite3
 import zipfile
 from datetime import UTC, datetime, timedelta
 
@@ -23,10 +22,6 @@ from tests.console.conftest import login, screenshot
 SEEDED_NUMBERS = ("13912345678", "13600001111", "13700002222", "13800000000")
 
 
-def _db(server) -> sqlite3.Connection:
-    return sqlite3.connect(server.data_dir / "frontdesk.db")
-
-
 def _tag(page, server, call_id: int, tag: str, note: str) -> None:
     page.goto(f"{server.url}/calls/{call_id}")
     page.fill("#tag-form input[name=tag]", tag)
@@ -36,7 +31,7 @@ def _tag(page, server, call_id: int, tag: str, note: str) -> None:
 
 
 def _recording(server, call_id: int) -> tuple[str, str]:
-    with _db(server) as c:
+    with server.sql() as c:
         return c.execute(
             "SELECT recording_path, recording_sha256 FROM calls WHERE id = ?", (call_id,)
         ).fetchone()
@@ -70,7 +65,7 @@ def _check_audio_masked(server, z: zipfile.ZipFile, manifest: dict, call_id: int
         near_1k = np.abs(np.fft.rfftfreq(len(seg), 1 / rate) - 1000) < 20
         assert power[near_1k].sum() > 0.95 * power.sum()  # a tone, no speech left
     # the spans cover the spoken number's words (as the stored transcript timed them)
-    with _db(server) as c:
+    with server.sql() as c:
         data = json.loads(
             c.execute("SELECT data FROM transcripts WHERE call_id = ?", (call_id,)).fetchone()[0]
         )
@@ -128,7 +123,7 @@ def test_tag_and_export_a_training_pack_with_numbers_masked(seeded_console, seed
     _tag(page, seeded_console, calls["noise"], "training", "投诉处理示范")
     # retagging updates the note (one row per call and tag)
     _tag(page, seeded_console, calls["noise"], "training", "投诉处理示范 (噪音)")
-    with _db(seeded_console) as c:
+    with seeded_console.sql() as c:
         rows = c.execute("SELECT call_id, note, by FROM call_tags ORDER BY call_id").fetchall()
         logged = c.execute("SELECT subject FROM access_log WHERE action = 'tag'").fetchall()
     assert len(logged) == 3
@@ -175,7 +170,7 @@ def test_tag_and_export_a_training_pack_with_numbers_masked(seeded_console, seed
     rel, _ = _recording(seeded_console, calls["noise"])
     assert z.read(noise["audio"]) == (seeded_console.data_dir / "recordings" / rel).read_bytes()
     # the export is in the access log: who, what
-    with _db(seeded_console) as c:
+    with seeded_console.sql() as c:
         logged = c.execute(
             "SELECT username, subject, detail FROM access_log WHERE action = 'export'"
         ).fetchall()
@@ -205,7 +200,7 @@ def test_qa_sample_records_its_criteria_and_is_reproducible(seeded_console, seed
     assert "✓" in page.inner_text("#reproducible")
     assert "agent1" in page.inner_text("#criteria") and "42" in page.inner_text("#criteria")
     second = draw("42")
-    with _db(seeded_console) as c:
+    with seeded_console.sql() as c:
         rows = {
             i: (json.loads(crit), json.loads(ids))
             for i, crit, ids in c.execute("SELECT id, criteria, call_ids FROM qa_samples")
@@ -221,7 +216,7 @@ def test_qa_sample_records_its_criteria_and_is_reproducible(seeded_console, seed
     assert rows[second][1] == ids  # same criteria and seed → same calls
     # a bigger sample than there are calls takes them all; an empty seed gets one drawn
     third = draw("", size="5")
-    with _db(seeded_console) as c:
+    with seeded_console.sql() as c:
         crit3, ids3 = (json.loads(v) for v in c.execute(
             "SELECT criteria, call_ids FROM qa_samples WHERE id = ?", (third,)).fetchone())  # fmt: skip
     assert ids3 == candidates and isinstance(crit3["seed"], int)
@@ -232,7 +227,7 @@ def test_qa_sample_records_its_criteria_and_is_reproducible(seeded_console, seed
     page.click("#sample-form button[type=submit]")
     page.wait_for_load_state()
     assert "seed='not-a-number'" in page.inner_text(".error")
-    with _db(seeded_console) as c:
+    with seeded_console.sql() as c:
         assert c.execute("SELECT COUNT(*) FROM qa_samples").fetchone() == (3,)
     # the sample's pack holds just its calls
     resp = page.request.get(f"{seeded_console.url}/training/pack.zip?sample={first}")

@@ -4,7 +4,6 @@ column widths reported per row rather than failing at commit."""
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +13,7 @@ from ledger import calls, jobs
 from ledger.db import open_database
 from ledger.models import LedgerEntry
 from ledger.table_io import export_entries, import_entries
+from tests.ledger.claimers import claim_concurrently
 from voice.sip.call_record import CallRecord
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -42,26 +42,7 @@ def _queue(sessions, n: int) -> list[int]:
 def test_many_concurrent_claimers_take_each_job_exactly_once(db_url):
     sessions = open_database(db_url)
     ids = _queue(sessions, 60)
-    claimed: list[int] = []
-    lock = threading.Lock()
-    start = threading.Barrier(6)
-
-    def work(name):
-        start.wait()
-        while True:
-            with sessions() as s:
-                job = jobs.claim(s, "transcribe", name)
-                s.commit()
-                if job is None:
-                    return
-                with lock:
-                    claimed.append(job.call_id)
-
-    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    claimed = claim_concurrently(sessions, 6, timeout=120)
     assert len(claimed) == len(set(claimed)) and sorted(claimed) == sorted(ids)
 
 

@@ -3,7 +3,6 @@ entries' lifecycle, reconciler."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from ledger.db import LedgerError, open_database
 from ledger.models import Base, Finding
 from ledger.reconcile import Rules, reconcile, resolve
 from recordings.info import RecordingInfo
+from tests.ledger.claimers import claim_concurrently
 from voice.intake.draft import Address, IntakeDraft
 from voice.sip.call_record import CallRecord
 
@@ -79,24 +79,7 @@ def test_two_workers_never_claim_the_same_job(db):
         for i in ids:
             jobs.enqueue(s, "transcribe", i)
         s.commit()
-    claimed: list[int] = []
-    lock = threading.Lock()
-
-    def work(name):
-        while True:
-            with db() as s:
-                job = jobs.claim(s, "transcribe", name)
-                s.commit()
-                if job is None:
-                    return
-                with lock:
-                    claimed.append(job.call_id)
-
-    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    claimed = claim_concurrently(db, 4)
     assert sorted(claimed) == sorted(ids)
 
 
