@@ -19,8 +19,10 @@ from recordings.archive import Archive, sha256_file
 
 LISTENERS = ("supervisor", "trainer")
 
-# (path, size, mtime_ns) → verified; a changed file is hashed again.
+# (path, size, mtime_ns) → its SHA-256; a changed file is hashed again. Bounded: the
+# console runs for months and trainers replay many calls.
 _verified: dict[tuple[str, int, int], str] = {}
+_VERIFIED_MAX = 20_000
 _lock = threading.Lock()
 
 
@@ -43,6 +45,8 @@ def verified_recording(ctx: Ctx, call: Call) -> Path:
         known = sha256_file(path)
         with _lock:
             _verified[key] = known
+            if len(_verified) > _VERIFIED_MAX:
+                del _verified[next(iter(_verified))]  # the oldest
     if call.recording_sha256 and known != call.recording_sha256:
         ctx.log("play_refused", f"call:{call.id}", reason="sha256 mismatch")
         raise HTTPException(409, f"call #{call.id}: the recording does not match its SHA-256")
