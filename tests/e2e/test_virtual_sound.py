@@ -53,7 +53,7 @@ def tone(hz):
     return tg
 
 # rec_id -1 is the *default* capture device: pjmedia also opens ALSA "default" (here
-# pulse -> fd_mic.monitor) for it; harmless, and the phone's ring device does the same
+# pulse -> fd_mic.monitor) for it: harmless here, and so for any caller passing -1
 ring = pj.ExtraAudioDevice(names.index("fdring"), -1); ring.open()
 tg = tone(headset_hz); tg.startTransmit(m.getPlaybackDevMedia())
 tr = tone(ring_hz); tr.startTransmit(ring)
