@@ -8,9 +8,15 @@ DATA_DIR ?= ./var
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # SIPp and baresip (callers), kamailio (registrar), PostgreSQL (the shared-ledger tests start
-# a private server on 127.0.0.1), Chromium and its driver (console tests, headless) and a
+# a private server on 127.0.0.1), Chromium and its driver (console tests, headless), PulseAudio
+# (virtual real-time sound cards for the headset and ring-device tests) and a
 # CJK font so its screenshots show Chinese.
-APT_PACKAGES := sip-tester kamailio baresip postgresql chromium chromium-driver fonts-wqy-microhei
+APT_PACKAGES := sip-tester kamailio baresip postgresql chromium chromium-driver fonts-wqy-microhei \
+	pulseaudio pulseaudio-utils libasound2-plugins
+# What scripts/pjsua2/build.sh compiles the phone's pjsua2 against (ALSA sound, codecs, SRTP).
+PJSUA2_BUILD_DEPS := swig xz-utils libasound2-dev libsamplerate0-dev libsrtp2-dev libopus-dev \
+	libspeex-dev libspeexdsp-dev libgsm1-dev uuid-dev libssl-dev
+WHEELS := build/wheels
 
 .PHONY: run test setup venv system-packages model lint bench clean
 
@@ -21,19 +27,29 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest -ra
 
-setup: venv system-packages
+setup: system-packages venv
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# pjsua2 is built here from pjproject source (scripts/pjsua2/build.sh says why and from
+# where), once per change of its build settings; pip then takes it from $(WHEELS).
+$(WHEELS)/.pjsua2: scripts/pjsua2/build.sh scripts/pjsua2/config_site.h
+	@$(MAKE) --no-print-directory system-packages
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	rm -f $(WHEELS)/pjsua2-*.whl
+	scripts/pjsua2/build.sh $(BIN)/python $(WHEELS)
+	touch $@
+
+$(VENV)/.installed: pyproject.toml $(WHEELS)/.pjsua2
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[models,test]'
+	$(BIN)/pip uninstall --quiet --yes pjsua2-python pjsua2 2>/dev/null || true
+	$(BIN)/pip install --quiet --find-links $(WHEELS) -e '.[models,test]'
 	touch $@
 
 # Installs only what is missing, so a machine that has them pays nothing.
 system-packages:
-	@missing=""; for p in $(APT_PACKAGES); do \
+	@missing=""; for p in $(APT_PACKAGES) $(PJSUA2_BUILD_DEPS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \

@@ -16,25 +16,28 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pjsua2 as pj
 
+from voice.sip.devices import DeviceChoice, list_devices, plan_devices
 from voice.sip.sipmsg import header
 
 log = logging.getLogger("frontdesk.sip")
 
-# The pjsua2-python 2.15.1 wheel holds at most 4 calls at once (PJSUA_MAX_CALLS is a
-# compile-time constant).
-CALL_SLOTS = 4
+# Call slots compiled into our pjsua2 build (PJSUA_MAX_CALLS in scripts/pjsua2/config_site.h;
+# the PyPI wheel had 4). The configured line limit is enforced below it.
+CALL_SLOTS = 64
 MAX_LINES = CALL_SLOTS
 # pjsua gets exactly ``max_lines`` call slots. An INVITE over the limit is answered 486 by
 # pjsua itself, before any RTP socket is opened, and reported to ``on_rejected`` so it still
 # gets its row. Letting such INVITEs take a slot instead costs two RTP/RTCP sockets each; the
-# sockets' ioqueue keys (64 in this build) are reused only 500 ms after closing, and when they
-# run out pjlib *aborts the process* (pj_assert in ioqueue_select.c): an INVITE flood at
-# ~100/s did exactly that.
+# sockets' ioqueue keys are reused only 500 ms after closing, and when they run out pjlib
+# *aborts the process*: with the PyPI wheel's 64 keys an INVITE flood at ~100/s did exactly
+# that. Our build has 1024 keys and an epoll ioqueue.
 # Not solved: INVITE + CANCEL pairs (calls that get a slot and end at once) at 100/s or more
 # still abort the process after 30-60 calls (50/s for 3 s and 10/s for 10 s were survived
 # with a row each); a rate limit in onSelectAccount did not prevent it.
@@ -57,22 +60,36 @@ def parse_party(uri: str) -> Party:
     return Party(user=m.group("user") or m.group("host") or "", name=name)
 
 
-def lib_create(ep: pj.Endpoint) -> None:
-    """``libCreate`` logs its banner at level 5 before any log config applies: hide it."""
-    import sys
-
+@contextmanager
+def silenced(*fds: int) -> Iterator[None]:
+    """Send what C code writes to ``fds`` (1 = stdout, 2 = stderr) to /dev/null meanwhile."""
     sys.stdout.flush()
-    saved = [os.dup(1), os.dup(2)]
+    sys.stderr.flush()
+    saved = [os.dup(fd) for fd in fds]
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(devnull, 1)  # pjlib writes its log to stdout, which JSON output needs clean
-        os.dup2(devnull, 2)
-        ep.libCreate()
+        for fd in fds:
+            os.dup2(devnull, fd)
+        yield
     finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
+        for fd, copy in zip(fds, saved, strict=True):
+            os.dup2(copy, fd)
         for fd in (*saved, devnull):
             os.close(fd)
+
+
+def lib_create(ep: pj.Endpoint) -> None:
+    """``libCreate`` logs its banner at level 5 before any log config applies: hide it
+    (pjlib writes its log to stdout, which JSON output needs clean)."""
+    with silenced(1, 2):
+        ep.libCreate()
+
+
+def lib_init(ep: pj.Endpoint, cfg: pj.EpConfig) -> None:
+    """``libInit`` enumerates ALSA devices; ALSA plugins with no server behind them (JACK)
+    print a screenful of connection errors on stderr while doing so: hide them."""
+    with silenced(2):
+        ep.libInit(cfg)
 
 
 @dataclass(frozen=True)
@@ -129,22 +146,11 @@ def rx_packets(call: pj.Call, media_index: int) -> int | None:
         return None
 
 
-# pjmedia_jb_discard_algo values. The default, PROGRESSIVE, drops 10 ms G.711 frames whenever
+# The jitter buffer discards nothing (PJMEDIA_JB_DISCARD_NONE). The default, PROGRESSIVE, drops 10 ms G.711 frames whenever
 # the jitter buffer runs above its burst level, which is what a late clock thread (a busy
 # machine, concurrent calls) causes: each drop shifts the rest of the recording by 80 samples,
 # so every 1 s chunk still matched the source while the whole call did not.
-JB_DISCARD_NONE = 0
 JB_PREFETCH_MS = 160
-
-
-def _set_jb_discard(med: pj.MediaConfig, algo: int) -> None:
-    """Set ``jbDiscardAlgo``: SWIG wraps that enum as an opaque pointer, so write through it."""
-    import ctypes
-
-    value = med.jbDiscardAlgo  # a SWIG pointer to a copy of the C enum
-    ctypes.c_int.from_address(int(value)).value = algo
-    med.jbDiscardAlgo = value  # copied back by dereferencing the pointer
-    value.disown()  # SWIG has no destructor for it and would log a "memory leak"
 
 
 def create_endpoint(
@@ -155,6 +161,7 @@ def create_endpoint(
     transport: str = "udp",
     log_level: int = 1,
     devices: DeviceChoice | None = None,
+    echo_tail_ms: int = 0,
 ) -> Endpoint:
     ep = Endpoint()
     lib_create(ep)
@@ -166,18 +173,22 @@ def create_endpoint(
     cfg.medConfig.clockRate = clock_rate
     cfg.medConfig.sndClockRate = clock_rate
     cfg.medConfig.noVad = True  # record every sample; no silence suppression
-    # The jitter buffer decides whether a recording is faithful (see JB_DISCARD_NONE): no
+    # Echo cancellation on the microphone: off for a headset or handset, which do not echo;
+    # Speex AEC then only distorts the agent (their channel correlated 0.70 with what they
+    # said, 0.998 without). A speakerphone wants it: ``echo_canceller_ms = 200``.
+    cfg.medConfig.ecTailLen = echo_tail_ms
+    # The jitter buffer decides whether a recording is faithful (see JB_PREFETCH_MS): no
     # discarding, and a fixed 160 ms cushion so a late RTP or clock thread never empties it
     # (an empty buffer inserts frames). Measured with 4 concurrent SIPp calls (load ~2 on
     # 2 cores): whole-call correlation below 0.99 in 4 of 8 calls with pjsua's defaults
     # (0.80-0.96), in 4 of 8 with only discarding off (0.54-0.98), 1.0 in 28 of 28 like this.
-    _set_jb_discard(cfg.medConfig, JB_DISCARD_NONE)
+    cfg.medConfig.jbDiscardAlgo = pj.PJMEDIA_JB_DISCARD_NONE
     cfg.medConfig.jbInit = cfg.medConfig.jbMinPre = JB_PREFETCH_MS
     cfg.medConfig.jbMaxPre = JB_PREFETCH_MS + 80
     cfg.medConfig.jbMax = 1000
     cfg.logConfig.level = max(log_level, 1)
     cfg.logConfig.consoleLevel = log_level
-    ep.libInit(cfg)
+    lib_init(ep, cfg)
     tcfg = pj.TransportConfig()
     tcfg.port = port
     tcfg.boundAddress = bind
@@ -191,93 +202,6 @@ def create_endpoint(
     _choose_audio_device(ep, devices or DeviceChoice())
     ep.libStart()
     return ep
-
-
-@dataclass(frozen=True)
-class DeviceChoice:
-    """Sound devices wanted by name (config); None = the system default."""
-
-    headset: str | None = None  # the agent's capture + playback
-    handset: str | None = None  # used when no headset is configured or found
-    ring_device: str | None = None  # playback for the ring tone; default: the agent's
-
-
-@dataclass(frozen=True)
-class DeviceInfo:
-    id: int
-    name: str
-    capture: bool
-    playback: bool
-
-
-@dataclass(frozen=True)
-class DevicePlan:
-    capture: int | None  # device id; None = the null device
-    playback: int | None
-    ring: int | None  # a separate ring device; None = ring on the agent's playback
-    message: str | None  # one log line explaining a fallback, if any
-
-
-def _find(devices: list[DeviceInfo], name: str, kind: str) -> DeviceInfo | None:
-    """Exact name first (case-insensitive), else the only device whose name contains it."""
-    fits = [d for d in devices if getattr(d, kind)]
-    want = name.casefold()
-    exact = [d for d in fits if d.name.casefold() == want]
-    if exact:
-        return exact[0]
-    partial = [d for d in fits if want in d.name.casefold()]
-    return partial[0] if len(partial) == 1 else None
-
-
-def plan_devices(devices: list[DeviceInfo], choice: DeviceChoice) -> DevicePlan:
-    """Which devices to open for ``choice``; any fallback is explained in one message."""
-    named = [n for n in (choice.headset, choice.handset) if n]
-    if not devices:
-        wanted = ", ".join(repr(n) for n in (*named, choice.ring_device) if n)
-        return DevicePlan(None, None, None, "no sound device found" + (
-            f" (configured: {wanted})" if wanted else ""
-        ) + ": using the null device (calls are still answered and recorded)")  # fmt: skip
-    known = ", ".join(repr(d.name) for d in devices)
-    problems: list[str] = []
-    if named:
-        cap = play = None
-        for n in named:
-            cap, play = _find(devices, n, "capture"), _find(devices, n, "playback")
-            if cap and play:
-                break
-        if not (cap and play):
-            problems.append(f"{' or '.join(repr(n) for n in named)} not found")
-            capture = playback = None
-        else:
-            capture, playback = cap.id, play.id
-    else:
-        capture, playback = -1, -2  # pjmedia's default capture / playback device
-    ring = None
-    if choice.ring_device:
-        found = _find(devices, choice.ring_device, "playback")
-        if found is None:
-            problems.append(f"ring device {choice.ring_device!r} not found")
-        elif found.id != playback:
-            ring = found.id
-    if not problems:
-        return DevicePlan(capture, playback, ring, None)
-    fallback = "the null device" if capture is None else "the agent's device for the ring"
-    return DevicePlan(
-        capture, playback, ring, f"{'; '.join(problems)} (devices: {known}): using {fallback}"
-    )
-
-
-def list_devices(ep: pj.Endpoint) -> list[DeviceInfo]:
-    mgr = ep.audDevManager()
-    try:
-        count = mgr.getDevCount()
-    except pj.Error:
-        return []
-    out = []
-    for i in range(count):
-        info = mgr.getDevInfo(i)
-        out.append(DeviceInfo(i, info.name, info.inputCount > 0, info.outputCount > 0))
-    return out
 
 
 def _choose_audio_device(ep: Endpoint, choice: DeviceChoice) -> None:
