@@ -26,22 +26,23 @@ def register(sub) -> None:
 def list_devices() -> list[dict]:
     import pjsua2 as pj
 
-    from voice.sip.endpoint import lib_create
+    from voice.sip.devices import list_devices as usable_devices
+    from voice.sip.endpoint import lib_create, lib_init
 
     ep = pj.Endpoint()
     lib_create(ep)
     cfg = pj.EpConfig()
     cfg.logConfig.consoleLevel = 0
     cfg.logConfig.level = 0
-    ep.libInit(cfg)
+    lib_init(ep, cfg)
     try:
         mgr = ep.audDevManager()
         rows = []
-        for i in range(mgr.getDevCount()):
-            info = mgr.getDevInfo(i)
+        for d in usable_devices(ep):
+            info = mgr.getDevInfo(d.id)
             rows.append({
-                "id": i, "name": info.name, "driver": info.driver,
-                "capture": info.inputCount > 0, "playback": info.outputCount > 0,
+                "id": d.id, "name": d.name, "description": d.description,
+                "driver": info.driver, "capture": d.capture, "playback": d.playback,
                 "default_rate": info.defaultSamplesPerSec,
             })  # fmt: skip
         return rows
@@ -50,17 +51,20 @@ def list_devices() -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from voice.sip.endpoint import DeviceChoice, DeviceInfo, plan_devices
+    from voice.sip.devices import DeviceChoice, DeviceInfo, plan_devices
 
     rows = list_devices()
     ph = config_from_args(args).phone
     choice = DeviceChoice(ph.headset, ph.handset, ph.ring_device)
     if choice.headset or choice.handset or choice.ring_device:  # what the phone would do
-        infos = [DeviceInfo(r["id"], r["name"], r["capture"], r["playback"]) for r in rows]
+        infos = [
+            DeviceInfo(r["id"], r["name"], r["capture"], r["playback"], r["description"])
+            for r in rows
+        ]
         plan = plan_devices(infos, choice)
         print(f"configured devices: {plan.message or 'all found'}", file=sys.stderr)
     if args.format == "table" and not rows:
         print("no sound devices: the phone will use the null device (calls are still recorded)")
         return 0
-    emit(rows, args.format, ["id", "name", "driver", "capture", "playback", "default_rate"])
+    emit(rows, args.format, ["id", "name", "description", "capture", "playback", "default_rate"])
     return 0

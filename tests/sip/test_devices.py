@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.conftest import frontdesk
-from voice.sip.endpoint import DeviceChoice, DeviceInfo, plan_devices
+from voice.sip.devices import DeviceChoice, DeviceInfo, card_names, plan_devices
 
 
 def test_devices_json_is_clean_and_table_explains_the_null_device(tmp_path):
@@ -84,3 +84,53 @@ def test_devices_command_says_whether_the_configured_devices_exist(tmp_path):
     assert "configured devices:" in r.stderr
     if not any("Jabra" in row["name"] for row in rows):
         assert "'Jabra'" in r.stderr and "null device" in r.stderr
+
+
+# What pjmedia's ALSA backend really reports: ALSA PCM names, several per card, and plugins
+# with no server behind them listed with no channels (seen on this machine once
+# libasound2-plugins was installed: jack, pulse, oss... all 0 in / 0 out).
+PROC_ASOUND_CARDS = """\
+ 0 [PCH            ]: HDA-Intel - HDA Intel PCH
+                      HDA Intel PCH at 0xf7f10000 irq 131
+ 1 [II             ]: USB-Audio - Jabra EVOLVE 20 MS
+                      GN Netcom A/S Jabra EVOLVE 20 MS at usb-0000:00:14.0-1, full speed
+"""
+
+
+def _alsa(names: list[str]) -> list[DeviceInfo]:
+    cards = card_names(PROC_ASOUND_CARDS)
+    out = []
+    for i, n in enumerate(names):
+        card = n.split("CARD=")[1].split(",")[0] if "CARD=" in n else ""
+        out.append(DeviceInfo(i, n, True, True, cards.get(card, "")))
+    return out
+
+
+ALSA = _alsa([
+    "hw:CARD=PCH,DEV=0", "plughw:CARD=PCH,DEV=0", "default:CARD=PCH", "sysdefault:CARD=PCH",
+    "hw:CARD=II,DEV=0", "plughw:CARD=II,DEV=0", "sysdefault:CARD=II", "default:CARD=II",
+    "front:CARD=II,DEV=0",
+])  # fmt: skip
+
+
+def test_proc_asound_cards_gives_each_card_id_its_long_name():
+    assert card_names(PROC_ASOUND_CARDS) == {"PCH": "HDA Intel PCH", "II": "Jabra EVOLVE 20 MS"}
+    assert card_names("") == {}
+
+
+def test_a_card_named_as_people_know_it_opens_its_shareable_converting_pcm():
+    plan = plan_devices(ALSA, DeviceChoice(headset="jabra evolve", ring_device="HDA Intel"))
+    assert ALSA[plan.capture].name == "default:CARD=II" == ALSA[plan.playback].name
+    assert ALSA[plan.ring].name == "default:CARD=PCH" and plan.message is None
+
+
+def test_one_card_under_many_pcm_names_is_not_ambiguous_but_two_cards_are():
+    assert ALSA[plan_devices(ALSA, DeviceChoice(headset="II")).capture].name == "default:CARD=II"
+    plan = plan_devices(ALSA, DeviceChoice(headset="CARD="))  # matches both cards
+    assert plan.capture is None and "not found" in plan.message
+
+
+def test_plugins_without_channels_are_no_devices_and_mean_the_null_device():
+    dead = [DeviceInfo(i, n, False, False) for i, n in enumerate(["jack", "pulse", "oss"])]
+    plan = plan_devices(dead, DeviceChoice())
+    assert (plan.capture, plan.playback) == (None, None) and "null device" in plan.message
