@@ -36,6 +36,7 @@ class PhoneConfig:
     headset: str | None = None
     handset: str | None = None
     ring_device: str | None = None
+    echo_canceller_ms: int = 0  # 0 = off (headset, handset); 200 for a speakerphone
 
 
 @dataclass

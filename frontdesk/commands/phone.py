@@ -113,7 +113,7 @@ def policy_from(cfg_phone, args: argparse.Namespace) -> RingPolicy:
 
 
 def run(args: argparse.Namespace) -> int:
-    from voice.sip.endpoint import DeviceChoice  # pjsua2 is loaded only by this command
+    from voice.sip.devices import DeviceChoice  # pjsua2 is loaded only by this command
     from voice.sip.phone import Phone, PhoneSettings
 
     cfg = config_from_args(args)
@@ -122,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
     if greeting is not None and not greeting.exists():
         raise UserError(f"greeting file {greeting} does not exist")
     media_timeout = ph.media_timeout_s if args.media_timeout is None else args.media_timeout
+    if not 0 <= ph.echo_canceller_ms <= 1000:
+        raise UserError(f"echo_canceller_ms must be 0-1000, got {ph.echo_canceller_ms}")
     if media_timeout < 0:
         raise UserError(f"media timeout must be >= 0 seconds, got {media_timeout}")
     settings = PhoneSettings(
@@ -138,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
         media_timeout_s=media_timeout,
         honour_answer_mode=ph.honour_answer_mode,
         devices=DeviceChoice(ph.headset, ph.handset, ph.ring_device),
+        echo_canceller_ms=ph.echo_canceller_ms,
     )
     store = CallStore(cfg)
     phone = Phone(settings, cfg.recordings_dir, store.save_call)

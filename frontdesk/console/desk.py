@@ -38,7 +38,7 @@ from voice.asr.live import load_live
 from voice.sip.control import send_command
 
 DESK_ROLES = ("agent", "supervisor")
-LINE_ACTIONS = ("answer", "reject", "hangup", "mute", "unmute", "hold", "unhold")
+LINE_ACTIONS = ("answer", "reject", "hangup", "mute", "unmute", "hold", "unhold", "take")
 REGISTER_WITHIN_S = 60  # an answered call is to be registered within a minute of hangup
 PAGE_SIZE = 50
 KEEPALIVE_S = 15.0

@@ -56,6 +56,7 @@ class PhoneSettings:
     media_timeout_s: float = 30.0  # hang up when the caller sends no RTP this long; 0 = never
     honour_answer_mode: bool = False  # RFC 5373 Answer-Mode: Auto / Call-Info answer-after
     devices: DeviceChoice = field(default_factory=DeviceChoice)
+    echo_canceller_ms: int = 0  # 0 = off (headset, handset); ~200 for a speakerphone
 
 
 @dataclass
@@ -162,6 +163,7 @@ class Phone:
         self._acc: _Account | None = None
         self._ring: pj.ToneGenerator | None = None
         self._ringing = False
+        self._focus: LiveCall | None = None  # the call the agent's headset is connected to
         self.control: ControlServer | None = None
         greeting = settings.greeting or DEFAULT_GREETING
         self._greeting_path = greeting if Path(greeting).exists() else None
@@ -181,6 +183,7 @@ class Phone:
             self.s.transport,
             self.s.log_level,
             self.s.devices,
+            self.s.echo_canceller_ms,
         )
         self._ep.on_rejected = self._rejected.append  # stored in step(), not in the callback
         acfg = self._account_config()
@@ -310,6 +313,13 @@ class Phone:
         live.answered = True
         live.record.answered_at = _now()
         live.record.answered_by = by  # type: ignore[assignment]
+        if by == "agent" and self._focus is not live:
+            # Picking up a second line puts the first on hold, as on any multi-line phone.
+            if self._focus is not None:
+                self.set_hold(self._focus, True)
+            self._focus_on(live)
+        elif self._focus is None:
+            self._focus_on(live)
         live.record.rings = self._rings(elapsed)
         log.info("call %s answered by %s at ring %d", live.record.uuid, by, live.record.rings)
         self._publish("answered", live)
@@ -329,14 +339,15 @@ class Phone:
         return True
 
     def set_mute(self, live: LiveCall, muted: bool) -> bool:
-        if self._ep is None or live.audio is None or live.muted == muted:
+        if self._ep is None or not live.answered or live.ended or live.muted == muted:
             return False
-        mic = self._ep.audDevManager().getCaptureDevMedia()
-        if muted:
-            mic.stopTransmit(live.audio)
-        else:
-            mic.startTransmit(live.audio)
         live.muted = muted
+        if live is self._focus and live.audio is not None:
+            mic = self._ep.audDevManager().getCaptureDevMedia()
+            if muted:
+                mic.stopTransmit(live.audio)
+            else:
+                mic.startTransmit(live.audio)
         return True
 
     def set_hold(self, live: LiveCall, held: bool) -> bool:
@@ -353,7 +364,68 @@ class Phone:
             log.info("call %s: hold=%s failed (%s)", live.record.uuid, held, exc.reason)
             return False
         live.held = held
+        if held and live is self._focus:
+            self._focus_on(self._next_waiting(live))
+        elif not held and live is not self._focus:
+            if self._focus is not None:  # resuming one line holds the one in the headset
+                self.set_hold(self._focus, True)
+            self._focus_on(live)
         return True
+
+    # -- the agent's headset follows one call -------------------------------------------
+    # One agent, several lines: the headset (microphone and earpiece) is connected to one
+    # answered call at a time. Another line answered meanwhile hears the greeting and then
+    # waits; it never hears the agent's conversation with someone else (before, the
+    # microphone went to every call, and the earpiece to none).
+    def _focus_on(self, live: LiveCall | None) -> None:
+        old, self._focus = self._focus, live
+        if old is live:
+            return
+        if old is not None:
+            self._connect_agent(old, False)
+            self._publish("headset", old)
+        if live is not None:
+            self._connect_agent(live, True)
+            self._publish("headset", live)
+
+    def take(self, live: LiveCall) -> bool:
+        """The agent takes a waiting or held line into the headset (the current one holds)."""
+        if not live.answered or live.ended or live is self._focus:
+            return False
+        if live.held:
+            return self.set_hold(live, False)
+        if self._focus is not None:
+            self.set_hold(self._focus, True)
+        self._focus_on(live)
+        return True
+
+    def _next_waiting(self, after: LiveCall | None) -> LiveCall | None:
+        """The longest-waiting answered line that is not on hold (it gets the headset next)."""
+        waiting = [
+            c for c in self.calls
+            if c is not after and c.answered and not c.ended and not c.held
+        ]  # fmt: skip
+        return min(waiting, key=lambda c: c.record.answered_at or c.record.invited_at, default=None)
+
+    def _connect_agent(self, live: LiveCall, on: bool) -> None:
+        """Wire (or unwire) the headset to ``live``; a no-op until its media is up."""
+        if self._ep is None or live.audio is None:
+            return
+        mgr = self._ep.audDevManager()
+        mic, ear = mgr.getCaptureDevMedia(), mgr.getPlaybackDevMedia()
+        links = [(live.audio, ear)]
+        if not live.muted:
+            links.append((mic, live.audio))
+        if live.agent_rec is not None:
+            links.append((mic, live.agent_rec))
+        for src, dst in links:
+            try:
+                if on:
+                    src.startTransmit(dst)
+                else:
+                    src.stopTransmit(dst)
+            except pj.Error as exc:  # a port the call has already released
+                log.debug("call %s: headset %s: %s", live.record.uuid, on, exc.reason)
 
     # -- control socket -------------------------------------------------------------------
     def command(self, msg: dict) -> dict:
@@ -368,6 +440,7 @@ class Phone:
             "unmute": lambda c: self.set_mute(c, False),
             "hold": lambda c: self.set_hold(c, True),
             "unhold": lambda c: self.set_hold(c, False),
+            "take": lambda c: self.take(c),
         }
         if cmd not in actions:
             return {
@@ -428,6 +501,7 @@ class Phone:
             "answered_by": r.answered_by,
             "muted": live.muted,
             "held": live.held,
+            "focused": live is self._focus,
             "outcome": r.outcome if live.ended else None,
         }
 
@@ -545,6 +619,8 @@ class Phone:
                     pass
             if live.caller_rec is None:
                 self._start_recording(live, am)
+            elif live is self._focus:
+                self._connect_agent(live, True)  # after a re-INVITE; connecting twice is harmless
             break
 
     def _start_recording(self, live: LiveCall, am: pj.AudioMedia) -> None:
@@ -555,9 +631,8 @@ class Phone:
         live.agent_rec = pj.AudioMediaRecorder()
         live.agent_rec.createRecorder(str(part / AGENT))
         am.startTransmit(live.caller_rec)
-        mic = self._ep.audDevManager().getCaptureDevMedia()
-        mic.startTransmit(am)
-        mic.startTransmit(live.agent_rec)
+        if live is self._focus:
+            self._connect_agent(live, True)
         if self._greeting_path is not None:
             live.greeting = pj.AudioMediaPlayer()
             live.greeting.createPlayer(str(self._greeting_path), pj.PJMEDIA_FILE_NO_LOOP)
@@ -643,6 +718,9 @@ class Phone:
         """Drop the call's pjsua2 objects (writes the WAV headers), then finalize."""
         if live not in self.calls:
             return
+        if live is self._focus:
+            self._focus = None  # its conference port went with the call, and its links too
+            self._focus_on(self._next_waiting(live))
         self.calls.remove(live)
         live.greeting = None
         live.audio = None

@@ -65,7 +65,8 @@
         top.append(el("span", { class: "ringing-dot" }), el("span", { class: "state" }, "来电 Ringing"),
           el("span", { class: "rings", "data-rings": String(c.rings || 1) }, `第 ${c.rings || 1} 声 ring ${c.rings || 1}`));
       } else {
-        top.append(el("span", { class: "state" }, c.held ? "保持中 On hold" : "通话中 On call"),
+        const waitingLine = !c.held && c.focused === false; // answered by the policy, greeted, waiting for the agent
+        top.append(el("span", { class: "state" }, c.held ? "保持中 On hold" : waitingLine ? "等待接入 Waiting" : "通话中 On call"),
           el("span", { class: "timer", "data-since": c.answered_at || "" }, "0:00"));
         if (c.muted) top.append(el("span", { class: "badge warn" }, "静音 muted"));
       }
@@ -76,6 +77,7 @@
       if (ringing) {
         btns.append(button("接听 Answer", "F2", "ok big", "answer", c.uuid), button("拒接 Reject", "Esc", "danger", "reject", c.uuid));
       } else {
+        if (waitingLine) btns.append(button("接入 Take", null, "ok", "take", c.uuid));
         btns.append(
           button(c.muted ? "取消静音 Unmute" : "静音 Mute", null, "", c.muted ? "unmute" : "mute", c.uuid),
           button(c.held ? "恢复 Resume" : "保持 Hold", null, "", c.held ? "unhold" : "hold", c.uuid),
