@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ class PhoneProcess:
         port: int | None = None,
         env: dict[str, str] | None = None,
         verbose: bool = False,
+        wrap: Callable[[list[str]], list[str]] | None = None,
     ) -> None:
         self.port = port or free_port()
         self.env = env or {}
@@ -38,6 +40,8 @@ class PhoneProcess:
             *(["-v"] if verbose else []),
             "phone", "--bind", "127.0.0.1", "--sip-port", str(self.port), *args,
         ]  # fmt: skip
+        if wrap is not None:  # e.g. tests.e2e.sound.no_realtime
+            self.argv = wrap(self.argv)
         self.log: list[str] = []
         self.proc: subprocess.Popen | None = None
 

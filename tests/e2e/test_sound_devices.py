@@ -1,0 +1,116 @@
+"""The phone on sound devices chosen by name: a headset and a separate ring device.
+
+This machine has no sound card, so the devices are virtual but real-time: a private
+PulseAudio with clocked sinks behind ALSA PCMs (tests/e2e/sound.py), opened by pjsua2's
+ALSA backend exactly as a USB headset would be. A real SIPp caller streams speech; the
+agent's "microphone" plays another recording. Checked: the ring tone sounds on the ring
+device with the configured cadence and never in the headset; the agent hears the caller in
+the headset; what the agent says is in the recording's agent channel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+from scipy.signal import resample_poly
+
+from tests.conftest import SPEECH, frontdesk_json
+from tests.e2e.peers import PhoneProcess, best_correlation, read_channel, sipp_available, sipp_call
+from tests.e2e.sound import HEADSET_PCM, RING_PCM, VirtualSound, available, no_realtime
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed"),
+    pytest.mark.skipif(not available(), reason="PulseAudio (Debian pulseaudio) not installed"),
+]
+
+CALLER = SPEECH / "burst_pipe_8k_ulaw.wav"
+AGENT = SPEECH / "noise_complaint.wav"  # 8.4 s: the agent talks through the call
+TALK_MS = int(sf.info(str(CALLER)).duration * 1000) + 800
+RING_ON, RING_OFF, RINGS = 0.4, 0.6, 2  # answered at the end of ring 2: 1.4 s after INVITE
+TONE_HZ = 450  # the China ring tone (the default cadence's tone)
+
+
+def _tone_share(x: np.ndarray, rate: int, hz: float) -> np.ndarray:
+    """Per 50 ms frame: the share of its energy within ±40 Hz of ``hz`` (0 for silence)."""
+    n = rate // 20
+    frames = x[: len(x) // n * n].reshape(-1, n)
+    spec = np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(n, 1 / rate)
+    band = spec[:, np.abs(freqs - hz) <= 40].sum(axis=1)
+    total = spec.sum(axis=1)
+    loud = np.sqrt(np.mean(frames**2, axis=1)) > 0.01
+    return np.where(loud, band / np.maximum(total, 1e-12), 0.0)
+
+
+def _bursts(on: np.ndarray, frame_s: float = 0.05) -> list[tuple[float, float]]:
+    """(start, length) in seconds of each run of True frames."""
+    runs, start = [], None
+    for i, v in enumerate([*on, False]):
+        if v and start is None:
+            start = i
+        elif not v and start is not None:
+            runs.append((start * frame_s, (i - start) * frame_s))
+            start = None
+    return runs
+
+
+def _load(path, rate_out: int = 8000) -> np.ndarray:
+    x, rate = sf.read(str(path), always_2d=True)
+    x = x[:, 0]
+    return resample_poly(x, rate_out, rate) if rate != rate_out else x
+
+
+def test_headset_hears_the_caller_agent_is_recorded_and_ring_tone_is_on_the_ring_device(tmp_path):
+    var = tmp_path / "var"
+    var.mkdir()
+    beep = tmp_path / "greeting.wav"  # a short greeting leaves the agent channel to the mic
+    t = np.arange(int(0.3 * 8000)) / 8000
+    sf.write(str(beep), 0.2 * np.sin(2 * np.pi * 1000 * t), 8000, subtype="PCM_16")
+    (var / "frontdesk.toml").write_text(
+        f'[phone]\nheadset = "{HEADSET_PCM}"\nring_device = "{RING_PCM}"\ngreeting = "{beep}"\n',
+        encoding="utf-8",
+    )
+    with VirtualSound(tmp_path) as vs:
+        ring, ear = vs.record("ring"), vs.record("headset")
+        args = ("--answer-after-rings", str(RINGS), "--ring-on", str(RING_ON),
+                "--ring-off", str(RING_OFF))  # fmt: skip
+        with PhoneProcess(var, *args, env=vs.env, wrap=no_realtime) as phone:
+            assert not any("null device" in line for line in phone.log), "".join(phone.log)
+            mic = vs.play_into_mic(AGENT)  # the agent talks from the start
+            r = sipp_call(phone.port, "uac_rtp_stream.xml", tmp_path, wav=CALLER,
+                          talk_ms=TALK_MS)  # fmt: skip
+            assert r.returncode == 0, r.stdout[-2000:]
+            phone.wait_for("stored as #")
+            mic.wait(timeout=30)
+        ring_wav, ear_wav = ring.stop(), ear.stop()
+
+    [call] = frontdesk_json(var, "calls", "list")
+    assert (call["outcome"], call["answered_by"], call["rings"]) == ("answered", "auto", RINGS)
+
+    # The ring device: exactly RINGS bursts of the tone, each RING_ON long, RING_OFF apart.
+    rx, rate = sf.read(str(ring_wav))
+    bursts = _bursts(_tone_share(rx, rate, TONE_HZ) > 0.8)
+    assert len(bursts) == RINGS, bursts
+    for _, length in bursts:
+        assert abs(length - RING_ON) <= 0.1, bursts
+    gap = bursts[1][0] - (bursts[0][0] + bursts[0][1])
+    assert abs(gap - RING_OFF) <= 0.1, bursts
+
+    # The headset: no ring tone in the agent's ear, and the caller, faithfully.
+    ex, erate = sf.read(str(ear_wav))
+    tones = [b for b in _bursts(_tone_share(ex, erate, TONE_HZ) > 0.8) if b[1] >= 0.2]
+    assert not tones, f"ring tone in the headset: {tones}"  # (a 50 ms vowel may match)
+    src, _ = sf.read(str(CALLER))
+    assert best_correlation(_load(ear_wav), src) >= 0.9
+
+    # The recording: the caller on channel 0 (bit-faithful), the agent's microphone on 1.
+    path = var / "recordings" / call["recording"]["path"]
+    caller_ch, _ = read_channel(path, 0)
+    assert best_correlation(caller_ch, src) >= 0.99
+    agent_ch, _ = read_channel(path, 1)
+    said = _load(AGENT)
+    heard = agent_ch[int(0.4 * 8000) :]  # the mic, after the greeting
+    window = said[3 * 8000 : 6 * 8000]  # 3 s of what the agent said, found anywhere in ch 1
+    assert best_correlation(heard, window) >= 0.8
