@@ -5,8 +5,10 @@ end of ring N, never later), INVITE→180 and policy-deadline→200 latency p50/
 SIPp's response-time traces, recordings complete (duration and correlation with the
 source), and the phone process's CPU share and peak RSS.
 
-Usage: python bench/sip_load.py [--concurrency 3] [--duration 300] [--talk 8]
-(This pjsua2 wheel holds 4 calls at once: `max_lines` ≤ 4; INVITEs over it get 486 and a row.)
+Usage: python bench/sip_load.py [--concurrency 20] [--duration 300] [--talk 8]
+The phone gets `max_lines` = concurrency; SIPp may briefly have 2 more calls up, which get
+486 and a row each. "Within policy" is measured on the wire: the 200 OK arrives no later than
+the end of ring N plus SLACK_MS (the phone's loop tick and scheduling on a loaded machine).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import SPEECH, free_port  # noqa: E402
 
 RING_ON, RING_OFF, RINGS = 0.2, 0.3, 3  # short cadence: the policy fires 1.2 s after INVITE
+SLACK_MS = 100
 
 
 def proc_stats(pid: int) -> tuple[float, int]:
@@ -68,7 +71,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--concurrency", type=int, default=3)
+    ap.add_argument("--concurrency", type=int, default=20)
     ap.add_argument("--duration", type=float, default=300, help="seconds of load")
     ap.add_argument(
         "--talk", type=float, default=8.0, help="seconds each call stays up after answer"
@@ -148,7 +151,9 @@ def main() -> int:
         "cores": os.cpu_count(),
         "concurrency": args.concurrency, "duration_s": round(elapsed, 1), "calls_placed": total,
         "sipp_exit": sipp.returncode, "calls_stored": len(calls), "answered": len(answered),
-        "answered_within_policy": round(sum(c["rings"] <= RINGS for c in answered) / max(1, len(answered)), 4),
+        "answered_within_policy": round(sum(x <= SLACK_MS for x in after_deadline) / max(1, len(after_deadline)), 4),
+        "answered_late": sum(x > SLACK_MS for x in after_deadline),
+        "answered_early": sum(x < -SLACK_MS for x in after_deadline),
         "invite_to_180_ms": {"p50": pct(rtd[1], 50), "p99": pct(rtd[1], 99), "n": len(rtd[1])},
         "deadline_to_200_ms": {"p50": pct(after_deadline, 50), "p99": pct(after_deadline, 99)},
         "recordings": {"count": len(corr), "min_chunk_correlation": round(min(corr), 4) if corr else None,
