@@ -17,6 +17,8 @@
 set -euo pipefail
 
 PYTHON=${1:?usage: build.sh PYTHON [OUT_DIR]}
+# absolute, without resolving symlinks: a venv's python is a link to the base interpreter
+PYTHON=$(cd "$(dirname "$PYTHON")" && pwd)/$(basename "$PYTHON")
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUT=$(realpath -m "${2:-$ROOT/build/wheels}")
