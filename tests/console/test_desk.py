@@ -538,7 +538,8 @@ def test_hold_and_resume_from_the_desk_reach_a_real_caller(console, page, tmp_pa
     [trace] = tmp_path.glob("*_messages.log")
     blocks = re.split(r"\n-{20,}[^\n]*\n", trace.read_text())
     invites = [b for b in blocks if re.match(r"UDP message received.*\n\s*INVITE ", b)]
-    directions = [re.findall(r"a=(sendonly|inactive|sendrecv)", b) for b in invites]
+    # (pjsip 2.17 writes a=sendrecv at session and media level in the unhold offer)
+    directions = [sorted(set(re.findall(r"a=(sendonly|inactive|sendrecv)", b))) for b in invites]
     assert directions in ([["sendonly"], ["sendrecv"]], [["inactive"], ["sendrecv"]]), directions
     [call] = frontdesk_json(console.data_dir, "calls", "list")
     assert (call["outcome"], call["answered_by"]) == ("answered", "agent")
