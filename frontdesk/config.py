@@ -28,7 +28,9 @@ class PhoneConfig:
     domain: str | None = None  # default: the registrar's host
     password: str | None = None  # or env FRONTDESK_SIP_PASSWORD; never logged
     register_expires: int = 300
-    register_retry_s: int = 30  # retry interval while the registrar is unreachable
+    # After a failed registration: wait register_retry_s, doubling up to register_retry_max_s.
+    register_retry_s: int = 5
+    register_retry_max_s: int = 300
     # A caller that sends no RTP for this long is hung up (row kept, cause says why); 0 = never.
     media_timeout_s: float = 30.0
     honour_answer_mode: bool = False  # RFC 5373 Answer-Mode: Auto / Call-Info answer-after

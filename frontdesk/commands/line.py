@@ -13,7 +13,9 @@ from frontdesk.errors import UserError
 from frontdesk.output import add_format_arg, emit
 from voice.sip.control import send_command
 
-ACTIONS = ["status", "answer", "reject", "hangup", "mute", "unmute", "hold", "unhold", "watch"]
+ACTIONS = [
+    "status", "answer", "reject", "hangup", "mute", "unmute", "hold", "unhold", "take", "watch",
+]  # fmt: skip
 
 
 def register(sub) -> None:
@@ -23,7 +25,9 @@ def register(sub) -> None:
         description=(
             "Talk to the running `frontdesk phone` over its local control socket "
             "(<data-dir>/phone.sock). Without --call the command applies to the one call "
-            "it fits (the ringing call for answer/reject, the active call otherwise). "
+            "it fits (the ringing call for answer/reject, the waiting or held one for take, "
+            "the active call otherwise). `take` brings a line into the headset and holds the "
+            "one there. "
             "`watch` prints events (ringing, answered, ended) as they happen."
         ),
     )

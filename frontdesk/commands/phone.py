@@ -84,9 +84,15 @@ def registration_from(ph, args: argparse.Namespace) -> Registration | None:
     host = registrar.split(":", 1)[1].split(";")[0]
     domain = ph.domain or host
     password = os.environ.get("FRONTDESK_SIP_PASSWORD") or ph.password
+    if not 1 <= ph.register_retry_s <= ph.register_retry_max_s:
+        raise UserError(
+            "need 1 <= register_retry_s <= register_retry_max_s, got "
+            f"{ph.register_retry_s} and {ph.register_retry_max_s}"
+        )
     return Registration(
-        registrar, username, domain, password, ph.register_expires, ph.register_retry_s
-    )
+        registrar, username, domain, password, ph.register_expires, ph.register_retry_s,
+        ph.register_retry_max_s,
+    )  # fmt: skip
 
 
 def control_socket_path(cfg) -> Path:

@@ -22,6 +22,7 @@ import pjsua2 as pj
 
 from recordings.archive import AGENT, CALLER, Archive
 from voice.sip.answer_mode import requested_answer_delay
+from voice.sip.backoff import Backoff
 from voice.sip.call_record import CallRecord
 from voice.sip.control import ControlServer
 from voice.sip.endpoint import (
@@ -68,7 +69,8 @@ class Registration:
     domain: str
     password: str | None = field(default=None, repr=False)  # never logged
     expires: int = 300
-    retry_s: int = 30  # pjsua retries with this interval (plus jitter) while the registrar is gone
+    retry_s: int = 5  # first wait after a failure; doubles up to retry_max_s (±25 % jitter)
+    retry_max_s: int = 300
 
 
 def _now() -> datetime:
@@ -86,17 +88,7 @@ class _Account(pj.Account):
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802
         ok = 200 <= prm.code < 300 and prm.expiration > 0
-        if ok != self.registered or not ok:
-            level = logging.INFO if ok else logging.WARNING
-            log.log(
-                level,
-                "registration: %s (%d %s, expires %ds)",
-                "registered" if ok else "not registered",
-                prm.code,
-                prm.reason,
-                prm.expiration,
-            )
-        self.registered = ok
+        self._phone._on_reg_state(ok, prm.code, prm.reason, prm.expiration)
 
 
 class _Call(pj.Call):
@@ -164,6 +156,11 @@ class Phone:
         self._ring: pj.ToneGenerator | None = None
         self._ringing = False
         self._focus: LiveCall | None = None  # the call the agent's headset is connected to
+        reg = settings.registration
+        self._backoff = Backoff(reg.retry_s, reg.retry_max_s) if reg else Backoff()
+        self._reg_next: float | None = None  # monotonic time of the next REGISTER we send
+        self._reg_sent: float | None = None  # when it was sent; None once pjsua answered
+        self._next_reg_check = 0.0
         self.control: ControlServer | None = None
         greeting = settings.greeting or DEFAULT_GREETING
         self._greeting_path = greeting if Path(greeting).exists() else None
@@ -216,10 +213,9 @@ class Phone:
         acfg.idUri = f"sip:{reg.username}@{reg.domain}"
         acfg.regConfig.registrarUri = reg.registrar
         acfg.regConfig.timeoutSec = reg.expires
-        acfg.regConfig.retryIntervalSec = reg.retry_s
-        acfg.regConfig.firstRetryIntervalSec = min(5, reg.retry_s)
-        # pjsua adds up to 10 s of random jitter by default: keep it in proportion to the retry
-        acfg.regConfig.randomRetryIntervalSec = min(10, reg.retry_s // 4)
+        # pjsua's own retry is a fixed interval: off; the phone backs off itself (_registration)
+        acfg.regConfig.retryIntervalSec = 0
+        acfg.regConfig.randomRetryIntervalSec = 0
         acfg.regConfig.dropCallsOnFail = False  # a registrar outage must not cut live calls
         if reg.password:
             acfg.sipConfig.authCreds.append(
@@ -260,6 +256,9 @@ class Phone:
             self._next_media_check = now + 0.25
             self._check_media(now)
         self._update_ring_tone()
+        if self.s.registration is not None and now >= self._next_reg_check:
+            self._next_reg_check = now + 0.5
+            self._registration(now)
         if self.control is not None:
             self.control.poll()
 
@@ -448,7 +447,7 @@ class Phone:
                 "error": f"unknown command {cmd!r}; known: status, subscribe, "
                 + ", ".join(actions),
             }
-        live = self._pick(msg.get("call"), ringing=cmd in ("answer", "reject"))
+        live = self._pick(msg.get("call"), ringing=cmd in ("answer", "reject"), take=cmd == "take")
         if isinstance(live, str):
             return {"ok": False, "error": live}
         done = actions[cmd](live)
@@ -468,7 +467,7 @@ class Phone:
         live.rejected_with = 603
         return self.hangup(live, 603)
 
-    def _pick(self, call_uuid: str | None, ringing: bool) -> LiveCall | str:
+    def _pick(self, call_uuid: str | None, ringing: bool, take: bool = False) -> LiveCall | str:
         active = [c for c in self.calls if not c.ended and c.rejected_with is None]
         if call_uuid:
             for c in active:
@@ -478,7 +477,7 @@ class Phone:
         fits = (
             [c for c in active if (not c.answered) == ringing]
             if ringing
-            else [c for c in active if c.answered]
+            else [c for c in active if c.answered and not (take and c is self._focus)]
         )
         if len(fits) != 1:
             return f'{len(fits)} calls fit; name one with "call": <uuid>'
@@ -688,6 +687,47 @@ class Phone:
             )
             log.info("call %s from %s refused: %d %s", rec.uuid, rec.caller, r.code, r.reason)
             self._report(rec)
+
+    # -- registration: our own backoff (pjsua's retry is off) ----------------------------------
+    def _on_reg_state(self, ok: bool, code: int, reason: str, expires: int) -> None:
+        acc = self._acc
+        was = acc.registered if acc else False
+        self._reg_sent = None
+        if ok:
+            self._backoff.succeeded()
+            self._reg_next = None
+            if not was:
+                log.info("registration: registered (%d %s, expires %ds)", code, reason, expires)
+        elif not self._stop:
+            wait = self._backoff.failed()
+            self._reg_next = time.monotonic() + wait
+            log.warning("registration: not registered (%d %s); attempt %d failed, next in %.1fs",
+                        code, reason, self._backoff.failures, wait)  # fmt: skip
+        if acc:
+            acc.registered = ok
+
+    def _registration(self, now: float) -> None:
+        """Send the next REGISTER when its time comes; notice a registration pjsua dropped
+        without telling (a transport that died), and a REGISTER that never got an answer."""
+        acc = self._acc
+        if acc is None:
+            return
+        if self._reg_sent is not None and now - self._reg_sent > 40:  # > SIP's 32 s timeout
+            self._on_reg_state(False, 408, "no answer to REGISTER", 0)
+        if self._reg_next is None and self._reg_sent is None and acc.registered:
+            try:
+                active = acc.getInfo().regIsActive
+            except pj.Error:
+                active = True
+            if not active:
+                self._on_reg_state(False, 0, "registration lost", 0)
+        if self._reg_next is not None and now >= self._reg_next and self._reg_sent is None:
+            self._reg_next = None
+            self._reg_sent = now
+            try:
+                acc.setRegistration(True)
+            except pj.Error as exc:  # e.g. busy with the previous one: count it as a failure
+                self._on_reg_state(False, 0, exc.reason, 0)
 
     # -- ring tone on the ring device --------------------------------------------------------
     def _update_ring_tone(self) -> None:
