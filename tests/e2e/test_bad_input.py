@@ -84,6 +84,32 @@ def test_invite_flood_every_invite_is_a_row_excess_gets_486_and_the_phone_still_
     assert best_correlation(caller, src) >= 0.99
 
 
+def test_invite_cancel_churn_at_150_a_second_is_survived_with_a_row_each(var, tmp_path):
+    """300 callers at 150/s who each give up 50 ms after their INVITE, against 32 lines: each
+    ringing call opens and closes its RTP sockets. With the PyPI pjsua2 (64 socket handles)
+    this aborted the phone after 30-60 calls; our build has 1024 (scripts/pjsua2)."""
+    n = 300
+    with PhoneProcess(var, "--answer-after-rings", "3", "--max-lines", "32", *FAST) as phone:
+        churn = sipp_call(phone.port, "uac_cancel.xml", tmp_path, talk_ms=50, calls=n,
+                          timeout=60, extra=("-r", "150", "-l", "64"))  # fmt: skip
+        assert churn.returncode == 0, churn.stdout[-3000:]
+        phone.wait_for("stored as #", count=n, timeout=30)
+        assert phone.proc.poll() is None, "".join(phone.log[-50:])
+        after = tmp_path / "after"
+        after.mkdir()
+        r = sipp_call(phone.port, "uac_rtp_stream.xml", after, wav=SOURCE,
+                      talk_ms=int(sf.info(str(SOURCE)).duration * 1000) + 800)  # fmt: skip
+        assert r.returncode == 0, r.stdout[-2000:]
+        phone.wait_for("stored as #", count=n + 1)
+    calls = sorted(frontdesk_json(var, "calls", "list"), key=lambda c: c["id"])
+    assert len(calls) == n + 1 and len({c["sip_call_id"] for c in calls}) == n + 1
+    assert {c["outcome"] for c in calls[:n]} <= {"missed", "busy"}
+    assert calls[-1]["outcome"] == "answered"
+    caller, _ = read_channel(var / "recordings" / calls[-1]["recording"]["path"], 0)
+    src, _ = sf.read(str(SOURCE))
+    assert best_correlation(caller, src) >= 0.99
+
+
 def test_unknown_codec_gets_488_and_a_failed_row(var, tmp_path):
     """pjsua refuses the offer before our code sees a call; the row comes from its report."""
     with PhoneProcess(var, "--answer-after-rings", "1", *FAST) as phone:

@@ -10,6 +10,10 @@ the headset; what the agent says is in the recording's agent channel.
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -18,6 +22,7 @@ from scipy.signal import resample_poly
 from tests.conftest import SPEECH, frontdesk_json
 from tests.e2e.peers import PhoneProcess, best_correlation, read_channel, sipp_available, sipp_call
 from tests.e2e.sound import HEADSET_PCM, RING_PCM, VirtualSound, available, no_realtime
+from voice.sip.control import send_command
 
 pytestmark = [
     pytest.mark.e2e,
@@ -114,3 +119,69 @@ def test_headset_hears_the_caller_agent_is_recorded_and_ring_tone_is_on_the_ring
     heard = agent_ch[int(0.4 * 8000) :]  # the mic, after the greeting
     window = said[3 * 8000 : 6 * 8000]  # 3 s of what the agent said, found anywhere in ch 1
     assert best_correlation(heard, window) >= 0.8
+
+
+def _rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(x**2))) if len(x) else 0.0
+
+
+def test_the_headset_follows_one_line_a_waiting_caller_hears_nothing_until_taken(tmp_path):
+    """Two lines, one agent. Line A is answered by the policy and gets the headset; line B is
+    answered by the policy while A talks and waits, hearing only the greeting; `take` brings
+    B into the headset and puts A on hold. The agent channels show who heard the agent."""
+    var = tmp_path / "var"
+    var.mkdir()
+    beep = tmp_path / "greeting.wav"
+    t = np.arange(int(0.3 * 8000)) / 8000
+    sf.write(str(beep), 0.2 * np.sin(2 * np.pi * 1000 * t), 8000, subtype="PCM_16")
+    (var / "frontdesk.toml").write_text(
+        f'[phone]\nheadset = "{HEADSET_PCM}"\ngreeting = "{beep}"\nmax_lines = 2\n',
+        encoding="utf-8",
+    )
+    results: dict[str, object] = {}
+
+    def place(name: str, scenario: str, talk_ms: int, **kw) -> None:
+        d = tmp_path / name
+        d.mkdir()
+        results[name] = sipp_call(phone.port, scenario, d, wav=CALLER, talk_ms=talk_ms, **kw)
+
+    with VirtualSound(tmp_path) as vs:
+        with PhoneProcess(var, "--answer-after-rings", "1", "--ring-on", "0.2", "--ring-off",
+                          "0.3", env=vs.env, wrap=no_realtime) as phone:  # fmt: skip
+            mic = vs.play_into_mic(AGENT)
+            a = threading.Thread(target=place, args=("a", "uac_rtp_hold.xml", 1000),
+                                 kwargs={"subs": {"WAIT_MS": "7000"}})  # fmt: skip
+            a.start()
+            phone.wait_for("answered by auto")
+            b = threading.Thread(target=place, args=("b", "uac_rtp_stream.xml", 5000))
+            b.start()
+            phone.wait_for("answered by auto", count=2)
+            time.sleep(2.5)  # B waits (greeted) while A has the headset
+            taken_at = datetime.now(UTC)
+            reply = send_command(var / "phone.sock", {"cmd": "take"})
+            assert reply["ok"] and reply["call"]["focused"], reply
+            a.join(timeout=40)
+            b.join(timeout=40)
+            phone.wait_for("stored as #", count=2)
+            mic.wait(timeout=30)
+    for name in ("a", "b"):
+        assert results[name].returncode == 0, results[name].stdout[-2000:]
+
+    line_a, line_b = sorted(frontdesk_json(var, "calls", "list"), key=lambda c: c["invited_at"])
+    said = _load(AGENT)
+
+    def agent(call) -> tuple[np.ndarray, float]:
+        """The call's agent channel and the time of the take within it (s)."""
+        ch, _ = read_channel(var / "recordings" / call["recording"]["path"], 1)
+        return ch, (taken_at - datetime.fromisoformat(call["answered_at"])).total_seconds()
+
+    ch_a, take_a = agent(line_a)
+    ch_b, take_b = agent(line_b)
+    sec = 8000
+    # A had the headset until the take, then was on hold and heard nothing more.
+    assert best_correlation(ch_a[int(0.5 * sec) : int((take_a - 0.2) * sec)], said) >= 0.8
+    assert _rms(ch_a[int((take_a + 0.4) * sec) :]) < 0.003
+    # B waited in silence after its greeting (nothing of A's conversation), then had it.
+    waited = ch_b[int(0.5 * sec) : int((take_b - 0.2) * sec)]
+    assert len(waited) >= sec and _rms(waited) < 0.003
+    assert best_correlation(ch_b[int((take_b + 0.4) * sec) :], said) >= 0.8
