@@ -10,7 +10,10 @@
  * PJ_IOQUEUE_KEY_FREE_DELAY (500 ms), so a burst of short calls needs many more than 2 per
  * call. 1024 is also select()'s FD_SETSIZE (the select ioqueue: see build.sh). */
 #define PJ_IOQUEUE_MAX_HANDLES 1024
-/* Per call: the call, two recorders and a greeting player; plus devices and tones. */
+/* Per call: the call, two recorders and a greeting player; plus devices and tones. pjsua's
+ * default of 32 recorders left calls 17-20 of a 20-call load unrecorded. */
 #define PJSUA_MAX_CONF_PORTS 320
+#define PJSUA_MAX_RECORDERS 160
+#define PJSUA_MAX_PLAYERS 96
 #define PJMEDIA_HAS_VIDEO 0
 #define PJ_HAS_IPV6 1

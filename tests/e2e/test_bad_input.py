@@ -4,6 +4,8 @@ it becomes a row, and the next ordinary call is answered and recorded faithfully
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
@@ -119,3 +121,32 @@ def test_unknown_codec_gets_488_and_a_failed_row(var, tmp_path):
     [call] = frontdesk_json(var, "calls", "list")
     assert call["outcome"] == "failed" and call["caller"] == "13500135999"
     assert call["cause"].startswith("488") and call["recording"] is None
+
+
+def test_a_recorder_that_cannot_start_is_retried_and_the_row_says_so(var, tmp_path):
+    """The caller channel's file cannot be created (a directory is in its way, as a full or
+    broken disk would do): the call is still answered, the error is logged and kept in the
+    row, and recording starts as soon as the file can be created."""
+    with PhoneProcess(var, "--answer-after-rings", "2", *FAST) as phone:
+        with ThreadPoolExecutor(1) as pool:
+            fut = pool.submit(sipp_call, phone.port, "uac_rtp_stream.xml", tmp_path, wav=SOURCE,
+                              talk_ms=int(sf.info(str(SOURCE)).duration * 1000) + 800)  # fmt: skip
+            deadline = time.monotonic() + 10
+            while not (metas := list((var / "recordings" / ".partial").glob("*/meta.json"))):
+                assert time.monotonic() < deadline, "".join(phone.log)
+                time.sleep(0.02)
+            blocker = metas[0].parent / "caller.wav"
+            blocker.mkdir()  # before the answer (ring 2 ends 0.7 s after the INVITE)
+            phone.wait_for("is NOT being recorded")
+            time.sleep(1.0)
+            blocker.rmdir()
+            phone.wait_for("recording started late")
+            r = fut.result()
+        assert r.returncode == 0, r.stdout[-2000:]
+        phone.wait_for("stored as #")
+    [call] = frontdesk_json(var, "calls", "list")
+    assert call["outcome"] == "answered"
+    assert "recording could not start" in call["cause"] and "started late" in call["cause"]
+    caller, _ = read_channel(var / "recordings" / call["recording"]["path"], 0)
+    src, _ = sf.read(str(SOURCE))
+    assert best_correlation(caller, src[-3 * 8000 :]) >= 0.99  # the rest of the call, faithfully

@@ -128,6 +128,7 @@ class LiveCall:
     rx_packets: int = -1  # RTP packets received at the last check
     rx_at: float = 0.0  # monotonic time the packet count last moved
     end_cause: str | None = None  # our reason for hanging up, stored as the cause
+    record_error: str | None = None  # why the recorders could not be created (retried)
 
 
 class Phone:
@@ -252,9 +253,11 @@ class Phone:
                 self.answer(live, by="auto")
         if self._rejected:
             self._store_rejected()
-        if self.s.media_timeout_s > 0 and now >= self._next_media_check:
+        if now >= self._next_media_check:
             self._next_media_check = now + 0.25
-            self._check_media(now)
+            self._retry_recordings()
+            if self.s.media_timeout_s > 0:
+                self._check_media(now)
         self._update_ring_tone()
         if self.s.registration is not None and now >= self._next_reg_check:
             self._next_reg_check = now + 0.5
@@ -623,20 +626,45 @@ class Phone:
             break
 
     def _start_recording(self, live: LiveCall, am: pj.AudioMedia) -> None:
+        """Record both channels and play the greeting. Recorders pjsua cannot create (disk,
+        open files, its recorder limit) leave the call unrecorded *for now*: the error goes to
+        the log and the call's row, and the media check tries again every 0.25 s."""
         assert self._ep is not None
-        part = self.archive.partial_dir(live.record.uuid)
-        live.caller_rec = pj.AudioMediaRecorder()
-        live.caller_rec.createRecorder(str(part / CALLER))
-        live.agent_rec = pj.AudioMediaRecorder()
-        live.agent_rec.createRecorder(str(part / AGENT))
+        caller_rec, agent_rec = pj.AudioMediaRecorder(), pj.AudioMediaRecorder()
+        try:
+            part = self.archive.partial_dir(live.record.uuid)
+            caller_rec.createRecorder(str(part / CALLER))
+            agent_rec.createRecorder(str(part / AGENT))
+        except (pj.Error, OSError) as exc:
+            reason = exc.reason if isinstance(exc, pj.Error) else str(exc)
+            if live.record_error is None:
+                log.error("call %s is NOT being recorded: %s (retrying)", live.record.uuid, reason)
+                live.record.notes.append(f"recording could not start: {reason}")
+            live.record_error = reason
+            return
+        if live.record_error is not None:
+            log.warning("call %s: recording started late", live.record.uuid)
+            live.record.notes.append("recording started late; its start is missing")
+            live.record_error = None
+        live.caller_rec, live.agent_rec = caller_rec, agent_rec
         am.startTransmit(live.caller_rec)
         if live is self._focus:
             self._connect_agent(live, True)
-        if self._greeting_path is not None:
-            live.greeting = pj.AudioMediaPlayer()
-            live.greeting.createPlayer(str(self._greeting_path), pj.PJMEDIA_FILE_NO_LOOP)
-            live.greeting.startTransmit(am)
-            live.greeting.startTransmit(live.agent_rec)
+        if self._greeting_path is not None and live.greeting is None:
+            player = pj.AudioMediaPlayer()
+            try:
+                player.createPlayer(str(self._greeting_path), pj.PJMEDIA_FILE_NO_LOOP)
+            except pj.Error as exc:
+                log.warning("call %s: no greeting (%s)", live.record.uuid, exc.reason)
+                return
+            live.greeting = player
+            player.startTransmit(am)
+            player.startTransmit(live.agent_rec)
+
+    def _retry_recordings(self) -> None:
+        for live in self.calls:
+            if live.record_error is not None and not live.ended and live.audio is not None:
+                self._start_recording(live, live.audio)
 
     # -- bad input: silent callers, INVITEs pjsua refused ----------------------------------
     def _check_media(self, now: float) -> None:
@@ -779,6 +807,8 @@ class Phone:
         self._report(rec)
 
     def _report(self, rec: CallRecord) -> None:
+        if rec.notes:  # what went wrong with the recording or the shutdown: kept in the row
+            rec.cause = "; ".join([*([rec.cause] if rec.cause else []), *rec.notes])[:255]
         try:
             self.on_call_ended(rec)
         except Exception:  # the phone keeps answering whatever the store does
