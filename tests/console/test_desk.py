@@ -591,3 +591,46 @@ def test_a_draft_finished_while_the_desk_is_open_appears_without_a_reload(consol
     assert dialogs == [] and page.locator("img[src=x]").count() == 0
     r = page.request.get(console.url + "/api/desk/drafts")
     assert [d["id"] for d in r.json()["drafts"]] == [second]
+
+
+def test_a_second_line_answered_by_the_policy_waits_and_the_agent_takes_it(console, page, tmp_path):
+    """Two SIPp callers, the policy answers both: the first has the headset, the second is
+    shown waiting with a Take button; Take swaps them (the first goes on hold, re-INVITE to
+    its SIPp, which answers it)."""
+
+    def lines() -> dict[str, dict]:
+        r = page.request.get(console.url + "/line/status", headers={"accept": "application/json"})
+        return {c["uuid"]: c for c in r.json()["calls"]}
+
+    login(page, console, "agent1")
+    with PhoneProcess(console.data_dir, "--answer-after-rings", "1",
+                      "--ring-on", "0.3", "--ring-off", "0.3") as phone:  # fmt: skip
+        expect(page.locator("#line-state")).to_have_text(re.compile("online"), timeout=5000)
+        (tmp_path / "a").mkdir()
+        (tmp_path / "b").mkdir()
+        with ThreadPoolExecutor(2) as pool:
+            first = pool.submit(sipp_call, phone.port, "uac_rtp_hold.xml", tmp_path / "a",
+                                wav=SPEECH / "burst_pipe_8k_ulaw.wav", talk_ms=1000,
+                                subs={"WAIT_MS": "8000"})  # fmt: skip
+            phone.wait_for("answered by auto")
+            second = pool.submit(sipp_call, phone.port, "uac_rtp_stream.xml", tmp_path / "b",
+                                 wav=SPEECH / "burst_pipe_8k_ulaw.wav", talk_ms=3000)  # fmt: skip
+            phone.wait_for("answered by auto", count=2)
+            waiting = page.locator(".call.active", has_text="Waiting")
+            expect(waiting).to_have_count(1, timeout=3000)
+            expect(page.locator(".call.active")).to_have_count(2)
+            screenshot(page, "desk-waiting-line")
+            before = {u: c["focused"] for u, c in lines().items()}
+            assert sorted(before.values()) == [False, True]
+            waiting.locator("button[data-action=take]").click()
+            expect(page.locator(".call.active", has_text="On hold")).to_have_count(1, timeout=3000)
+            expect(page.locator(".call.active", has_text="Waiting")).to_have_count(0)
+            after = lines()
+            assert all(after[u]["focused"] != f for u, f in before.items() if u in after)
+            ra, rb = first.result(), second.result()
+        assert ra.returncode == 0, ra.stdout[-2000:]
+        assert rb.returncode == 0, rb.stdout[-2000:]
+        phone.wait_for("stored as #", count=2)
+    assert "hold=" not in "".join(phone.log)
+    calls = frontdesk_json(console.data_dir, "calls", "list")
+    assert sorted(c["outcome"] for c in calls) == ["answered", "answered"]
