@@ -54,6 +54,23 @@ def test_caller_that_never_sends_rtp_is_hung_up_with_a_row_and_its_recording(var
     assert abs(agent).max() > 0.01, "the greeting is kept on the agent channel"
 
 
+def _one_more_call(phone: PhoneProcess, tmp_path, stored: int) -> None:
+    """After a flood: one ordinary call, answered and stored as row ``stored + 1``."""
+    after = tmp_path / "after"
+    after.mkdir()
+    r = sipp_call(phone.port, "uac_rtp_stream.xml", after, wav=SOURCE,
+                  talk_ms=int(sf.info(str(SOURCE)).duration * 1000) + 800)  # fmt: skip
+    assert r.returncode == 0, r.stdout[-2000:]
+    phone.wait_for("stored as #", count=stored + 1)
+
+
+def _assert_faithful(var, call) -> None:
+    assert call["outcome"] == "answered"
+    caller, _ = read_channel(var / "recordings" / call["recording"]["path"], 0)
+    src, _ = sf.read(str(SOURCE))
+    assert best_correlation(caller, src) >= 0.99
+
+
 def test_invite_flood_every_invite_is_a_row_excess_gets_486_and_the_phone_still_answers(
     var, tmp_path
 ):
@@ -65,12 +82,7 @@ def test_invite_flood_every_invite_is_a_row_excess_gets_486_and_the_phone_still_
         assert flood.returncode == 0, flood.stdout[-3000:]
         phone.wait_for("stored as #", count=n, timeout=20)
         assert phone.proc.poll() is None, "".join(phone.log)
-        after = tmp_path / "after"
-        after.mkdir()
-        r = sipp_call(phone.port, "uac_rtp_stream.xml", after, wav=SOURCE,
-                      talk_ms=int(sf.info(str(SOURCE)).duration * 1000) + 800)  # fmt: skip
-        assert r.returncode == 0, r.stdout[-2000:]
-        phone.wait_for("stored as #", count=n + 1)
+        _one_more_call(phone, tmp_path, stored=n)
     calls = sorted(frontdesk_json(var, "calls", "list"), key=lambda c: c["id"])
     assert len(calls) == n + 1
     flood_rows, last = calls[:n], calls[-1]
@@ -80,10 +92,7 @@ def test_invite_flood_every_invite_is_a_row_excess_gets_486_and_the_phone_still_
     assert len(busy) + len(answered) == n, {c["outcome"] for c in flood_rows}
     assert answered and len(busy) >= n // 2
     assert all(c["cause"].startswith("486") for c in busy)
-    assert last["outcome"] == "answered"
-    caller, _ = read_channel(var / "recordings" / last["recording"]["path"], 0)
-    src, _ = sf.read(str(SOURCE))
-    assert best_correlation(caller, src) >= 0.99
+    _assert_faithful(var, last)
 
 
 def test_invite_cancel_churn_at_150_a_second_is_survived_with_a_row_each(var, tmp_path):
@@ -97,19 +106,11 @@ def test_invite_cancel_churn_at_150_a_second_is_survived_with_a_row_each(var, tm
         assert churn.returncode == 0, churn.stdout[-3000:]
         phone.wait_for("stored as #", count=n, timeout=30)
         assert phone.proc.poll() is None, "".join(phone.log[-50:])
-        after = tmp_path / "after"
-        after.mkdir()
-        r = sipp_call(phone.port, "uac_rtp_stream.xml", after, wav=SOURCE,
-                      talk_ms=int(sf.info(str(SOURCE)).duration * 1000) + 800)  # fmt: skip
-        assert r.returncode == 0, r.stdout[-2000:]
-        phone.wait_for("stored as #", count=n + 1)
+        _one_more_call(phone, tmp_path, stored=n)
     calls = sorted(frontdesk_json(var, "calls", "list"), key=lambda c: c["id"])
     assert len(calls) == n + 1 and len({c["sip_call_id"] for c in calls}) == n + 1
     assert {c["outcome"] for c in calls[:n]} <= {"missed", "busy"}
-    assert calls[-1]["outcome"] == "answered"
-    caller, _ = read_channel(var / "recordings" / calls[-1]["recording"]["path"], 0)
-    src, _ = sf.read(str(SOURCE))
-    assert best_correlation(caller, src) >= 0.99
+    _assert_faithful(var, calls[-1])
 
 
 def test_unknown_codec_gets_488_and_a_failed_row(var, tmp_path):
