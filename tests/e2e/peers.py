@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from tests.conftest import free_port
+from tests.conftest import free_port, frontdesk_json
 
 SCENARIOS = Path(__file__).parent / "scenarios"
+FAST = ("--ring-on", "0.2", "--ring-off", "0.3")  # ring N starts at (N-1)*0.5 s
 
 
 class PhoneProcess:
@@ -130,3 +131,8 @@ def best_correlation(recorded: np.ndarray, source: np.ndarray) -> float:
 def read_channel(path: Path, channel: int) -> tuple[np.ndarray, int]:
     data, rate = sf.read(str(path), always_2d=True)
     return data[:, channel], rate
+
+
+def calls_by_id(data_dir: Path) -> list[dict]:
+    """The stored calls, oldest row first."""
+    return sorted(frontdesk_json(data_dir, "calls", "list"), key=lambda c: c["id"])

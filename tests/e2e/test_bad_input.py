@@ -12,22 +12,21 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import SPEECH, frontdesk_json
-from tests.e2e.peers import PhoneProcess, best_correlation, read_channel, sipp_available, sipp_call
+from tests.e2e.peers import (
+    FAST,
+    PhoneProcess,
+    best_correlation,
+    read_channel,
+    sipp_available,
+    sipp_call,
+)
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed"),
 ]
 
-FAST = ("--ring-on", "0.2", "--ring-off", "0.3")
 SOURCE = SPEECH / "burst_pipe_8k_ulaw.wav"
-
-
-@pytest.fixture
-def var(tmp_path):
-    d = tmp_path / "var"
-    d.mkdir()
-    return d
 
 
 def _seconds(a: str, b: str) -> float:

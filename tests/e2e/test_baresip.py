@@ -52,9 +52,7 @@ def baresip_config(cfg, wav, heard, sip_port: int, rtp_port: int) -> None:
     (cfg / "contacts").write_text("")
 
 
-def test_baresip_caller_is_answered_and_recorded_faithfully(tmp_path):
-    var = tmp_path / "var"
-    var.mkdir()
+def test_baresip_caller_is_answered_and_recorded_faithfully(tmp_path, var):
     src, rate = sf.read(str(SOURCE))
     # baresip hangs up when its source file ends: 1 s of silence after the speech keeps the
     # end of the sentence from being cut by the call's own teardown

@@ -13,26 +13,22 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import SPEECH, frontdesk, frontdesk_json
-from tests.e2e.peers import PhoneProcess, best_correlation, read_channel, sipp_available, sipp_call
+from tests.e2e.peers import (
+    FAST,
+    PhoneProcess,
+    best_correlation,
+    calls_by_id,
+    read_channel,
+    sipp_available,
+    sipp_call,
+)
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed"),
 ]
 
-FAST = ("--ring-on", "0.2", "--ring-off", "0.3")  # ring N starts at (N-1)*0.5 s
 SOURCE = SPEECH / "burst_pipe_8k_ulaw.wav"
-
-
-@pytest.fixture
-def var(tmp_path):
-    d = tmp_path / "var"
-    d.mkdir()
-    return d
-
-
-def _calls(var):
-    return sorted(frontdesk_json(var, "calls", "list"), key=lambda c: c["id"])
 
 
 def test_caller_who_gives_up_during_ring_2_is_a_missed_call_with_2_rings(var, tmp_path):
@@ -40,7 +36,7 @@ def test_caller_who_gives_up_during_ring_2_is_a_missed_call_with_2_rings(var, tm
         r = sipp_call(phone.port, "uac_cancel.xml", tmp_path, talk_ms=700)
         assert r.returncode == 0, r.stdout[-2000:]
         phone.wait_for("stored as #")
-    [call] = _calls(var)
+    [call] = calls_by_id(var)
     assert call["outcome"] == "missed"
     assert call["rings"] == 2
     assert call["answered_at"] is None and call["recording"] is None
@@ -65,7 +61,7 @@ def test_agent_answers_before_the_policy_through_the_control_socket(var, tmp_pat
             r = fut.result()
         assert r.returncode == 0, r.stdout[-2000:]
         phone.wait_for("stored as #")
-    [call] = _calls(var)
+    [call] = calls_by_id(var)
     assert (call["outcome"], call["answered_by"], call["rings"]) == ("answered", "agent", 2)
 
 
@@ -92,7 +88,7 @@ def test_third_concurrent_call_gets_486_and_a_busy_row(var, tmp_path):
             assert busy.returncode == 0, busy.stdout[-2000:]
             assert all(f.result().returncode == 0 for f in long_calls)
         phone.wait_for("stored as #", count=3)
-    outcomes = sorted(c["outcome"] for c in _calls(var))
+    outcomes = sorted(c["outcome"] for c in calls_by_id(var))
     assert outcomes == ["answered", "answered", "busy"]
 
 
@@ -111,7 +107,7 @@ def test_malformed_sip_is_survived_and_the_next_call_answered(var, tmp_path):
         r = sipp_call(phone.port, "uac_rtp_stream.xml", tmp_path, wav=SOURCE, talk_ms=1500)
         assert r.returncode == 0, r.stdout[-2000:]
         phone.wait_for("stored as #")
-    [call] = _calls(var)
+    [call] = calls_by_id(var)
     assert call["outcome"] == "answered"
 
 
@@ -126,12 +122,12 @@ def test_kill_9_mid_call_loses_no_recording(var, tmp_path):
             phone.wait_for("answered by auto")
             time.sleep(talk + 1.0)  # the whole sentence has been recorded
             phone.stop(signal.SIGKILL)
-            assert _calls(var) == []
+            assert calls_by_id(var) == []
         fut.result()  # the caller notices the dead phone and gives up
     with PhoneProcess(var) as phone:
         phone.wait_for("recovered call")
         phone.wait_for("stored as #")
-    [call] = _calls(var)
+    [call] = calls_by_id(var)
     assert call["outcome"] == "interrupted"
     wav = var / "recordings" / call["recording"]["path"]
     recorded, _ = read_channel(wav, 0)
@@ -150,7 +146,7 @@ def test_four_concurrent_calls_are_each_recorded_faithfully_as_a_whole(var, tmp_
                       calls=4, extra=("-l", "4", "-r", "20"))  # fmt: skip
         assert r.returncode == 0, r.stdout[-2000:]
         phone.wait_for("stored as #", count=4)
-    calls = _calls(var)
+    calls = calls_by_id(var)
     assert [c["outcome"] for c in calls] == ["answered"] * 4
     src, _ = sf.read(str(SOURCE))
     for call in calls:

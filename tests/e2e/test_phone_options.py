@@ -9,28 +9,24 @@ from datetime import datetime
 import pytest
 import soundfile as sf
 
-from tests.conftest import SPEECH, frontdesk_json
-from tests.e2e.peers import PhoneProcess, best_correlation, read_channel, sipp_available, sipp_call
+from tests.conftest import SPEECH
+from tests.e2e.peers import (
+    FAST,
+    PhoneProcess,
+    best_correlation,
+    calls_by_id,
+    read_channel,
+    sipp_available,
+    sipp_call,
+)
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed"),
 ]
 
-FAST = ("--ring-on", "0.2", "--ring-off", "0.3")
 SOURCE = SPEECH / "burst_pipe_8k_ulaw.wav"
 TALK_MS = int(sf.info(str(SOURCE)).duration * 1000) + 800
-
-
-@pytest.fixture
-def var(tmp_path):
-    d = tmp_path / "var"
-    d.mkdir()
-    return d
-
-
-def _calls(var):
-    return sorted(frontdesk_json(var, "calls", "list"), key=lambda c: c["id"])
 
 
 def _delay(call) -> float:
@@ -58,7 +54,7 @@ def test_call_over_tcp_is_answered_and_recorded_and_missing_devices_are_one_log_
     device_lines = [line for line in phone.log if "null device" in line]
     assert len(device_lines) == 1, device_lines
     assert "'USB Headset'" in device_lines[0] and "'Ring Speaker'" in device_lines[0]
-    [call] = _calls(var)
+    [call] = calls_by_id(var)
     assert call["outcome"] == "answered" and call["answered_by"] == "auto"
     _assert_faithful(var, call)
 
@@ -76,7 +72,7 @@ def test_answer_mode_auto_and_answer_after_are_honoured_when_enabled(var, tmp_pa
                           subs={"HEADER": hdr, "WAIT_MS": "3000"}, timeout=20)  # fmt: skip
             assert r.returncode == 0, r.stdout[-2000:]
             phone.wait_for("stored as #", count=i + 1)
-    auto, after = _calls(var)
+    auto, after = calls_by_id(var)
     for call in (auto, after):
         assert (call["outcome"], call["answered_by"]) == ("answered", "auto")
         assert "RFC 5373" in call["cause"]
@@ -92,5 +88,5 @@ def test_answer_mode_is_ignored_by_default(var, tmp_path):
         assert r.returncode == 0, r.stdout[-2000:]  # the caller gave up: nobody answered
         phone.wait_for("stored as #")
         assert any("honour_answer_mode is off" in line for line in phone.log)
-    [call] = _calls(var)
+    [call] = calls_by_id(var)
     assert call["outcome"] == "missed" and call["answered_at"] is None

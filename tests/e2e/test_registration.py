@@ -42,9 +42,7 @@ class Kamailio:
             self.proc.wait(timeout=10)
 
 
-def test_registers_and_takes_calls_routed_by_the_registrar(tmp_path):
-    var = tmp_path / "var"
-    var.mkdir()
+def test_registers_and_takes_calls_routed_by_the_registrar(tmp_path, var):
     (var / "frontdesk.toml").write_text("[phone]\nregister_expires = 60\n", encoding="utf-8")
     kam = Kamailio(tmp_path, free_port())
     registrar = f"sip:127.0.0.1:{kam.port}"
@@ -77,13 +75,11 @@ def _registrar(tmp, port: int, password: str, expires: int) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def test_digest_auth_and_recovery_when_the_registrar_goes_away_and_returns(tmp_path):
+def test_digest_auth_and_recovery_when_the_registrar_goes_away_and_returns(tmp_path, var):
     """A real SIPp peer plays the registrar: 401 with a digest challenge, then 200 only for
     a correct Authorization. It grants 3 s and exits; the refresh fails, the phone retries
     after 2 s (then 4, 8…) and registers again with the second registrar. The password (given through
     the environment) appears nowhere in the phone's output, pjsip's SIP trace included."""
-    var = tmp_path / "var"
-    var.mkdir()
     (var / "frontdesk.toml").write_text(
         '[phone]\ntransport = "both"\nusername = "frontdesk"\nregister_expires = 60\n'
         "register_retry_s = 2\n",

@@ -67,16 +67,21 @@ def _load(path, rate_out: int = 8000) -> np.ndarray:
     return resample_poly(x, rate_out, rate) if rate != rate_out else x
 
 
-def test_headset_hears_the_caller_agent_is_recorded_and_ring_tone_is_on_the_ring_device(tmp_path):
-    var = tmp_path / "var"
-    var.mkdir()
-    beep = tmp_path / "greeting.wav"  # a short greeting leaves the agent channel to the mic
+def _configure(var, tmp_path, extra: str) -> None:
+    """The virtual headset, plus ``extra``; a 0.3 s greeting leaves the agent channel to the
+    microphone almost at once."""
+    beep = tmp_path / "greeting.wav"
     t = np.arange(int(0.3 * 8000)) / 8000
     sf.write(str(beep), 0.2 * np.sin(2 * np.pi * 1000 * t), 8000, subtype="PCM_16")
     (var / "frontdesk.toml").write_text(
-        f'[phone]\nheadset = "{HEADSET_PCM}"\nring_device = "{RING_PCM}"\ngreeting = "{beep}"\n',
-        encoding="utf-8",
+        f'[phone]\nheadset = "{HEADSET_PCM}"\ngreeting = "{beep}"\n{extra}\n', encoding="utf-8"
     )
+
+
+def test_headset_hears_the_caller_agent_is_recorded_and_ring_tone_is_on_the_ring_device(
+    tmp_path, var
+):
+    _configure(var, tmp_path, f'ring_device = "{RING_PCM}"')
     with VirtualSound(tmp_path) as vs:
         ring, ear = vs.record("ring"), vs.record("headset")
         args = ("--answer-after-rings", str(RINGS), "--ring-on", str(RING_ON),
@@ -125,19 +130,11 @@ def _rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(x**2))) if len(x) else 0.0
 
 
-def test_the_headset_follows_one_line_a_waiting_caller_hears_nothing_until_taken(tmp_path):
+def test_the_headset_follows_one_line_a_waiting_caller_hears_nothing_until_taken(tmp_path, var):
     """Two lines, one agent. Line A is answered by the policy and gets the headset; line B is
     answered by the policy while A talks and waits, hearing only the greeting; `take` brings
     B into the headset and puts A on hold. The agent channels show who heard the agent."""
-    var = tmp_path / "var"
-    var.mkdir()
-    beep = tmp_path / "greeting.wav"
-    t = np.arange(int(0.3 * 8000)) / 8000
-    sf.write(str(beep), 0.2 * np.sin(2 * np.pi * 1000 * t), 8000, subtype="PCM_16")
-    (var / "frontdesk.toml").write_text(
-        f'[phone]\nheadset = "{HEADSET_PCM}"\ngreeting = "{beep}"\nmax_lines = 2\n',
-        encoding="utf-8",
-    )
+    _configure(var, tmp_path, "max_lines = 2")
     results: dict[str, object] = {}
 
     def place(name: str, scenario: str, talk_ms: int, **kw) -> None:
