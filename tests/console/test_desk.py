@@ -372,8 +372,9 @@ def test_after_hangup_the_draft_opens_beside_its_transcript(data_dir, tmp_path, 
                 assert fut.result().returncode == 0
             phone.wait_for("stored as #")
         # the page opens the draft by itself once the worker has written it (and reloads once
-        # if its transcript comes after it: wait for the commit, the expectations ride it out)
-        page.wait_for_url(re.compile(r"/desk\?entry=\d+"), timeout=60_000, wait_until="commit")
+        # if its transcript comes after it: the URL is polled, not a navigation awaited, and
+        # the expectations below ride out that reload)
+        expect(page).to_have_url(re.compile(r"/desk\?entry=\d+"), timeout=60_000)
         entry_id = int(page.url.rsplit("=", 1)[1])
         draft, _ = _entry(data_dir, entry_id)
         # the form holds the worker's draft (what Whisper heard is the ASR tests' business)
@@ -485,9 +486,9 @@ def test_the_callers_words_appear_on_the_desk_while_the_call_is_on(data_dir, tmp
                 fut.result()  # SIPp fails on the phone's BYE mid-pause: not our concern
             phone.wait_for("stored as #")
             # the live words give way to the draft beside the stored transcript (a draft that
-            # opens before its transcript is stored reloads itself once: wait for the commit
-            # only, and let the expectations below ride out that reload)
-            page.wait_for_url(re.compile(r"/desk\?entry=\d+"), timeout=60_000, wait_until="commit")
+            # opens before its transcript is stored reloads itself once: poll the URL rather
+            # than await a navigation, and let the expectations below ride out that reload)
+            expect(page).to_have_url(re.compile(r"/desk\?entry=\d+"), timeout=60_000)
             expect(page.locator("#transcript .utt.caller").first).to_contain_text("水管")
             expect(page.locator("#live")).to_be_hidden()
     finally:
