@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from domain.rules import Rules
 from frontdesk.errors import UserError
 
 
@@ -108,6 +109,14 @@ class Config:
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    def rules(self) -> Rules:
+        """The front desk's rules with this site's ring cadence and registration grace."""
+        return Rules(
+            ring_on_s=self.phone.ring_on,
+            ring_off_s=self.phone.ring_off,
+            registration_grace_s=self.ledger.registration_grace_s,
+        )
 
 
 _SECTIONS = {

@@ -9,14 +9,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from domain.calls import CallRecord
+from domain.intake import Address, IntakeDraft
+from domain.recording import RecordingInfo
 from ledger import calls, entries, jobs
 from ledger.db import LedgerError, open_database
 from ledger.models import Base, Finding
 from ledger.reconcile import Rules, reconcile, resolve
-from recordings.info import RecordingInfo
 from tests.ledger.claimers import claim_concurrently
-from voice.intake.draft import Address, IntakeDraft
-from voice.sip.call_record import CallRecord
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -112,13 +112,16 @@ def test_lifecycle_with_audit_trail_and_illegal_moves_refused(db):
             entries.transition(s, e.id, "returned", by="li")
         for to in ("dispatched", "in_progress", "returned"):
             entries.transition(s, e.id, to, by="li")
-        entries.transition(s, e.id, "called_back", by="li", result="not_satisfied")
-        entries.transition(s, e.id, "dispatched", by="li")  # reopened
+        with pytest.raises(entries.EntryError, match="callback result"):
+            entries.record_callback(s, e.id, by="li", result="ok")
+        # the console and the CLI share this rule: not satisfied reopens the entry
+        entries.record_callback(s, e.id, by="li", result="not_satisfied")
+        assert e.status == "dispatched"
         s.commit()
         fields = [(c.field, c.new) for c in e.changes]
         assert ("room", "301") in fields and ("status", "registered") in fields
         assert fields.count(("status", "dispatched")) == 2
-        assert e.work_order_no and e.callback_result == "not_satisfied"
+        assert e.work_order_no and e.callback_result == "不满意"
         assert entries.create_draft(s, cid, _draft(room="999")).room == "301"  # agent's work kept
 
 
@@ -210,8 +213,9 @@ def test_callback_overdue_for_a_repair_not_called_back_in_two_hours(db):
 
 
 def test_content_mismatch_when_the_entry_contradicts_the_transcript(db):
+    from domain.transcript import Transcript, Utterance
+    from frontdesk.reading import read_call
     from ledger.transcripts import save_transcript
-    from voice.asr.transcript import Transcript, Utterance
 
     t = Transcript([Utterance("caller", 0.5, 6.0, "你好，我是四栋二单元三零一的，我家水管爆了，快派人来修一下")],
                    "whisper", "whisper-base")  # fmt: skip
@@ -223,8 +227,11 @@ def test_content_mismatch_when_the_entry_contradicts_the_transcript(db):
             e = entries.create_draft(s, cid, _draft())
             fix = {"building": "5", "urgent": False} if cid == wrong else {}
             entries.confirm(s, e.id, by="li", at=T0 + timedelta(seconds=50), **fix)
+        rules = Rules(reader=read_call)  # the worker's reading of a call, handed in
         found = [
-            f for f in reconcile(s, now=T0 + timedelta(minutes=5)) if f.kind == "CONTENT_MISMATCH"
+            f
+            for f in reconcile(s, now=T0 + timedelta(minutes=5), rules=rules)
+            if f.kind == "CONTENT_MISMATCH"
         ]
         assert [f.call_id for f in found] == [wrong]
         assert set(found[0].evidence) >= {"address", "urgent"}
