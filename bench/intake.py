@@ -23,6 +23,7 @@ from voice.intake.evaluation import score, transcript_of  # noqa: E402
 from voice.intake.extract import extract  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "intake" / "corpus"
+DEV = ROOT / "voice" / "intake" / "training_data" / "dev.jsonl"
 TEMPLATES = ROOT / "tests" / "data" / "intake" / "dev.jsonl"
 
 
@@ -35,8 +36,8 @@ def main() -> int:
     ap.add_argument("--split", choices=["test", "dev"], default="test")
     ap.add_argument("--misses", type=int, default=0, help="list the first N misses per field")
     args = ap.parse_args()
-    rows = load(CORPUS / f"{args.split}.jsonl")
-    train = load(CORPUS / "dev.jsonl")
+    rows = load(CORPUS / "test.jsonl" if args.split == "test" else DEV)
+    train = load(DEV)
 
     def draft(t):
         return extract(t)
@@ -51,8 +52,9 @@ def main() -> int:
                 by_style[st][name] = round(s.accuracy, 3)
     templates = score(load(TEMPLATES), draft)
     texts = [transcript_of(r) for r in rows]
-    start, n = time.perf_counter(), 0
-    while time.perf_counter() - start < 3.0:
+    # CPU time of this process, not wall time: the figure holds on a shared, busy machine
+    start, n = time.process_time(), 0
+    while time.process_time() - start < 3.0:
         for t in texts:
             extract(t)
             n += 1
@@ -66,7 +68,7 @@ def main() -> int:
         },  # fmt: skip
         "by_style": by_style,
         "template_regression_set": {n: round(s.accuracy, 3) for n, s in templates.items()},
-        "transcripts_per_second_one_core": round(n / (time.perf_counter() - start)),
+        "transcripts_per_second_one_core": round(n / (time.process_time() - start)),
     }
     json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
     print()

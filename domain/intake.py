@@ -52,6 +52,8 @@ class IntakeDraft:
     evidence: list[Evidence] = field(default_factory=list)
     repair_scope: str | None = None  # 户内 / 公共区域 / 有偿
     complaint_class: str | None = None  # 一类 / 二类 / 三类
+    repeat: bool = False  # the caller says the problem was reported before
+    second_category: str | None = None  # another topic of the same call (offered as a 2nd draft)
 
     def to_dict(self) -> dict:
         return asdict(self)

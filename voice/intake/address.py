@@ -113,9 +113,29 @@ def find_buildings(text: str) -> list[tuple[str, int, int]]:
         if marker_end is None:
             continue
         num, start = _number_before(text, i, loose_one=True)
-        if num and 0 < int(num) < 200:
-            out.append((str(int(num)), start, marker_end))
+        if not num or not 0 < int(num) < 200:
+            continue
+        # a homophone (洞, 东, 多 for 栋; 斯 for 四) is a building only when a unit or a room
+        # follows it: 好久都没 is not building 9, 移动都 not building 1, 儿童 not building 2
+        said = text[i:marker_end] in ("栋", "幢", "座", "号楼") or text[i] == "楼"
+        if not (said and all(is_numeral(c) for c in text[start:i])) and not _followed_by_place(
+            text, marker_end
+        ):
+            continue
+        out.append((str(int(num)), start, marker_end))
     return out
+
+
+def _followed_by_place(text: str, at: int) -> bool:
+    """A unit (二单元, 三丹元) or a room number (三零一) right after ``at``."""
+    rest = text[at : at + 6].lstrip("，, 的")
+    j = 0
+    while j < len(rest) and is_numeral(rest[j]):
+        j += 1
+    if j >= 3:
+        return True
+    syl = _syllables(rest[j : j + 2])
+    return 0 < j and len(syl) == 2 and syl[0] in {"dan", "dai", "duan", "tan"} and syl[1] == "yuan"
 
 
 def find_units(text: str, buildings: list[tuple[str, int, int]] = ()) -> list[tuple[str, int, int]]:
@@ -132,47 +152,111 @@ def find_units(text: str, buildings: list[tuple[str, int, int]] = ()) -> list[tu
     return out
 
 
+# a correction said in passing: 四栋，不对，是五栋 / 一零零二，哦不，一零零一
+CORRECTION = re.compile(r"不对|说错了|哦不|呃不|不不|[，,]不[，,]|^不[，,]|应该是|记错了|我是说")
+_CODE = re.compile(r"(\d{1,3})\s*[-－—]\s*(\d{1,2})\s*[-－—]\s*(\d{3,4})(?!\d)")
+# numbers said near these words are a phone number, not a room
+_PHONE_CONTEXT = re.compile(r"电话|手机|号码|联系|打我|拨")
+
+
 def parse_address(text: str) -> AddressMatch:
-    """The first complete address in ``text`` (building-unit-room), else the best partial,
-    plus a public area when one is named."""
+    """The address in ``text``: building-unit-room (the most complete one said), plus a public
+    area when one is named. What follows a correction (不对，是…) replaces what it corrects."""
     text = re.sub(r"\s+", "", text)
+    fixes = list(CORRECTION.finditer(text))
+    if not fixes:
+        return _parse_plain(text)
+    cut = fixes[-1]
+    before, after = _parse_plain(text[: cut.start()]), _parse_plain(text[cut.end() :])
+    a, b = before.address, after.address
+    if not (b.building or b.unit or b.room or b.public_area):
+        return _parse_plain(text)
+    m = AddressMatch(Address(b.building or a.building, b.unit or a.unit, b.room or a.room,
+                             b.public_area or a.public_area))  # fmt: skip
+    m.spans = before.spans + [(s + cut.end(), e + cut.end()) for s, e in after.spans]
+    m.confidence = 0.9 if m.address.code() else max(before.confidence, after.confidence)
+    return m
+
+
+def _room_after(text: str, at: int) -> tuple[str | None, int]:
+    """The room said after a unit: 三零一, or 五楼，五零二 (a floor first, then the room)."""
+    at += 1 if at < len(text) and text[at] in "，,的" else 0
+    room, end = _number_after(text, at)
+    if room and end < len(text) and text[end] in "楼层":
+        nxt = end + 1
+        while nxt < len(text) and text[nxt] in "，,的的是":
+            nxt += 1
+        room, end = _number_after(text, nxt)
+        if not room or len(room) < 3:
+            return None, end
+    if room and 2 <= len(room) <= 5:
+        return room, end
+    return None, at
+
+
+def _parse_plain(text: str) -> AddressMatch:
     m = AddressMatch()
+    codes = list(_CODE.finditer(text))
+    if codes:
+        c = codes[-1]  # a code said twice: the last is the one meant
+        m.address.building, m.address.unit, m.address.room = (
+            str(int(c.group(1))), str(int(c.group(2))), c.group(3)
+        )  # fmt: skip
+        m.spans.append(c.span())
+        m.confidence = 0.95
+        _public_area(text, m)
+        return m
     buildings = find_buildings(text)
     units = find_units(text, buildings)
-    best = None
+    best, best_score = None, -1
+    used_units = set()
     for b_num, b_start, b_end in buildings:
         unit = next((u for u in units if 0 <= u[1] - b_end <= 2), None)
         if unit is not None:
-            room, r_end = _number_after(
-                text, unit[2] + (1 if unit[2] < len(text) and text[unit[2]] in "，,的" else 0)
-            )
-            if room and 2 <= len(room) <= 5:
-                best = (b_num, unit[0], room, b_start, r_end)
-                break
-            best = best or (b_num, unit[0], None, b_start, unit[2])
+            used_units.add(unit)
+            room, r_end = _room_after(text, unit[2])
+            cand = (b_num, unit[0], room, b_start, r_end if room else unit[2])
         else:
-            best = best or (b_num, None, None, b_start, b_end)
+            cand = (b_num, None, None, b_start, b_end)
+        score = 2 * bool(cand[1]) + 3 * bool(cand[2])
+        if score > best_score:  # the most complete mention; the first of equals
+            best, best_score = cand, score
+    if best is not None and best[1] is None:
+        # 二单元六楼…四栋: a unit said apart from its building
+        free = [u for u in units if u not in used_units]
+        if free:
+            room, r_end = _room_after(text, free[0][2])
+            best = (best[0], free[0][0], room, min(best[3], free[0][1]), max(best[4], r_end))
     if best is None or best[2] is None:
         # "三零一，四栋的" / "301室": a room said on its own
         taken = {i for b in buildings for i in range(b[1], b[2])} | {
             i for u in units for i in range(u[1], u[2])
         }
-        pattern = r"([0-9零〇一二三四五六七八九幺两]{3,4})(?:室|号房|房间|房|的|，|,|$)"
+        pattern = r"([0-9零〇一二三四五六七八九幺两]{3,4})(?:室|号房|房间|房|的|，|,|。|$)"
         for mm in re.finditer(pattern, text):
             if any(i in taken for i in range(mm.start(1), mm.end(1))):
                 continue
+            chain = mm.start(1)  # back over the groups of a number said in parts
+            while chain > 0 and (is_numeral(text[chain - 1]) or text[chain - 1] in "，, -、"):
+                chain -= 1
+            if _PHONE_CONTEXT.search(text[max(0, chain - 8) : mm.start()]):
+                continue
+            if mm.start(1) > 0 and is_numeral(text[mm.start(1) - 1]):
+                continue  # the tail of a longer number
             room = read_number(mm.group(1))
             if room:
                 b = best or (None, None, None, mm.start(), mm.end())
                 best = (b[0], b[1], room, min(b[3], mm.start()), max(b[4], mm.end()))
                 break
-    if best is None and buildings:
-        b = buildings[0]
-        best = (b[0], None, None, b[1], b[2])
     if best is not None:
         m.address.building, m.address.unit, m.address.room = best[0], best[1], best[2]
         m.spans.append((best[3], best[4]))
         m.confidence = 0.9 if all(best[:3]) else 0.6
+    _public_area(text, m)
+    return m
+
+
+def _public_area(text: str, m: AddressMatch) -> None:
     area = find_public_area(text)
     if area is not None:
         name, s, e = area
@@ -182,7 +266,6 @@ def parse_address(text: str) -> AddressMatch:
             m.address.public_area = None  # "我家…" with a room: an in-unit matter
             m.spans.pop()
         m.confidence = max(m.confidence, 0.7)
-    return m
 
 
 def find_public_area(text: str) -> tuple[str, int, int] | None:

@@ -1,12 +1,17 @@
-"""English addresses: "unit 301, building 4, entrance 2", "building 4 room 301", "4-2-301"."""
+"""English addresses: "Building 4, Unit 2, Room 301", "block 5 unit 1 flat 1002",
+"unit 301, building 4, entrance 2", "4-2-301"."""
 
 from __future__ import annotations
 
 import re
 
 from voice.intake.address import AddressMatch
-from voice.intake.lexicon_en import PUBLIC_AREAS
 
+PUBLIC_AREAS = {
+    "电梯": ("lift", "elevator"), "地下车库": ("garage", "parking lot", "car park"),
+    "大堂": ("lobby",), "楼道灯": ("corridor light", "hallway light", "stair light"),
+    "楼道": ("corridor", "hallway", "stairwell"), "小区大门": ("gate", "main entrance"),
+}  # fmt: skip
 _WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
           "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}  # fmt: skip
 _NUM = r"(\d+|" + "|".join(_WORDS) + r")"
@@ -24,15 +29,24 @@ def parse_address_en(text: str) -> AddressMatch:
     if code:
         a.building, a.unit, a.room = code.group(1), code.group(2), code.group(3)
         m.spans.append(code.span())
-    for pattern, attr in (
-        (rf"\b(?:building|block|bldg|tower)\s*(?:no\.?\s*)?{_NUM}", "building"),
-        (rf"\b(?:entrance|stairway|staircase)\s*{_NUM}", "unit"),
-        (rf"\b(?:unit|room|apartment|apt|flat)\s*(?:no\.?\s*)?{_NUM}", "room"),
-    ):
-        mm = re.search(pattern, t)
-        if mm and getattr(a, attr) is None:
-            setattr(a, attr, _n(mm.group(1)))
-            m.spans.append(mm.span())
+    # "unit" is the 单元 when a room is named too (Building 4, Unit 2, Room 301) or when its
+    # number is small; "unit 301" alone is a flat
+    room_word = re.search(rf"\b(?:room|apartment|apt|flat|suite)\s*(?:no\.?\s*)?{_NUM}", t)
+    unit_word = re.search(rf"\b(?:unit|entrance|stairway|staircase)\s*(?:no\.?\s*)?{_NUM}", t)
+    building = re.search(rf"\b(?:building|block|bldg|tower)\s*(?:no\.?\s*)?{_NUM}", t)
+    if building and a.building is None:
+        a.building = _n(building.group(1))
+        m.spans.append(building.span())
+    if unit_word and a.unit is None:
+        n = _n(unit_word.group(1))
+        if room_word or not n.isdigit() or int(n) < 30:
+            a.unit = n
+        elif a.room is None:
+            a.room = n
+        m.spans.append(unit_word.span())
+    if room_word and a.room is None:
+        a.room = _n(room_word.group(1))
+        m.spans.append(room_word.span())
     for name, words in PUBLIC_AREAS.items():
         hit = next((w for w in words if w in t), None)
         if hit:

@@ -35,6 +35,11 @@ CONDITIONAL = {"repair_scope": "报修", "complaint_class": "投诉"}
 
 def expected(row: dict, name: str) -> Any:
     e = row["expected"]
+    if name in ("address", "building", "room") and "building" not in e:  # the template set
+        parts = e.get("address").split("-") if e.get("address") else [None, None, None]
+        if name == "address":
+            return tuple(parts)
+        return parts[0] if name == "building" else parts[2]
     if name == "address":
         return (e.get("building"), e.get("unit"), e.get("room"))
     return e.get(name)
@@ -48,7 +53,7 @@ def transcript_of(row: dict) -> Transcript | str:
 
 
 def applies(row: dict, name: str) -> bool:
-    if name not in row["expected"] and name != "address":
+    if name not in row["expected"] and name not in ("address", "building", "room"):
         return False
     want = CONDITIONAL.get(name)
     return want is None or row["expected"].get("category") == want

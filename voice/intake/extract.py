@@ -8,34 +8,36 @@ The caller's own words come first; the agent's words (read-backs such as "您的
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from domain.intake import Address, Evidence, IntakeDraft, PriorEntry
 from domain.transcript import Transcript, Utterance
-from voice.intake import classify
-from voice.intake.address import parse_address, validate
-from voice.intake.caller import phone_number, surname
+from voice.intake.address import CORRECTION, parse_address, validate
+from voice.intake.caller import phone_number
 from voice.intake.english import parse_address_en
-from voice.intake.lexicon_zh import FILLERS
+from voice.intake.features import CUES, is_english, normalise, tokens
+from voice.intake.model import NONE, IntakeModel, load_model
+from voice.intake.names import surname
 
 REPEAT_WINDOW = timedelta(days=30)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def normalise(text: str) -> str:
-    """Full-width → half-width, no spaces between Chinese words, no fillers."""
-    t = unicodedata.normalize("NFKC", text)
-    t = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff\d])|(?<=\d)\s+(?=[\u4e00-\u9fff])", "", t)
-    for f in FILLERS:
-        t = t.replace(f, "")
-    return t.replace("，，", "，").strip()
-
-
-def is_english(text: str) -> bool:
-    letters = sum(c.isascii() and c.isalpha() for c in text)
-    return letters > 2 * len(_CJK.findall(text)) and letters > 3
+# below these, a field is flagged for the agent (the console marks it unsure)
+UNSURE = {"category": 0.6, "department": 0.6, "urgent": 0.75, "repair_scope": 0.6,
+          "complaint_class": 0.6}  # fmt: skip
+# the draft takes the actionable request of a call with two topics (the issue's order)
+ACTIONABLE = ["求助", "报修", "投诉", "建议", "咨询"]
+_AGAIN = re.compile(CUES["again"], re.I)
+# domain.md's urgent list as a guard over the model: said plainly and not negated, over or
+# hypothetical, these are urgent unless the model is all but sure they are not
+URGENT_SAID = re.compile(
+    r"(?<!打不)(?<!点不)(?<!不)着火|起火|火灾|冒烟|烧起来|爆管|水管爆|管子爆|水管爆了|淹了|水漫|"
+    r"困在|被困|关在电梯|电梯里出不来|煤气味|燃气味|天然气味|煤气泄漏|燃气泄漏|"
+    r"\b(burst|flood(ed|ing)?|trapped|on fire|smoke|smell(s)? (of )?gas|gas leak)\b",
+    re.I,
+)
+_OVER = re.compile(r"没有|没|不是|好了|修好|关了|灭了|误报|万一|以为|要是|如果|no longer|not|if")
+URGENT_GUARD_FLOOR = 0.03  # dev split: 0.964 with it, 0.966 without; it keeps domain.md's list
 
 
 def _utterances(source: Transcript | str) -> list[Utterance]:
@@ -52,6 +54,7 @@ def extract(
     layout: dict[str, dict[str, int]] | None = None,
     now: datetime | None = None,
     repeat_window: timedelta = REPEAT_WINDOW,
+    model: IntakeModel | None = None,
 ) -> IntakeDraft:
     utts = _utterances(source)
     caller_idx = [i for i, u in enumerate(utts) if u.speaker in ("caller", "unknown")]
@@ -81,33 +84,23 @@ def extract(
                 break
         if d.address.code():
             break
+    # a caller who corrects the address later in the call (哦不对，是六零五) is right
+    if not english:
+        for i in caller_idx:
+            fix = CORRECTION.search(texts[i])
+            if fix and (d.address.building or d.address.room):
+                a = parse_address(texts[i][fix.end() :]).address
+                if a.building or a.unit or a.room:
+                    d.address = _merge(d.address, a)
+                    ev("address", texts[i][fix.start() :], [i])
     problem = validate(d.address, layout)
     if problem:
         d.evidence.append(Evidence("address.invalid", problem))
         d.confidence["address"] = min(d.confidence.get("address", 0.5), 0.3)
 
-    # category, urgency, department from the caller's words
-    cat = classify.category(caller_text, english)
-    d.category = cat.value  # type: ignore[assignment]
-    d.confidence["category"] = cat.confidence
-    for w in cat.words[:3]:
-        ev("category", w, caller_idx)
-    urg = classify.urgency(caller_text, english)
-    d.urgent = bool(urg.value)
-    d.confidence["urgent"] = urg.confidence
-    if urg.value:
-        ev("urgent", urg.words[0], caller_idx)
-    dept = classify.department(caller_text, d.category, english)
-    d.department = dept.value  # type: ignore[assignment]
-    d.confidence["department"] = dept.confidence
-    for w in dept.words[:2]:
-        ev("department", w, caller_idx)
-    if d.category == "报修":
-        d.repair_scope = classify.repair_scope(
-            caller_text, bool(d.address.room), d.address.public_area
-        )
-    if d.category == "投诉":
-        d.complaint_class = classify.complaint_class(caller_text)
+    # category, urgency, department …: the model reads the whole call (features.py)
+    keys = _classify(d, model or load_model(), caller_text,
+                     "，".join(texts[i] for i in agent_idx), lambda f, w: ev(f, w, caller_idx))  # fmt: skip
 
     # caller: surname and phone number as said, else the SIP caller number
     all_text = "，".join(texts[i] for i in caller_idx + agent_idx)
@@ -128,9 +121,83 @@ def extract(
         d.confidence["caller.phone"] = 0.95
         d.evidence.append(Evidence("caller.phone", f"SIP caller number {caller_number}"))
 
-    d.summary = summarise(caller_text or all_text, cat.words)
+    d.summary = summarise(caller_text or all_text, keys)
     _repeat_rule(d, history, now or datetime.now(UTC), repeat_window)
     return d
+
+
+def _classify(d: IntakeDraft, model: IntakeModel, caller: str, agent: str, ev) -> list[str]:
+    """Category, urgency, department, repair scope, complaint class, repeat and a second topic
+    from the model; returns the caller's words that weighed most (for the summary)."""
+    v = model.vectorize(tokens(caller, agent))
+
+    def head(name: str, reasons: int = 0):
+        return model.predict(name, v, reasons) if name in model.heads else None
+
+    cat = head("category", reasons=6)
+    said = [r[2:] for r in cat.reasons if r.startswith("c:") and len(r) > 3] if cat else []
+    if cat:
+        d.category = cat.label  # type: ignore[assignment]
+        d.confidence["category"] = cat.probability
+        for w in said[:3]:
+            ev("category", w)
+    rep = head("repeat")
+    if rep and rep.label == "True":
+        d.repeat = True
+        m = _AGAIN.search(caller)
+        words = caller[max(0, m.start() - 4) : m.end() + 4] if m else "reported before"
+        ev("category", f"repeat: {words}")
+        if d.category == "报修" and rep.probability >= 0.7:
+            # the seeds: the same problem raised again is a complaint
+            d.category = "投诉"
+            d.confidence["category"] = rep.probability
+    second = head("second_category")
+    if second and second.label not in (NONE, d.category) and second.probability >= 0.5:
+        first, other = d.category, second.label
+        if first in ACTIONABLE and ACTIONABLE.index(other) < ACTIONABLE.index(first):
+            first, other = other, first  # the actionable request leads the draft
+        d.category, d.second_category = first, other  # type: ignore[assignment]
+        ev("second_category", other)
+    urg = head("urgent", reasons=3)
+    if urg:
+        d.urgent = urg.label == "True"
+        d.confidence["urgent"] = urg.probability
+        plainly = None if d.urgent else _said_urgent(caller)
+        if plainly and 1.0 - urg.probability >= URGENT_GUARD_FLOOR:
+            d.urgent = True
+            d.confidence["urgent"] = 0.6  # the rule against the model: flagged for the agent
+            ev("urgent", plainly)
+        if d.urgent:
+            for r in urg.reasons:
+                if r.startswith("c:") and len(r) > 3:
+                    ev("urgent", r[2:])
+                    break
+    dept = head("department", reasons=3)
+    if dept:
+        d.department = dept.label
+        d.confidence["department"] = dept.probability
+        for r in dept.reasons[:2]:
+            if r.startswith("c:") and len(r) > 3:
+                ev("department", r[2:])
+    for name, when in (("repair_scope", "报修"), ("complaint_class", "投诉")):
+        p = head(name) if d.category == when else None
+        if p and p.label != NONE:
+            setattr(d, name, p.label)
+            d.confidence[name] = p.probability
+    for name, floor in UNSURE.items():
+        if name in d.confidence and d.confidence[name] < floor:
+            d.evidence.append(Evidence(f"{name}.unsure", f"{d.confidence[name]:.2f}"))
+    return said
+
+
+def _said_urgent(text: str) -> str | None:
+    """The words of domain.md's urgent list in ``text``, unless negated, over or supposed."""
+    for m in URGENT_SAID.finditer(text):
+        clause_start = max(text.rfind(c, 0, m.start()) for c in "，,。！!？?；;")
+        clause = text[clause_start + 1 : m.end() + 6]
+        if not _OVER.search(clause):
+            return m.group(0)
+    return None
 
 
 def _better(new: Address, old: Address) -> bool:
@@ -152,7 +219,8 @@ _GREETING = re.compile(r"^(你好|您好|喂|哎)+")
 
 
 def summarise(text: str, key_words: list[str], limit: int = 40) -> str:
-    """One line in the caller's terms: the clauses that carry the problem."""
+    """One line in the caller's terms: what they said, greetings and self-introductions out;
+    when it is too long, the clauses with the words that decided the category first."""
     clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
     clauses = [_GREETING.sub("", c).strip() for c in clauses]
     clauses = [
@@ -162,8 +230,11 @@ def summarise(text: str, key_words: list[str], limit: int = 40) -> str:
         and not re.fullmatch(r"(我是|我住)?.{0,12}(的|业主)?", c)
         or any(k in c for k in key_words)
     ]
-    keep = [c for c in clauses if any(k in c for k in key_words)] or clauses
-    out = "，".join(dict.fromkeys(keep))
+    clauses = list(dict.fromkeys(clauses))
+    if len("，".join(clauses)) > limit:
+        keyed = [c for c in clauses if any(k in c for k in key_words)]
+        clauses = keyed + [c for c in clauses if c not in keyed]
+    out = "，".join(clauses)
     return out[:limit] + ("…" if len(out) > limit else "")
 
 

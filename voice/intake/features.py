@@ -1,0 +1,71 @@
+"""What the intake model sees of a call: character n-grams of the caller's words, English
+words, and cues (generic ways of saying "again", "could you", "right now" …).
+
+Characters, not a word list: callers never say a problem the way a list expects, and a
+recogniser's homophones still share most of their n-grams with the right words. The cues are
+rules as features: the model learns from data how much each one counts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+FILLERS = ("那个", "嗯", "呃", "啊", "就是说", "就是", "然后", "这个", "哎", "喂", "那么")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SPACE_BETWEEN = re.compile(
+    r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff\d])|(?<=\d)\s+(?=[\u4e00-\u9fff])"
+)
+
+# How people say things, not what the problem is: these carry across every topic.
+CUES: dict[str, str] = {
+    # the problem was reported before (the seeds: raised again → a complaint)
+    "again": r"又|再次|再一次|还是|反映过|反映了|反应过|报过|报了|打过|说过|讲过|多少遍|多少次|好几次|"
+             r"好几回|几次|几回|第[二三四五两]次|第[二三四五两]回|上次|上回|上周|上礼拜|上个月|前天|"
+             r"前几天|一直没|到现在|还没人|至今|老是|总是|三番五次|每次|催|again|already|before|"
+             r"still|(second|third) time|keeps?",
+    "question": r"请问|吗|么|？|\?|怎么|什么|哪|几点|多少|是否|能不能|可不可以|可以吗|想问|问一下|"
+                r"咨询|how|what|when|where|can i|do i|is there",
+    "suggest": r"建议|希望|是不是可以|可不可以|要是.{0,12}就好|最好|考虑|增加|多装|多安排|加装|加个|"
+               r"提个意见|suggest|would be nice|should|consider|why not",
+    "help": r"帮|麻烦|求助|救|help|please",
+    "complain": r"投诉|举报|不满|太差|什么态度|不像话|受不了|气死|怎么回事|到底|管不管|complain|"
+                r"unacceptable|ridiculous",
+    "now": r"现在|正在|马上|赶紧|快点|快来|立刻|紧急|急|right now|urgent|hurry|quick",
+    "negated": r"没有|不是|没事|已经好了|已经修好|不用|no longer|not anymore",
+}  # fmt: skip
+_CUES = [(name, re.compile(rx, re.I)) for name, rx in CUES.items()]
+
+
+def normalise(text: str) -> str:
+    """Full-width → half-width, no spaces between Chinese words, no fillers."""
+    t = unicodedata.normalize("NFKC", text)
+    t = _SPACE_BETWEEN.sub("", t)
+    for f in FILLERS:
+        t = t.replace(f, "")
+    return t.replace("，，", "，").strip()
+
+
+def is_english(text: str) -> bool:
+    letters = sum(c.isascii() and c.isalpha() for c in text)
+    return letters > 2 * len(_CJK.findall(text)) and letters > 3
+
+
+def tokens(caller: str, agent: str = "") -> list[str]:
+    """The model's features of one call (texts already normalised)."""
+    t = caller.lower()
+    out: list[str] = []
+    if is_english(t):
+        words = re.findall(r"[a-z']+", t)
+        out += ["w:" + w for w in words]
+        out += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    else:
+        t = re.sub(r"\s+", "", t)
+    for n in (1, 2, 3):
+        out += ["c:" + t[i : i + n] for i in range(len(t) - n + 1)]
+    for name, rx in _CUES:
+        out += ["cue:" + name] * len(rx.findall(t))
+    if agent:  # the agent's read-back: a weak second voice
+        a = re.sub(r"\s+", "", agent.lower())
+        out += ["a:" + a[i : i + 2] for i in range(len(a) - 1)]
+    return out
