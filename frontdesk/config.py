@@ -79,6 +79,7 @@ class ConsoleConfig:
     bind: str = "127.0.0.1"  # residents' data: loopback unless the site decides otherwise
     port: int = 8080
     session_hours: float = 12.0  # one front-desk shift
+    idle_minutes: float = 30.0  # a session unused this long ends (0 = only session_hours)
     # Secure cookies; browsers accept them over plain HTTP only on loopback, so a console
     # bound to a LAN address needs tls_cert/tls_key (or this set false, not recommended).
     secure_cookies: bool = True

@@ -66,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
         port=c.port,
         log_level="warning",
         access_log=False,
+        # The client's address is the socket's: a local process must not pick the address
+        # the log-in limiter and the access log see with X-Forwarded-For.
+        proxy_headers=False,
+        forwarded_allow_ips="",
         ssl_certfile=c.tls_cert if tls else None,
         ssl_keyfile=c.tls_key if tls else None,
         timeout_graceful_shutdown=3,

@@ -204,7 +204,11 @@ def guarded(
 
 def _lookup(console: Console, request: Request) -> tuple[Principal, str] | None:
     with console.sessions() as db:
-        return logins.lookup(db, request.cookies.get(logins.COOKIE))
+        found = logins.lookup(
+            db, request.cookies.get(logins.COOKIE), console.cfg.console.idle_minutes
+        )
+        db.commit()  # last seen, or the idle session's end
+        return found
 
 
 def _call(console, handler, request, user, csrf, form, forms, params) -> Response:
@@ -242,26 +246,31 @@ async def login_page(request: Request) -> Response:
             console, request, nxt, "页面已过期，请重试 — the form expired, try again", 403
         )
     remote = request.client.host if request.client else ""
-    wait = console.limiter.retry_after(remote, username)
+    username = username[:64]
+    wait = console.limiter.begin(remote, username)  # counted now: no check-then-record race
     if wait > 0:
-        await run_in_threadpool(_log_login, console, username, remote, "login_refused")
+        if console.limiter.first_refusal(remote, username):
+            await run_in_threadpool(_log_login, console, username, remote, "login_refused")
         resp = _login_form(console, request, nxt,
                            f"尝试次数过多 — too many failed log-ins; try again in {int(wait) + 1} s", 429)  # fmt: skip
         resp.headers["retry-after"] = str(int(wait) + 1)
         return resp
-    token = await run_in_threadpool(_authenticate, console, username, password, remote)
+    log_failure = console.limiter.log_failure(remote)
+    token = await run_in_threadpool(
+        _authenticate, console, username, password, remote, log_failure
+    )
     if token is None:
-        console.limiter.failed(remote, username)
         return _login_form(
             console, request, nxt, "用户名或密码错误 — wrong username or password", 401
         )
     console.limiter.succeeded(remote, username)
     session_token, role = token
     resp = RedirectResponse(nxt or HOME.get(role, "/desk"), status_code=303)
+    # No max_age: a browser session cookie, gone when the browser closes (the server
+    # ends the session after session_hours, or idle_minutes unused, anyway).
     resp.set_cookie(
         logins.COOKIE,
         session_token,
-        max_age=int(console.cfg.console.session_hours * 3600),
         httponly=True,
         secure=console.cfg.console.secure_cookies,
         samesite="strict",
@@ -281,12 +290,15 @@ def _login_form(console, request, nxt, error=None, status=200) -> Response:
     return resp
 
 
-def _authenticate(console: Console, username: str, password: str, remote: str):
+def _authenticate(
+    console: Console, username: str, password: str, remote: str, log_failure: bool = True
+):
     with console.sessions() as db:
         user = accounts.authenticate(db, username, password)
         if user is None:
-            log_access(db, username[:64] or "?", "login_failed", remote=remote)
-            db.commit()
+            if log_failure:
+                log_access(db, username[:64] or "?", "login_failed", remote=remote)
+                db.commit()
             return None
         token, _ = logins.open_session(db, user, console.cfg.console.session_hours)
         log_access(db, user.username, "login", remote=remote)

@@ -27,9 +27,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from frontdesk.console import logins
 from frontdesk.console.accounts import Principal
-from frontdesk.console.app import Console, Ctx, guarded
+from frontdesk.console.app import Console, Ctx, _lookup, guarded
 from ledger import entries
 from ledger.models import Call, LedgerEntry
 from ledger.transcripts import load_transcript
@@ -41,7 +40,7 @@ DESK_ROLES = ("agent", "supervisor")
 LINE_ACTIONS = ("answer", "reject", "hangup", "mute", "unmute", "hold", "unhold", "take")
 REGISTER_WITHIN_S = 60  # an answered call is to be registered within a minute of hangup
 PAGE_SIZE = 50
-KEEPALIVE_S = 15.0
+RECHECK_S = 5.0  # with no events, re-check the session (and keep the stream alive) this often
 
 CATEGORIES = ["报修", "投诉", "咨询", "求助", "建议"]
 DEPARTMENTS = ["工程维修部", "环境部", "安管部", "客服中心"]
@@ -77,11 +76,7 @@ LOW_CONFIDENCE = 0.6
 async def _principal(request: Request) -> Principal | None:
     console: Console = request.app.state.console
 
-    def look() -> tuple[Principal, str] | None:
-        with console.sessions() as db:
-            return logins.lookup(db, request.cookies.get(logins.COOKIE))
-
-    found = await run_in_threadpool(look)
+    found = await run_in_threadpool(_lookup, console, request)
     return found[0] if found else None
 
 
@@ -152,12 +147,16 @@ async def events(request: Request) -> Response:
             yield _sse(snap)
             while True:
                 try:
-                    event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                    event = await asyncio.wait_for(queue.get(), RECHECK_S)
                 except TimeoutError:
                     if await _principal(request) is None:  # logged out or disabled: stop
                         return
                     yield ": keep-alive\n\n"
                     continue
+                # Callers' numbers, names and addresses go only to a session still live:
+                # a disabled or logged-out user gets nothing more, however busy the line.
+                if await _principal(request) is None:
+                    return
                 if isinstance(event.get("call"), dict) and event.get("event") == "ringing":
                     await run_in_threadpool(_with_known, console, [event["call"]])
                 yield _sse(event)
