@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from frontdesk.private import set_umask
+
+    set_umask()  # every file this process writes is private to its user (0600, 0700)
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

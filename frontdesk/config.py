@@ -154,4 +154,8 @@ def _apply(target: Any, values: dict, where: str) -> None:
 
 
 def config_from_args(args) -> Config:
-    return load_config(args.data_dir, args.config)
+    from frontdesk.private import check_data_dir
+
+    cfg = load_config(args.data_dir, args.config)
+    check_data_dir(cfg.data_dir)  # residents' data: private to this user, checked at start
+    return cfg

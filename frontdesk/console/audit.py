@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from frontdesk.console.app import Ctx, guarded
+from ledger.cells import csv_row
 from ledger.models import Call, Finding, LedgerEntry, User
 from ledger.reconcile import KINDS, Rules, reconcile, resolve
 from ledger.transcripts import load_transcript
@@ -252,11 +253,11 @@ def audit_export(ctx: Ctx) -> Response:
     n = 0
     local = ctx.console.local_time
     for r in ctx.db.execute(_filtered(ctx, f, cols).execution_options(yield_per=2000)).mappings():
-        w.writerow([
+        w.writerow(csv_row([
             r["id"], r["kind"], LABELS.get(r["kind"], ""), r["status"], local(r["detected_at"]),
             r["call_id"] or "", r["caller"] or "", local(r["invited_at"]), r["entry_id"] or "",
             _cell(r["detail"]), r["resolved_by"] or "", local(r["resolved_at"]), _cell(r["note"]),
-        ])  # fmt: skip
+        ]))  # fmt: skip
         n += 1
     filters = {k: v for k, v in Filters.parse(ctx.query).__dict__.items() if v is not None}
     ctx.log("export", "findings", rows=n, **{k: str(v) for k, v in filters.items()})
