@@ -16,7 +16,6 @@ import httpx
 from openpyxl import load_workbook
 
 from tests.conftest import frontdesk
-from tests.console.conftest import console_dir  # noqa: F401  (fixture)
 
 
 def _mode(path) -> int:
@@ -105,8 +104,13 @@ def test_ledger_exports_write_formulas_as_text_and_import_back_unchanged(tmp_pat
     assert shown["content"] == HOSTILE["content"]
 
 
-def test_audit_csv_writes_a_sip_caller_as_text(tmp_path, console_dir):
+def test_audit_csv_writes_a_sip_caller_as_text(tmp_path):
     """The SIP From user part is the caller's to choose: =cmd… must not run in Excel."""
+    from tests.console.conftest import add_people
+
+    console_dir = tmp_path / "var"
+    console_dir.mkdir()
+    add_people(console_dir)
     from frontdesk.config import load_config
     from ledger import calls
     from ledger.db import open_database
