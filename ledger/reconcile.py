@@ -38,7 +38,7 @@ from ledger.types import utcnow
 KINDS = [
     "UNLOGGED_CALL", "ORPHAN_ENTRY", "DUPLICATE_ENTRY", "CONTENT_MISMATCH", "LATE_REGISTRATION",
     "SLOW_ANSWER", "MISSED_NO_CALLBACK", "CALLBACK_OVERDUE", "RECORDING_MISSING",
-    "RECORDING_TAMPERED", "DURATION_MISMATCH",
+    "RECORDING_TAMPERED", "DURATION_MISMATCH", "RECORDING_UNLOGGED",
 ]  # fmt: skip
 RECORDED = ("answered", "interrupted")
 INTAKE_CACHE_VERSION = 1  # bump when voice.intake changes what it extracts
@@ -241,6 +241,7 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
             if mine and cid in heard:
                 yield from _check_content(cid, mine[0], heard[cid])
     yield from _entry_findings(ctx, unmatched_loose)
+    yield from _unlogged_recordings(ctx)
 
 
 def _call_chunks(ctx: _Ctx, cols) -> Iterator[list]:
@@ -390,6 +391,80 @@ def _check_recording(ctx: _Ctx, cid, path, sha, size, stored) -> Iterator[Detect
         yield Detected("RECORDING_TAMPERED", cid, None,
                        f"recording {path} does not match its SHA-256",
                        {"expected": sha, "actual": actual})  # fmt: skip
+
+
+# ---------------------------------------------------------------- files without a row
+
+
+@dataclass
+class _FileDetected(Detected):
+    """A finding about a file no row names: keyed by the file, not by a call or entry."""
+
+    path: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.path}"[:128]
+
+
+def _unlogged_recordings(ctx: _Ctx) -> Iterator[Detected]:
+    """RECORDING_UNLOGGED: a recording under the root that no call row names (a crash or a
+    failed commit between the file's rename and the row). Files are named by their call's
+    uuid (Archive.final_path), so one indexed lookup per CHUNK files finds their rows. A
+    window reads only its day folders (±1 day); a file younger than the grace period may
+    still be waiting for its row."""
+    root = ctx.rules.recordings_root
+    if root is None or not os.path.isdir(root):
+        return
+    files: dict[str, str] = {}  # uuid → path relative to the root
+    for day in _day_folders(Path(root), ctx.since, ctx.until):
+        try:
+            entries = list(os.scandir(day))
+        except OSError:
+            continue
+        for f in entries:
+            if f.name.startswith(".") or f.name.endswith(".tmp") or not f.is_file():
+                continue
+            try:
+                if f.stat().st_mtime > ctx.now - ctx.rules.grace_s:
+                    continue
+            except OSError:
+                continue
+            files[os.path.splitext(f.name)[0]] = os.path.relpath(f.path, root)
+    stems = list(files)
+    for i in range(0, len(stems), 5000):
+        part = stems[i : i + 5000]
+        named = {
+            u: p for u, p in ctx.q(select(Call.uuid, Call.recording_path).where(Call.uuid.in_(part)))
+        }
+        for u in part:
+            if named.get(u) != files[u]:
+                rel = files[u]
+                yield _FileDetected("RECORDING_UNLOGGED", None, None,
+                                    f"recording {rel} is not named by any call row",
+                                    {"path": rel, "call_uuid": u}, path=rel)  # fmt: skip
+
+
+def _day_folders(root: Path, since: datetime | None, until: datetime | None) -> Iterator[Path]:
+    if since is None and until is None:
+        for year in sorted(root.glob("[0-9][0-9][0-9][0-9]")):
+            yield from sorted(year.glob("[0-9][0-9]/[0-9][0-9]"))
+        return
+    lo = (since or datetime(2000, 1, 1, tzinfo=UTC)).astimezone(UTC).date() - timedelta(days=1)
+    hi = (until or datetime.now(UTC)).astimezone(UTC).date() + timedelta(days=1)
+    if (hi - lo).days > 800:  # a long window: walk what exists rather than every date
+        for d in _day_folders(root, None, None):
+            try:
+                day = datetime(int(d.parent.parent.name), int(d.parent.name), int(d.name)).date()
+            except ValueError:
+                continue
+            if lo <= day <= hi:
+                yield d
+        return
+    day = lo
+    while day <= hi:
+        yield root / f"{day:%Y}" / f"{day:%m}" / f"{day:%d}"
+        day += timedelta(days=1)
 
 
 # ---------------------------------------------------------------- content

@@ -35,9 +35,10 @@ LABELS = {
     "CONTENT_MISMATCH": "内容不符", "LATE_REGISTRATION": "登记超时", "SLOW_ANSWER": "超三声接听",
     "MISSED_NO_CALLBACK": "未接未回电", "CALLBACK_OVERDUE": "回访超时",
     "RECORDING_MISSING": "录音缺失", "RECORDING_TAMPERED": "录音被改动",
-    "DURATION_MISMATCH": "时长不符",
+    "DURATION_MISMATCH": "时长不符", "RECORDING_UNLOGGED": "录音无通话记录",
 }  # fmt: skip
-SEVERE = {"UNLOGGED_CALL", "ORPHAN_ENTRY", "RECORDING_TAMPERED", "RECORDING_MISSING"}
+SEVERE = {"UNLOGGED_CALL", "ORPHAN_ENTRY", "RECORDING_TAMPERED", "RECORDING_MISSING",
+          "RECORDING_UNLOGGED"}  # fmt: skip
 # How far back "Re-run reconcile" looks: the reconciler reads every call in scope and
 # re-extracts each confirmed entry's transcript (2.8 s for a week of 800 calls a day).
 RERUN_DAYS = 7
