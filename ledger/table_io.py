@@ -210,6 +210,9 @@ def import_entries(
             report.errors.append({"row": n, "error": str(exc)})
     if report.errors:
         return report
+    _check_work_orders(session, parsed, report)
+    if report.errors:
+        return report
     keys = [_key(f) for _, f in parsed]
     existing: set[str] = set()
     for i in range(0, len(keys), 5000):  # SQLite caps the parameters of one statement
@@ -233,6 +236,31 @@ def import_entries(
         report.imported += 1
     session.flush()
     return report
+
+
+def _check_work_orders(session: Session, parsed: list, report: ImportReport) -> None:
+    """A work-order number names one entry: twice in the file, or already on an entry
+    this import did not make, is an error for that row (never a silent drop, never the
+    database's refusal at commit)."""
+    first: dict[str, int] = {}
+    for n, f in parsed:
+        wo = f.get("work_order_no")
+        if not wo:
+            continue
+        if wo in first:
+            report.errors.append({"row": n, "error": f"工单号 work order {wo} is also on row {first[wo]}"})
+        else:
+            first[wo] = n
+    numbers = list(first)
+    for i in range(0, len(numbers), 5000):
+        q = select(LedgerEntry.id, LedgerEntry.work_order_no, LedgerEntry.import_key).where(
+            LedgerEntry.work_order_no.in_(numbers[i : i + 5000])
+        )
+        for entry_id, wo, key in session.execute(q):
+            if key != "wo:" + wo:  # not this file's own row imported before
+                report.errors.append({"row": first[wo], "error":
+                                      f"工单号 work order {wo} already belongs to entry #{entry_id}"})  # fmt: skip
+    report.errors.sort(key=lambda e: e["row"])
 
 
 def export_entries(session: Session, path: Path, lang: str = "zh", tz: tzinfo | None = None) -> int:
