@@ -26,6 +26,7 @@ COMMANDS = [
     "models",
     "console",
     "users",
+    "access_log",
 ]
 
 DESCRIPTION = """\

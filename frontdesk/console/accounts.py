@@ -73,6 +73,13 @@ def add_user(
     return user
 
 
+FIRST_ADMIN = "frontdesk users add NAME --role admin"
+
+
+def has_users(session: Session) -> bool:
+    return session.scalar(select(User.id).limit(1)) is not None
+
+
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:

@@ -46,6 +46,7 @@ NAV = [
     ("/kpi", "指标 KPIs", ("supervisor",)),
     ("/calls", "录音 Calls", ("supervisor", "trainer")),
     ("/training", "培训 Training", ("trainer",)),
+    ("/access", "访问日志 Access", ("supervisor",)),
     ("/users", "用户 Users", ("admin",)),
 ]
 HOME = {"agent": "/desk", "supervisor": "/audit", "trainer": "/calls", "admin": "/desk"}
@@ -70,6 +71,7 @@ class Console:
     def __init__(self, cfg: Config, sessions: sessionmaker[Session]) -> None:
         self.cfg = cfg
         self.sessions = sessions
+        self._has_users = False
         self.limiter = logins.LoginLimiter(cfg.console.login_attempts, cfg.console.login_window_s)
         self.hub = PhoneHub(cfg.data_dir / "phone.sock")
         self.tz = ZoneInfo(cfg.console.timezone) if cfg.console.timezone else None
@@ -83,10 +85,22 @@ class Console:
         self.templates.filters["duration"] = format_duration
         self.templates.filters["mask_phone"] = mask_phone
 
+    def has_users(self) -> bool:
+        """Whether anyone can log in yet (checked until someone can, then remembered)."""
+        if not self._has_users:
+            with self.sessions() as db:
+                self._has_users = accounts.has_users(db)
+        return self._has_users
+
     def local_time(self, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
         if value is None:
             return ""
         return value.astimezone(self.tz).strftime(fmt)
+
+
+def first_admin_command(cfg: Config) -> str:
+    """How to create the first admin, for this data directory."""
+    return f"frontdesk --data-dir {cfg.data_dir} {accounts.FIRST_ADMIN}"
 
 
 def format_duration(seconds: float | None) -> str:
@@ -284,7 +298,9 @@ def _login_form(console, request, nxt, error=None, status=200) -> Response:
     import secrets
 
     token = secrets.token_urlsafe(24)  # double-submit token: log-in has no session yet
-    resp = render(console, request, "login.html", status, csrf=token, next=nxt, error=error)
+    first_run = None if console.has_users() else first_admin_command(console.cfg)
+    resp = render(console, request, "login.html", status, csrf=token, next=nxt, error=error,
+                  first_run=first_run)  # fmt: skip
     resp.set_cookie("fd_login", token, httponly=True, samesite="strict", path="/login",
                     secure=console.cfg.console.secure_cookies)  # fmt: skip
     return resp
@@ -335,10 +351,10 @@ def home(ctx: Ctx) -> Response:
 
 
 def page_routes() -> list[BaseRoute]:
-    from frontdesk.console import audit, desk, kpi, recordings, replay, training, users
+    from frontdesk.console import access_page, audit, desk, kpi, recordings, replay, training, users
 
     routes: list[BaseRoute] = []
-    for module in (desk, audit, kpi, replay, training, users, recordings):
+    for module in (desk, audit, kpi, replay, training, users, recordings, access_page):
         routes += module.routes
     return routes
 
