@@ -26,7 +26,7 @@ COMMANDS = [
     "models",
     "console",
     "users",
-    "access_log",
+    "access-log",
 ]
 
 DESCRIPTION = """\
@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name in COMMANDS:
-        module = importlib.import_module(f"frontdesk.commands.{name}")
+        module = importlib.import_module(f"frontdesk.commands.{name.replace('-', '_')}")
         module.register(sub)
     return parser
 
