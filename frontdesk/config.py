@@ -26,7 +26,7 @@ class PhoneConfig:
     registrar: str | None = None  # "sip:pbx.example.com:5060"
     username: str | None = None
     domain: str | None = None  # default: the registrar's host
-    password: str | None = None  # or env FRONTDESK_SIP_PASSWORD; never logged
+    password: str | None = field(default=None, repr=False)  # or env FRONTDESK_SIP_PASSWORD; never logged or shown in a repr
     register_expires: int = 300
     # After a failed registration: wait register_retry_s, doubling up to register_retry_max_s.
     register_retry_s: int = 5
@@ -85,6 +85,9 @@ class ConsoleConfig:
     secure_cookies: bool = True
     tls_cert: str | None = None
     tls_key: str | None = None
+    # Host names browsers may use for the console besides its bind address and localhost
+    # (a page on another site that resolves its own name to this address is refused).
+    allowed_hosts: list[str] = field(default_factory=list)
     timezone: str = ""  # for display; "" = this machine's local time zone
     login_attempts: int = 5  # failed log-ins per user and address per window …
     login_window_s: float = 300.0  # … before log-in is refused for the rest of the window

@@ -129,24 +129,26 @@ def transition(session: Session, entry_id: int, to: str, by: str, at: datetime |
         raise EntryError(
             f"entry {entry_id} is {entry.status}: cannot go to {to} (allowed: {allowed})"
         )
-    at = at or utcnow()
+    # ``at`` is when it happened (a field); the trail records when it was written down
+    now = utcnow()
+    at = at or now
     if to == "registered":
-        _set(entry, "registered_at", at, by, at)
-        _set(entry, "registered_by", by, by, at)
+        _set(entry, "registered_at", at, by, now)
+        _set(entry, "registered_by", by, by, now)
     elif to == "dispatched":
-        _set(entry, "dispatched_at", at, by, at)
+        _set(entry, "dispatched_at", at, by, now)
         if entry.work_order_no is None:
-            _set(entry, "work_order_no", f"WO{at:%Y%m%d}-{entry.id:06d}", by, at)
+            _set(entry, "work_order_no", f"WO{at:%Y%m%d}-{entry.id:06d}", by, now)
     elif to == "returned":
-        _set(entry, "returned_at", at, by, at)
+        _set(entry, "returned_at", at, by, now)
     elif to == "called_back":
-        _set(entry, "callback_at", at, by, at)
+        _set(entry, "callback_at", at, by, now)
         if result:
-            _set(entry, "callback_result", result, by, at)
+            _set(entry, "callback_result", result, by, now)
     elif to == "closed":
-        _set(entry, "closed_at", at, by, at)
-    _set(entry, "status", to, by, at)
-    entry.updated_at = at
+        _set(entry, "closed_at", at, by, now)
+    _set(entry, "status", to, by, now)
+    entry.updated_at = now
     session.flush()
     return entry
 

@@ -32,7 +32,7 @@ from sqlalchemy import Float, and_, cast, exists, func, insert, or_, select, upd
 from sqlalchemy.orm import Session
 
 from ledger.matching import CallCandidate, LooseEntry, assign
-from ledger.models import Call, Finding, LedgerEntry, Transcript
+from ledger.models import Call, EntryChange, Finding, LedgerEntry, Transcript
 from ledger.types import utcnow
 
 KINDS = [
@@ -560,9 +560,15 @@ def _entry_findings(ctx: _Ctx, unmatched_loose: list[tuple]) -> Iterator[Detecte
                ctx.in_window(E.created_at))
     ):  # fmt: skip
         yield _orphan(eid, cid, f"{b}-{u}-{r}" if b and u and r else area, phone)
-    for eid, cid, returned, cb_at, category, status in ctx.q(
+    # when the callback was written down (the trail): a backdated callback_at is no excuse
+    noted = (
+        select(func.max(EntryChange.at))
+        .where(EntryChange.entry_id == E.id, EntryChange.field == "callback_at")
+        .scalar_subquery()
+    )
+    for eid, cid, returned, cb_at, category, status, cb_noted in ctx.q(
         select(E.id, E.call_id, ctx.ep(E.returned_at), ctx.ep(E.callback_at), E.category,
-               E.status)
+               E.status, ctx.ep(noted))
         .where(E.returned_at.is_not(None), ctx.in_window(E.created_at))
         .execution_options(yield_per=20_000)  # PostgreSQL: a server-side cursor, not all rows
     ):  # fmt: skip
@@ -571,6 +577,8 @@ def _entry_findings(ctx: _Ctx, unmatched_loose: list[tuple]) -> Iterator[Detecte
         if category != "报修" or status not in ("returned", "called_back", "closed"):
             continue
         due = returned + rules.callback_s
+        if cb_at is not None and cb_noted is not None:
+            cb_at = max(cb_at, cb_noted)
         if (cb_at is None and ctx.now > due) or (cb_at is not None and cb_at > due):
             yield Detected("CALLBACK_OVERDUE", cid, eid,
                            f"repair returned at {_t(returned)} not called back within 2 hours",

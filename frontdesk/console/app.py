@@ -25,7 +25,13 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -384,10 +390,10 @@ def create_app(cfg: Config, sessions: sessionmaker[Session] | None = None) -> St
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: _http_error, OverflowError: _out_of_range},
     )
     app.state.console = console
-    return SecurityHeaders(app)
+    return SecurityHeaders(app, allowed_hosts(cfg), hsts=bool(cfg.console.tls_cert))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -401,22 +407,59 @@ async def _http_error(request: Request, exc: Exception) -> Response:
                   user=user, csrf=csrf, status=exc.status_code, message=exc.detail)  # fmt: skip
 
 
-class SecurityHeaders:
-    """Adds the security headers to every response (pure ASGI, so streams pass through)."""
+async def _out_of_range(request: Request, exc: Exception) -> Response:
+    """A date at the edge of the calendar (9999-12-31 and a day after it): the request's
+    fault, said as such, not a server error."""
+    return await _http_error(request, HTTPException(400, f"a date in this request is out of range: {exc}"))
 
-    def __init__(self, app: Starlette) -> None:
+
+def allowed_hosts(cfg: Config) -> set[str]:
+    hosts = {"127.0.0.1", "localhost", "::1", cfg.console.bind.lower(), *(
+        h.lower() for h in cfg.console.allowed_hosts)}  # fmt: skip
+    return hosts
+
+
+def _host_name(host: str) -> str:
+    host = host.strip().lower()
+    if host.startswith("["):  # [::1]:8080
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response (pure ASGI, so streams pass through),
+    and refuses a Host the console is not known by: a page on another site whose name
+    resolves to this address (DNS rebinding) would otherwise read it as same-origin. A
+    console bound to every address (0.0.0.0) takes any Host, as it names none itself."""
+
+    def __init__(self, app: Starlette, hosts: set[str] | None = None, hsts: bool = False) -> None:
         self.app = app
         self.state = app.state
+        self.hosts = hosts
+        self.headers = [*SECURITY_HEADERS]
+        if hsts:  # served over TLS: browsers never fall back to plain HTTP for it
+            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
+
+    def _host_ok(self, scope) -> bool:
+        if not self.hosts or {"0.0.0.0", "::"} & self.hosts:
+            return True
+        host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+        return _host_name(host) in self.hosts
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if not self._host_ok(scope):
+            refused = PlainTextResponse("unknown Host: this console answers to its own names "
+                                        "only ([console] allowed_hosts)", status_code=400)  # fmt: skip
+            await refused(scope, receive, send)
+            return
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                extra = [(k, v) for k, v in self.headers if k not in names]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 

@@ -33,7 +33,7 @@ LISTENERS = ("supervisor", "trainer")
 
 # (path, size, mtime_ns) → its SHA-256; a changed file is hashed again. Bounded: the
 # console runs for months and trainers replay many calls.
-_verified: dict[tuple[str, int, int], str] = {}
+_verified: dict[tuple[str, int, int, int, int], str] = {}
 _VERIFIED_MAX = 20_000
 _lock = threading.Lock()
 
@@ -50,7 +50,12 @@ def verified_recording(ctx: Ctx, call: Call) -> Path:
         st = path.stat()
     except OSError:
         raise HTTPException(404, f"call #{call.id}: the recording file is missing") from None
-    key = (str(path), st.st_size, st.st_mtime_ns)
+    if not call.recording_sha256:  # nothing to check it against: never served as verified
+        ctx.log("play_refused", f"call:{call.id}", reason="no sha256 in the call row")
+        raise HTTPException(409, f"call #{call.id}: no SHA-256 is stored for its recording")
+    # size and mtime can be put back after an edit (touch -d); the change time and the
+    # inode cannot, so a rewritten file is hashed again
+    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     with _lock:
         known = _verified.get(key)
     if known is None:
@@ -59,7 +64,7 @@ def verified_recording(ctx: Ctx, call: Call) -> Path:
             _verified[key] = known
             if len(_verified) > _VERIFIED_MAX:
                 del _verified[next(iter(_verified))]  # the oldest
-    if call.recording_sha256 and known != call.recording_sha256:
+    if known != call.recording_sha256:
         ctx.log("play_refused", f"call:{call.id}", reason="sha256 mismatch")
         raise HTTPException(409, f"call #{call.id}: the recording does not match its SHA-256")
     return path

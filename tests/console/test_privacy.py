@@ -134,3 +134,26 @@ def test_every_playback_is_logged_once_whatever_its_range(seeded_console, seeded
         page.request.get(url, headers={"range": "bytes=0-"})
         assert len(_rows(seeded_console, "play")) == before + 1, rng
         ctx.close()
+
+
+def test_an_edit_with_its_mtime_put_back_or_a_missing_hash_is_refused(seeded_console, seeded, page):
+    import os
+
+    call = seeded[1].calls["two_party"]
+    with seeded_console.sql() as c:
+        (rel,) = c.execute("SELECT recording_path FROM calls WHERE id = ?", (call,)).fetchone()
+    path = seeded_console.data_dir / "recordings" / rel
+    login(page, seeded_console, "super1")
+    url = f"{seeded_console.url}/recordings/{call}.wav"
+    assert page.request.get(url).status == 200  # hashed once and remembered
+    st = path.stat()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01  # same size …
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # … and the mtime put back
+    assert page.request.get(url).status == 409
+    noise = seeded[1].calls["noise"]
+    with seeded_console.sql() as c:
+        c.execute("UPDATE calls SET recording_sha256 = NULL WHERE id = ?", (noise,))
+    r = page.request.get(f"{seeded_console.url}/recordings/{noise}.wav")
+    assert r.status == 409 and "no SHA-256" in r.text()
