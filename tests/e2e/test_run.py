@@ -3,7 +3,6 @@ a SIPp call ends as a draft entry without anyone running the worker by hand."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -74,4 +73,5 @@ def test_run_answers_records_transcribes_and_drafts(data_dir, tmp_path):
     assert "open findings" in out, out
     assert not (data_dir / "phone.sock").exists(), "the phone shut down cleanly"
     [call] = frontdesk_json(data_dir, "calls", "list")
-    assert call["outcome"] == "answered" and json.dumps(call)
+    assert call["outcome"] == "answered" and call["recording"] is not None
+    assert (data_dir / "recordings" / call["recording"]["path"]).is_file()
