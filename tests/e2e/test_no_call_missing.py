@@ -10,11 +10,11 @@ import sqlite3
 import pytest
 
 from tests.conftest import SPEECH, frontdesk
-from tests.e2e.peers import FAST, PhoneProcess, calls_by_id, sipp_available, sipp_call
+from tests.e2e.peers import FAST, PhoneProcess, calls_by_id, sipp_call
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed"),
+    pytest.mark.needs("sipp"),
 ]
 
 SOURCE = SPEECH / "burst_pipe_8k_ulaw.wav"

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from tests.conftest import SPEECH, free_port, frontdesk_json
-from tests.e2e.peers import sipp_available, sipp_call
+from tests.e2e.peers import sipp_call
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not sipp_available(), reason="needs SIPp")]
+pytestmark = [pytest.mark.e2e, pytest.mark.needs("sipp")]
 
 
 def test_run_answers_records_transcribes_and_drafts(data_dir, tmp_path):

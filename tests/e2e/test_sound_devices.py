@@ -25,7 +25,6 @@ from tests.e2e.peers import (
     best_correlation,
     piece_in_source,
     read_channel,
-    sipp_available,
     sipp_call,
 )
 from tests.e2e.sound import HEADSET_PCM, RING_PCM, VirtualSound, available, no_realtime
@@ -33,7 +32,7 @@ from voice.sip.control import send_command
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed"),
+    pytest.mark.needs("sipp"),
     pytest.mark.skipif(not available(), reason="PulseAudio (Debian pulseaudio) not installed"),
 ]
 
