@@ -134,6 +134,8 @@ LIST_COLUMNS = [
 
 def audit_list(ctx: Ctx) -> Response:
     f = Filters.parse(ctx.query)
+    if f.caller:  # who looked for which resident's number is the access log's
+        ctx.log("search", "findings", caller=f.caller)
     q = _filtered(ctx, f, LIST_COLUMNS)
     if f.before is not None:
         q = q.where(Finding.id < f.before)

@@ -150,6 +150,9 @@ class LoginLimiter:
         with self._lock:
             self._fails.pop((remote, username), None)
             self._refused.pop((remote, username), None)
+            everyone = self._fails.get((remote, ""))
+            if everyone:
+                everyone.pop()  # this attempt was not a failure after all
 
     def first_refusal(self, remote: str, username: str) -> bool:
         """True for the first refusal of this pair in a window (the one worth a log row)."""
