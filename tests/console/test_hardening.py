@@ -70,3 +70,24 @@ def test_a_foreign_host_is_refused(console):
         r = c.get("/login", headers={"Host": "evil.example"})
         assert r.status_code == 400 and "unknown Host" in r.text
         assert c.get("/login", headers={"Host": f"localhost:{console.port}"}).status_code == 200
+
+
+def test_a_recording_no_row_names_shows_on_the_audit_pages(console):
+    """RECORDING_UNLOGGED has neither call nor entry: its pages still open and say which file."""
+    from tests.console.test_security import _post_login
+
+    with console.sql() as db:
+        db.execute(
+            "INSERT INTO findings (key, kind, call_id, entry_id, detail, evidence, status, "
+            "detected_at) VALUES ('RECORDING_UNLOGGED:2026/11/20/x.wav', 'RECORDING_UNLOGGED', "
+            "NULL, NULL, 'recording 2026/11/20/x.wav is not named by any call row', "
+            "'{\"path\": \"2026/11/20/x.wav\"}', 'open', '2026-11-20 10:00:00')"
+        )
+        (fid,) = db.execute("SELECT id FROM findings").fetchone()
+    with httpx.Client(base_url=console.url) as c:
+        cookie = _post_login(c, "super1", "correct-horse-9").cookies["fd_session"]
+        c.headers["Cookie"] = f"fd_session={cookie}"
+        listed = c.get("/audit?kind=RECORDING_UNLOGGED")
+        assert listed.status_code == 200 and "录音无通话记录" in listed.text
+        page = c.get(f"/audit/{fid}")
+        assert page.status_code == 200 and "2026/11/20/x.wav" in page.text
