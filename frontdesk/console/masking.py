@@ -56,17 +56,27 @@ def mask_name(name: str | None) -> str:
     return _masked(name, 1)
 
 
+def _join(words: list[dict[str, Any]]) -> tuple[str, list[int]]:
+    """The words as one text, and where each starts in it. Words a recogniser gives without
+    spaces ("one", "three") get one between them when both sides are letters, so English
+    digit words read as words; the space belongs to no word."""
+    text, starts = "", []
+    for w in words:
+        s = w["w"]
+        if text and s and text[-1].isascii() and text[-1].isalpha() and s[0].isascii() \
+                and s[0].isalpha():  # fmt: skip
+            text += " "
+        starts.append(len(text))
+        text += s
+    return text, starts
+
+
 def mask_words(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Mask phone numbers spread over several recognised words ('39', '12', '3', …): the
     words are joined, masked as one text, and cut back at the same places."""
-    joined = "".join(w["w"] for w in words)
+    joined, starts = _join(words)
     masked = mask_text(joined)
-    out, at = [], 0
-    for w in words:
-        n = len(w["w"])
-        out.append({**w, "w": masked[at : at + n]})
-        at += n
-    return out
+    return [{**w, "w": masked[at : at + len(w["w"])]} for w, at in zip(words, starts, strict=True)]
 
 
 def masked_transcript(data: dict[str, Any]) -> dict[str, Any]:
@@ -81,12 +91,10 @@ def masked_transcript(data: dict[str, Any]) -> dict[str, Any]:
 def phone_word_runs(words: list[dict[str, Any]]) -> list[tuple[int, int]]:
     """Index ranges [i, j) of the words that make up each phone number in ``words`` (joined as
     mask_words joins them), so the audio of those words can be masked too."""
-    ends, at = [], 0
-    for w in words:
-        at += len(w["w"])
-        ends.append(at)
+    joined, starts = _join(words)
+    ends = [at + len(w["w"]) for w, at in zip(words, starts, strict=True)]
     runs = []
-    for a, b in _phone_spans("".join(w["w"] for w in words)):
+    for a, b in _phone_spans(joined):
         first = next(i for i, e in enumerate(ends) if e > a)
         last = next(i for i, e in enumerate(ends) if e >= b)
         runs.append((first, last + 1))

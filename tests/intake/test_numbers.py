@@ -74,6 +74,10 @@ def test_masking_across_recognised_words_in_english_and_chinese():
          " five", " six", " seven", " eight."])]  # fmt: skip
     masked = "".join(w["w"] for w in mask_words(words))
     assert masked == " call one three nine, *** *** ***** **** five six seven eight."
+    # a recogniser that gives English words without spaces (Vosk): still words
+    words = [{"w": w} for w in ["call", "one", "three", "nine", "one", "two", "three", "four",
+                                "five", "six", "seven", "eight"]]  # fmt: skip
+    assert [w["w"] for w in mask_words(words)][4:8] == ["***", "***", "*****", "****"]
     words = [{"w": w} for w in ["是", "139，", "12", "34，", "5678"]]
     assert "".join(w["w"] for w in mask_words(words)) == "是139，****，5678"
 
