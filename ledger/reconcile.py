@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -409,40 +410,46 @@ class _FileDetected(Detected):
 
 def _unlogged_recordings(ctx: _Ctx) -> Iterator[Detected]:
     """RECORDING_UNLOGGED: a recording under the root that no call row names (a crash or a
-    failed commit between the file's rename and the row). Files are named by their call's
-    uuid (Archive.final_path), so one indexed lookup per CHUNK files finds their rows. A
-    window reads only its day folders (±1 day); a file younger than the grace period may
-    still be waiting for its row."""
+    failed commit between the file's rename and the row). A day folder holds the calls
+    invited that day (UTC, Archive.final_path), so one indexed range query per folder gives
+    the paths rows name; the few files left are looked up by their uuid (the file's name)
+    before they count. A window reads only its day folders (±1 day); a file younger than
+    the grace period may still be waiting for its row."""
     root = ctx.rules.recordings_root
     if root is None or not os.path.isdir(root):
         return
-    files: dict[str, str] = {}  # uuid → path relative to the root
     for day in _day_folders(Path(root), ctx.since, ctx.until):
         try:
-            entries = list(os.scandir(day))
-        except OSError:
+            names = [f.name for f in os.scandir(day)  # no stat: a year is 300,000 files
+                     if not f.name.startswith(".") and not f.name.endswith(".tmp")]  # fmt: skip
+            d0 = datetime(int(day.parent.parent.name), int(day.parent.name), int(day.name),
+                          tzinfo=UTC)  # fmt: skip
+        except (OSError, ValueError):
             continue
-        for f in entries:
-            if f.name.startswith(".") or f.name.endswith(".tmp") or not f.is_file():
+        if not names:
+            continue
+        rel_day = os.path.relpath(day, root)
+        named = {p for (p,) in ctx.rows(
+            select(Call.recording_path).where(Call.invited_at >= d0,
+                                              Call.invited_at < d0 + timedelta(days=1)))}  # fmt: skip
+        left = {os.path.splitext(n)[0]: f"{rel_day}/{n}" for n in names
+                if f"{rel_day}/{n}" not in named}  # fmt: skip
+        if not left:
+            continue
+        by_uuid = dict(ctx.rows(select(Call.uuid, Call.recording_path)
+                                .where(Call.uuid.in_(list(left)[:5000]))))  # fmt: skip
+        for u, rel in left.items():
+            if by_uuid.get(u) == rel:
                 continue
             try:
-                if f.stat().st_mtime > ctx.now - ctx.rules.grace_s:
-                    continue
+                st = os.stat(os.path.join(root, rel))
             except OSError:
                 continue
-            files[os.path.splitext(f.name)[0]] = os.path.relpath(f.path, root)
-    stems = list(files)
-    for i in range(0, len(stems), 5000):
-        part = stems[i : i + 5000]
-        named = {
-            u: p for u, p in ctx.q(select(Call.uuid, Call.recording_path).where(Call.uuid.in_(part)))
-        }
-        for u in part:
-            if named.get(u) != files[u]:
-                rel = files[u]
-                yield _FileDetected("RECORDING_UNLOGGED", None, None,
-                                    f"recording {rel} is not named by any call row",
-                                    {"path": rel, "call_uuid": u}, path=rel)  # fmt: skip
+            if not stat.S_ISREG(st.st_mode) or st.st_mtime > ctx.now - ctx.rules.grace_s:
+                continue
+            yield _FileDetected("RECORDING_UNLOGGED", None, None,
+                                f"recording {rel} is not named by any call row",
+                                {"path": rel, "call_uuid": u}, path=rel)  # fmt: skip
 
 
 def _day_folders(root: Path, since: datetime | None, until: datetime | None) -> Iterator[Path]:
