@@ -109,10 +109,8 @@ class Archive:
         if not d.is_dir():
             return
         tmp = d / (RECORD + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(record, fh, ensure_ascii=False, default=str)
-            fh.flush()
-            os.fsync(fh.fileno())
+        # no fsync: lost in a power cut, recovery falls back to meta.json (interrupted)
+        tmp.write_text(json.dumps(record, ensure_ascii=False, default=str), encoding="utf-8")
         os.replace(tmp, d / RECORD)
 
     def read_record(self, call_uuid: str) -> dict | None:
