@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # (virtual real-time sound cards for the headset and ring-device tests) and a
 # CJK font so its screenshots show Chinese.
 APT_PACKAGES := sip-tester kamailio baresip postgresql chromium chromium-driver fonts-wqy-microhei \
-	pulseaudio pulseaudio-utils libasound2-plugins
+	pulseaudio pulseaudio-utils libasound2-plugins iproute2
 # What scripts/pjsua2/build.sh compiles the phone's pjsua2 against (ALSA sound, codecs, SRTP).
 PJSUA2_BUILD_DEPS := swig xz-utils libasound2-dev libsamplerate0-dev libsrtp2-dev libopus-dev \
 	libspeex-dev libspeexdsp-dev libgsm1-dev uuid-dev libssl-dev

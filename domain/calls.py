@@ -6,7 +6,7 @@ the application stores it in the ledger.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -33,3 +33,21 @@ class CallRecord:
     codec: str | None = None
     recording: RecordingInfo | None = None
     notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able values (times as ISO 8601), for ``from_dict``."""
+        d = asdict(self)
+        for k, v in d.items():
+            if isinstance(v, datetime):
+                d[k] = v.isoformat()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CallRecord:
+        d = dict(d)
+        for k in ("invited_at", "answered_at", "ended_at"):
+            if d.get(k):
+                d[k] = datetime.fromisoformat(d[k])
+        if d.get("recording"):
+            d["recording"] = RecordingInfo(**d["recording"])
+        return cls(**d)

@@ -26,6 +26,7 @@ COMMANDS = [
     "models",
     "console",
     "users",
+    "access-log",
 ]
 
 DESCRIPTION = """\
@@ -59,12 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name in COMMANDS:
-        module = importlib.import_module(f"frontdesk.commands.{name}")
+        module = importlib.import_module(f"frontdesk.commands.{name.replace('-', '_')}")
         module.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from frontdesk.private import set_umask
+
+    set_umask()  # every file this process writes is private to its user (0600, 0700)
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -27,7 +27,7 @@ class PhoneConfig:
     registrar: str | None = None  # "sip:pbx.example.com:5060"
     username: str | None = None
     domain: str | None = None  # default: the registrar's host
-    password: str | None = None  # or env FRONTDESK_SIP_PASSWORD; never logged
+    password: str | None = field(default=None, repr=False)  # or env FRONTDESK_SIP_PASSWORD; never logged or shown in a repr
     register_expires: int = 300
     # After a failed registration: wait register_retry_s, doubling up to register_retry_max_s.
     register_retry_s: int = 5
@@ -80,11 +80,15 @@ class ConsoleConfig:
     bind: str = "127.0.0.1"  # residents' data: loopback unless the site decides otherwise
     port: int = 8080
     session_hours: float = 12.0  # one front-desk shift
+    idle_minutes: float = 30.0  # a session unused this long ends (0 = only session_hours)
     # Secure cookies; browsers accept them over plain HTTP only on loopback, so a console
     # bound to a LAN address needs tls_cert/tls_key (or this set false, not recommended).
     secure_cookies: bool = True
     tls_cert: str | None = None
     tls_key: str | None = None
+    # Host names browsers may use for the console besides its bind address and localhost
+    # (a page on another site that resolves its own name to this address is refused).
+    allowed_hosts: list[str] = field(default_factory=list)
     timezone: str = ""  # for display; "" = this machine's local time zone
     login_attempts: int = 5  # failed log-ins per user and address per window …
     login_window_s: float = 300.0  # … before log-in is refused for the rest of the window
@@ -162,4 +166,8 @@ def _apply(target: Any, values: dict, where: str) -> None:
 
 
 def config_from_args(args) -> Config:
-    return load_config(args.data_dir, args.config)
+    from frontdesk.private import check_data_dir
+
+    cfg = load_config(args.data_dir, args.config)
+    check_data_dir(cfg.data_dir)  # residents' data: private to this user, checked at start
+    return cfg

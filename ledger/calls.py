@@ -20,17 +20,21 @@ def record_call(session: Session, rec: CallRecord) -> Call:
     if call is None:
         call = Call(uuid=rec.uuid)
         session.add(call)
-    call.sip_call_id = rec.sip_call_id
-    call.caller = rec.caller
-    call.caller_name = rec.caller_name
-    call.callee = rec.callee
+    clipped: list[str] = []
+    call.sip_call_id = _fit("sip_call_id", rec.sip_call_id, clipped)
+    call.caller = _fit("caller", rec.caller, clipped)
+    call.caller_name = _fit("caller_name", rec.caller_name, clipped)
+    call.callee = _fit("callee", rec.callee, clipped)
     call.invited_at = rec.invited_at
     call.answered_at = rec.answered_at
     call.ended_at = rec.ended_at
     call.rings = rec.rings
     call.answered_by = rec.answered_by
     call.outcome = rec.outcome
-    call.cause = rec.cause
+    cause = rec.cause
+    if clipped:  # said in the row; the row itself is never lost to a long From header
+        cause = "; ".join([*([cause] if cause else []), f"{', '.join(clipped)} cut to fit"])
+    call.cause = _fit("cause", cause, [])
     call.codec = rec.codec
     r = rec.recording
     call.recording_path = r.path if r else None
@@ -41,6 +45,16 @@ def record_call(session: Session, rec: CallRecord) -> Call:
     call.recording_sample_rate = r.sample_rate if r else None
     session.flush()
     return call
+
+
+def _fit(column: str, value: str | None, clipped: list[str]) -> str | None:
+    """``value`` cut to its column's length (PostgreSQL refuses a longer one, and the
+    whole row with it; a caller chooses the length of its From and Call-ID)."""
+    limit = getattr(Call.__table__.c[column].type, "length", None)
+    if value is None or limit is None or len(value) <= limit:
+        return value
+    clipped.append(f"{column} ({len(value)} chars)")
+    return value[:limit]
 
 
 def list_calls(

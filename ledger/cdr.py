@@ -49,6 +49,8 @@ class CdrReport:
     unchanged: int = 0
     with_recording: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # recordings copied into the archive: removed again if their rows are not committed
+    copied: list[Path] = field(default_factory=list)
 
 
 def _time(text: str, tz: tzinfo, line: int, name: str) -> datetime | None:
@@ -65,12 +67,13 @@ def _find_recording(folder: Path | None, uniqueid: str) -> Path | None:
     if folder is None:
         return None
     for p in folder.rglob(f"*{uniqueid}*"):
-        if (
-            p.suffix in AUDIO
-            and p.is_file()
-            and (p.stem == uniqueid or p.stem.endswith(f"-{uniqueid}"))
-        ):
-            return p
+        if p.suffix in AUDIO and (p.stem == uniqueid or p.stem.endswith(f"-{uniqueid}")):
+            # a link could name any file on this machine (/etc/passwd was imported and
+            # served): only regular files inside the PBX's folder are recordings
+            if p.is_symlink() or folder.resolve() not in p.resolve().parents:
+                raise CdrError(f"recording {p} is a symbolic link (or leaves {folder}): refused")
+            if p.is_file():
+                return p
     return None
 
 
@@ -114,6 +117,16 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
     if report.errors:
         return report
     archive = Archive(archive_root)
+    try:
+        _store(session, parsed, archive, report)
+    except BaseException:  # nothing stored: no copied recording is left without its row
+        for f in report.copied:
+            f.unlink(missing_ok=True)
+        raise
+    return report
+
+
+def _store(session: Session, parsed: list, archive: Archive, report: CdrReport) -> None:
     for r, disposition, start, answer, end, rec in parsed:
         uuid = f"pbx-{r['uniqueid'].strip()}"
         if session.scalar(select(Call.id).where(Call.uuid == uuid)) is not None:
@@ -123,7 +136,8 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
         if rec is not None:
             dest = archive.final_path(uuid, start).with_suffix(rec.suffix.lower())
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(rec, dest)
+            report.copied.append(dest)
+            shutil.copy2(rec, dest, follow_symlinks=False)
             info = _describe(archive, dest)
         name = r["clid"].split("<")[0].strip().strip('"')[:128] or None
         call = record_call(session, CallRecord(
@@ -137,7 +151,6 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
             report.with_recording += 1
         report.imported += 1
     session.flush()
-    return report
 
 
 def _describe(archive: Archive, path: Path) -> RecordingInfo:

@@ -160,6 +160,7 @@ def transition(session: Session, entry_id: int, to: str, by: str, at: datetime |
     if target not in allowed:
         names = ", ".join(sorted(s.value for s in allowed)) or "none"
         raise EntryError(f"entry {entry_id} is {entry.status}: cannot go to {to} (allowed: {names})")
+    # ``at`` is when it happened (a field); the trail records when it was written down
     now = utcnow()
     at = at or now
     if target == EntryStatus.REGISTERED:

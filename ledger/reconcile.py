@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from domain.intake import IntakeDraft
 from ledger.matching import CallCandidate, LooseEntry, assign
-from ledger.models import Call, Finding, LedgerEntry, Transcript
+from ledger.models import Call, EntryChange, Finding, LedgerEntry, Transcript
 from ledger.types import utcnow
 
 
@@ -45,7 +46,7 @@ class CallReader(Protocol):
 KINDS = [
     "UNLOGGED_CALL", "ORPHAN_ENTRY", "DUPLICATE_ENTRY", "CONTENT_MISMATCH", "LATE_REGISTRATION",
     "SLOW_ANSWER", "MISSED_NO_CALLBACK", "CALLBACK_OVERDUE", "RECORDING_MISSING",
-    "RECORDING_TAMPERED", "DURATION_MISMATCH",
+    "RECORDING_TAMPERED", "DURATION_MISMATCH", "RECORDING_UNLOGGED",
 ]  # fmt: skip
 RECORDED = ("answered", "interrupted")
 INTAKE_CACHE_VERSION = 1  # bump when voice.intake changes what it extracts
@@ -251,6 +252,7 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
             if mine and cid in heard:
                 yield from _check_content(cid, mine[0], heard[cid])
     yield from _entry_findings(ctx, unmatched_loose)
+    yield from _unlogged_recordings(ctx)
 
 
 def _call_chunks(ctx: _Ctx, cols) -> Iterator[list]:
@@ -402,6 +404,86 @@ def _check_recording(ctx: _Ctx, cid, path, sha, size, stored) -> Iterator[Detect
                        {"expected": sha, "actual": actual})  # fmt: skip
 
 
+# ---------------------------------------------------------------- files without a row
+
+
+@dataclass
+class _FileDetected(Detected):
+    """A finding about a file no row names: keyed by the file, not by a call or entry."""
+
+    path: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.path}"[:128]
+
+
+def _unlogged_recordings(ctx: _Ctx) -> Iterator[Detected]:
+    """RECORDING_UNLOGGED: a recording under the root that no call row names (a crash or a
+    failed commit between the file's rename and the row). A day folder holds the calls
+    invited that day (UTC, Archive.final_path), so one indexed range query per folder gives
+    the paths rows name; the few files left are looked up by their uuid (the file's name)
+    before they count. A window reads only its day folders (±1 day); a file younger than
+    the grace period may still be waiting for its row."""
+    root = ctx.rules.recordings_root
+    if root is None or not os.path.isdir(root):
+        return
+    for day in _day_folders(Path(root), ctx.since, ctx.until):
+        try:
+            names = [f.name for f in os.scandir(day)  # no stat: a year is 300,000 files
+                     if not f.name.startswith(".") and not f.name.endswith(".tmp")]  # fmt: skip
+            d0 = datetime(int(day.parent.parent.name), int(day.parent.name), int(day.name),
+                          tzinfo=UTC)  # fmt: skip
+        except (OSError, ValueError):
+            continue
+        if not names:
+            continue
+        rel_day = os.path.relpath(day, root)
+        named = {p for (p,) in ctx.rows(
+            select(Call.recording_path).where(Call.invited_at >= d0,
+                                              Call.invited_at < d0 + timedelta(days=1)))}  # fmt: skip
+        left = {os.path.splitext(n)[0]: f"{rel_day}/{n}" for n in names
+                if f"{rel_day}/{n}" not in named}  # fmt: skip
+        if not left:
+            continue
+        by_uuid = dict(ctx.rows(select(Call.uuid, Call.recording_path)
+                                .where(Call.uuid.in_(list(left)[:5000]))))  # fmt: skip
+        for u, rel in left.items():
+            if by_uuid.get(u) == rel:
+                continue
+            try:
+                st = os.stat(os.path.join(root, rel))
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode) or st.st_mtime > ctx.now - ctx.rules.grace_s:
+                continue
+            yield _FileDetected("RECORDING_UNLOGGED", None, None,
+                                f"recording {rel} is not named by any call row",
+                                {"path": rel, "call_uuid": u}, path=rel)  # fmt: skip
+
+
+def _day_folders(root: Path, since: datetime | None, until: datetime | None) -> Iterator[Path]:
+    if since is None and until is None:
+        for year in sorted(root.glob("[0-9][0-9][0-9][0-9]")):
+            yield from sorted(year.glob("[0-9][0-9]/[0-9][0-9]"))
+        return
+    lo = (since or datetime(2000, 1, 1, tzinfo=UTC)).astimezone(UTC).date() - timedelta(days=1)
+    hi = (until or datetime.now(UTC)).astimezone(UTC).date() + timedelta(days=1)
+    if (hi - lo).days > 800:  # a long window: walk what exists rather than every date
+        for d in _day_folders(root, None, None):
+            try:
+                day = datetime(int(d.parent.parent.name), int(d.parent.name), int(d.name)).date()
+            except ValueError:
+                continue
+            if lo <= day <= hi:
+                yield d
+        return
+    day = lo
+    while day <= hi:
+        yield root / f"{day:%Y}" / f"{day:%m}" / f"{day:%d}"
+        day += timedelta(days=1)
+
+
 # ---------------------------------------------------------------- content
 
 
@@ -492,9 +574,15 @@ def _entry_findings(ctx: _Ctx, unmatched_loose: list[tuple]) -> Iterator[Detecte
                ctx.in_window(E.created_at))
     ):  # fmt: skip
         yield _orphan(eid, cid, f"{b}-{u}-{r}" if b and u and r else area, phone)
-    for eid, cid, returned, cb_at, category, status in ctx.q(
+    # when the callback was written down (the trail): a backdated callback_at is no excuse
+    noted = (
+        select(func.max(EntryChange.at))
+        .where(EntryChange.entry_id == E.id, EntryChange.field == "callback_at")
+        .scalar_subquery()
+    )
+    for eid, cid, returned, cb_at, category, status, cb_noted in ctx.q(
         select(E.id, E.call_id, ctx.ep(E.returned_at), ctx.ep(E.callback_at), E.category,
-               E.status)
+               E.status, ctx.ep(noted))
         .where(E.returned_at.is_not(None), ctx.in_window(E.created_at))
         .execution_options(yield_per=20_000)  # PostgreSQL: a server-side cursor, not all rows
     ):  # fmt: skip
@@ -503,6 +591,8 @@ def _entry_findings(ctx: _Ctx, unmatched_loose: list[tuple]) -> Iterator[Detecte
         if category != "报修" or status not in ("returned", "called_back", "closed"):
             continue
         due = returned + rules.callback_s
+        if cb_at is not None and cb_noted is not None:
+            cb_at = max(cb_at, cb_noted)
         if (cb_at is None and ctx.now > due) or (cb_at is not None and cb_at > due):
             yield Detected("CALLBACK_OVERDUE", cid, eid,
                            f"repair returned at {_t(returned)} not called back within 2 hours",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.cells import csv_row, from_csv_cell, xlsx_text_cells
 from ledger.models import LedgerEntry
 
 # field, Chinese header, English header
@@ -106,7 +109,8 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
     else:
         raise TableError(f"{path}: neither UTF-8 nor GB18030 text")
     reader = csv.DictReader(io.StringIO(text))
-    return [r for r in reader if any((v or "").strip() for v in r.values() if isinstance(v, str))]
+    rows = [r for r in reader if any((v or "").strip() for v in r.values() if isinstance(v, str))]
+    return [{k: from_csv_cell(v) for k, v in r.items()} for r in rows]  # our own '=… back
 
 
 def _time(value: Any, tz: tzinfo) -> datetime | None:
@@ -206,6 +210,9 @@ def import_entries(
             report.errors.append({"row": n, "error": str(exc)})
     if report.errors:
         return report
+    _check_work_orders(session, parsed, report)
+    if report.errors:
+        return report
     keys = [_key(f) for _, f in parsed]
     existing: set[str] = set()
     for i in range(0, len(keys), 5000):  # SQLite caps the parameters of one statement
@@ -231,6 +238,31 @@ def import_entries(
     return report
 
 
+def _check_work_orders(session: Session, parsed: list, report: ImportReport) -> None:
+    """A work-order number names one entry: twice in the file, or already on an entry
+    this import did not make, is an error for that row (never a silent drop, never the
+    database's refusal at commit)."""
+    first: dict[str, int] = {}
+    for n, f in parsed:
+        wo = f.get("work_order_no")
+        if not wo:
+            continue
+        if wo in first:
+            report.errors.append({"row": n, "error": f"工单号 work order {wo} is also on row {first[wo]}"})
+        else:
+            first[wo] = n
+    numbers = list(first)
+    for i in range(0, len(numbers), 5000):
+        q = select(LedgerEntry.id, LedgerEntry.work_order_no, LedgerEntry.import_key).where(
+            LedgerEntry.work_order_no.in_(numbers[i : i + 5000])
+        )
+        for entry_id, wo, key in session.execute(q):
+            if key != "wo:" + wo:  # not this file's own row imported before
+                report.errors.append({"row": first[wo], "error":
+                                      f"工单号 work order {wo} already belongs to entry #{entry_id}"})  # fmt: skip
+    report.errors.sort(key=lambda e: e["row"])
+
+
 def export_entries(session: Session, path: Path, lang: str = "zh", tz: tzinfo | None = None) -> int:
     """Write every entry, oldest first; times in local time as front desks read them."""
     tz = tz or datetime.now().astimezone().tzinfo
@@ -249,8 +281,20 @@ def export_entries(session: Session, path: Path, lang: str = "zh", tz: tzinfo | 
             row.append("" if v is None else v)
         rows.append(row)
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    if path.suffix.lower() == ".xlsx":
+    # A fresh temporary name (O_EXCL, 0600): a fixed <name>.tmp could be a planted symlink.
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        _write_table(tmp, path.suffix.lower(), lang, header, rows)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return len(rows)
+
+
+def _write_table(tmp: Path, suffix: str, lang: str, header: list[str], rows: list[list]) -> None:
+    if suffix == ".xlsx":
         from openpyxl import Workbook
 
         wb = Workbook()
@@ -259,11 +303,10 @@ def export_entries(session: Session, path: Path, lang: str = "zh", tz: tzinfo | 
         ws.append(header)
         for r in rows:
             ws.append(r)
+            xlsx_text_cells(ws[ws.max_row])  # text, never a live formula
         wb.save(tmp)
     else:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens it right
             w = csv.writer(fh)
             w.writerow(header)
-            w.writerows(rows)
-    tmp.replace(path)
-    return len(rows)
+            w.writerows(csv_row(r) for r in rows)  # '=… as text, never a live formula

@@ -5,9 +5,10 @@ Layout under the root:
   YYYY/MM/DD/<call-uuid>.wav                              finalized: stereo, ch0 caller, ch1 agent
 
 Finalizing writes the stereo file to a temporary name, fsyncs it and renames it in
-place, so a reader sees either nothing or the whole file. The partial folder is
-removed only after the final file is on disk; a crash at any point leaves something
-``recover()`` can finish.
+place, so a reader sees either nothing or the whole file. The phone keeps the partial
+folder (with the call's record, ``record.json``) until the call's row is committed and
+only then releases it: a crash or a database failure at any point leaves something
+``recover()`` can finish, and no recording is left without a row.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from recordings.wavfile import WavError, read_mono_pcm16, write_stereo_pcm16
 
 PARTIAL = ".partial"
 CALLER, AGENT, META = "caller.wav", "agent.wav", "meta.json"
+RECORD = "record.json"  # the finished call's record, until its row is committed
 
 
 def sha256_file(path: Path) -> str:
@@ -58,12 +60,15 @@ class Archive:
         day = started_at.astimezone(UTC)
         return self.root / f"{day:%Y}" / f"{day:%m}" / f"{day:%d}" / f"{call_uuid}.wav"
 
-    def finalize(self, call_uuid: str, started_at: datetime) -> RecordingInfo | None:
+    def finalize(
+        self, call_uuid: str, started_at: datetime, keep_partial: bool = False
+    ) -> RecordingInfo | None:
         """Merge the call's channel files into the final stereo WAV.
 
         Returns None when the call recorded nothing (no channel file). A channel file
         that cannot be read is kept aside (renamed ``*.bad``) and the other channel
-        still makes a recording.
+        still makes a recording. With ``keep_partial`` the partial folder stays until
+        ``release``: finalizing again gives the same file.
         """
         part = self.root / PARTIAL / call_uuid
         channels: list[np.ndarray | None] = []
@@ -82,8 +87,8 @@ class Archive:
             rate = rate or pcm.sample_rate
             channels.append(pcm.samples)
         if rate is None:  # nothing was recorded (missed or rejected call)
-            if part.exists() and not any(p.suffix == ".bad" for p in part.iterdir()):
-                shutil.rmtree(part, ignore_errors=True)
+            if not keep_partial:
+                self.release(call_uuid)
             return None
         left, right = (c if c is not None else np.zeros(0, np.int16) for c in channels)
         dest = self.final_path(call_uuid, started_at)
@@ -93,9 +98,33 @@ class Archive:
         os.replace(tmp, dest)
         _fsync_dir(dest.parent)
         info = self.describe(dest)
-        if not any(p.suffix == ".bad" for p in part.iterdir()):
-            shutil.rmtree(part, ignore_errors=True)
+        if not keep_partial:
+            self.release(call_uuid)
         return info
+
+    def save_record(self, call_uuid: str, record: dict) -> None:
+        """Keep the finished call's record beside its channel files until its row is
+        stored, so recovery stores the call as it was, not as interrupted."""
+        d = self.root / PARTIAL / call_uuid
+        if not d.is_dir():
+            return
+        tmp = d / (RECORD + ".tmp")
+        # no fsync: lost in a power cut, recovery falls back to meta.json (interrupted)
+        tmp.write_text(json.dumps(record, ensure_ascii=False, default=str), encoding="utf-8")
+        os.replace(tmp, d / RECORD)
+
+    def read_record(self, call_uuid: str) -> dict | None:
+        try:
+            return json.loads((self.root / PARTIAL / call_uuid / RECORD).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def release(self, call_uuid: str) -> None:
+        """The call's row is stored: its partial folder goes (unless a channel file was
+        unreadable, kept aside as *.bad for a person to look at)."""
+        part = self.root / PARTIAL / call_uuid
+        if part.exists() and not any(p.suffix == ".bad" for p in part.iterdir()):
+            shutil.rmtree(part, ignore_errors=True)
 
     def describe(self, path: Path) -> RecordingInfo:
         import soundfile as sf

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,6 +15,28 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 SPEECH = DATA / "speech"
+
+
+# The test peers and the Debian packages that bring them (`make test` installs them all).
+PEERS = {"sipp": "sip-tester", "kamailio": "kamailio", "baresip": "baresip", "ss": "iproute2"}
+SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+
+
+def tool(name: str) -> str | None:
+    """The full path of a test peer's program; daemons live in sbin, which a non-root
+    user's PATH often lacks."""
+    return shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), *SBIN]))
+
+
+def pytest_runtest_setup(item) -> None:
+    """``@pytest.mark.needs("sipp", …)``: a missing peer fails the test, saying what to
+    install — a run without its peers must not pass by skipping what it did not test."""
+    for mark in item.iter_markers("needs"):
+        missing = [n for n in mark.args if tool(n) is None]
+        if missing:
+            pkgs = " ".join(sorted({PEERS.get(n, n) for n in missing}))
+            pytest.fail(f"{', '.join(missing)} not installed: apt-get install {pkgs} "
+                        "(make test installs it)", pytrace=False)  # fmt: skip
 
 
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:

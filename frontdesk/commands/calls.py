@@ -54,6 +54,8 @@ def register(sub) -> None:
 def run_import(args: argparse.Namespace) -> int:
     import sys
 
+    from sqlalchemy.exc import IntegrityError
+
     from ledger.cdr import CdrError, import_cdr
 
     cfg = config_from_args(args)
@@ -64,10 +66,20 @@ def run_import(args: argparse.Namespace) -> int:
             report = import_cdr(s, args.cdr, args.recordings, cfg.recordings_dir)
         except CdrError as exc:
             raise UserError(str(exc)) from None
+        except IntegrityError:  # its message holds the rows' values: residents' data
+            raise UserError(f"{args.cdr}: the ledger refused a record; nothing imported") from None
         if report.errors:
             s.rollback()
         else:
-            s.commit()
+            try:
+                s.commit()
+            except Exception as exc:  # the rows are not there: neither are their copies
+                for f in report.copied:
+                    f.unlink(missing_ok=True)
+                raise UserError(
+                    f"{args.cdr}: the ledger refused the import ({type(exc).__name__}); "
+                    "nothing imported"
+                ) from None
     d = {"file": report.file, "rows": report.rows, "imported": 0 if report.errors else report.imported,
          "unchanged": report.unchanged, "with_recording": report.with_recording, "errors": report.errors}  # fmt: skip
     if args.format == "json":

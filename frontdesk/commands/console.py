@@ -32,7 +32,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from frontdesk.console.app import create_app
+    from frontdesk.console.app import create_app, first_admin_command
     from frontdesk.ledger_session import sessions_for
 
     cfg = config_from_args(args)
@@ -59,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(cfg, sessions_for(cfg))
     scheme = "https" if tls else "http"
     log.info("console listening on %s://%s:%d", scheme, c.bind, c.port)
+    if not app.state.console.has_users():
+        log.warning("no console user exists yet, so nobody can log in: create the first "
+                    "admin with `%s`", first_admin_command(cfg))  # fmt: skip
     # No access log: URLs carry phone numbers and names in their filters.
     uvicorn.run(
         app,
@@ -66,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
         port=c.port,
         log_level="warning",
         access_log=False,
+        # The client's address is the socket's: a local process must not pick the address
+        # the log-in limiter and the access log see with X-Forwarded-For.
+        proxy_headers=False,
+        forwarded_allow_ips="",
         ssl_certfile=c.tls_cert if tls else None,
         ssl_keyfile=c.tls_key if tls else None,
         timeout_graceful_shutdown=3,

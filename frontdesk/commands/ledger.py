@@ -98,17 +98,25 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import IntegrityError
+
     from ledger.table_io import TableError, import_entries
 
     with sessions_for(config_from_args(args))() as s:
         try:
             report = import_entries(s, args.file, by=args.by)
+            if report.ok:
+                s.commit()
+            else:
+                s.rollback()
         except (TableError, OSError) as exc:
             raise UserError(str(exc)) from None
-        if report.ok:
-            s.commit()
-        else:
+        except IntegrityError:  # its message holds the rows' values: residents' data
             s.rollback()
+            raise UserError(
+                f"{args.file}: the ledger refused a row (a value that must be unique is "
+                "already there); nothing imported"
+            ) from None
     d = {"file": report.file, "rows": report.rows, "imported": report.imported if report.ok else 0,
          "unchanged": report.unchanged, "errors": report.errors}  # fmt: skip
     if args.format == "json":

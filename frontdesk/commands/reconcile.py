@@ -11,6 +11,7 @@ from frontdesk.errors import UserError
 from frontdesk.ledger_session import sessions_for
 from frontdesk.output import emit
 from frontdesk.timeparse import parse_time
+from ledger.cells import csv_cell
 
 COLUMNS = ["id", "kind", "call_id", "entry_id", "status", "detected_at", "detail"]
 
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "csv":
         w = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, extrasaction="ignore")
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: csv_cell(v) for k, v in r.items()} for r in rows)  # text, not formulas
     else:
         emit(rows, args.format, COLUMNS)
     return 1 if any(r["status"] == "open" for r in rows) else 0

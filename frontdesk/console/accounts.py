@@ -73,6 +73,13 @@ def add_user(
     return user
 
 
+FIRST_ADMIN = "frontdesk users add NAME --role admin"
+
+
+def has_users(session: Session) -> bool:
+    return session.scalar(select(User.id).limit(1)) is not None
+
+
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
@@ -81,19 +88,26 @@ def get_user(session: Session, username: str) -> User:
 
 
 def set_password(session: Session, username: str, password: str) -> User:
+    """A new password; every session opened with the old one ends (a reset after a
+    leaked password must lock the holder of the old one out)."""
     user = get_user(session, username)
     user.password_hash = hash_password(password)
+    _end_sessions(session, user)
     return user
 
 
-def set_disabled(session: Session, username: str, disabled: bool) -> User:
+def _end_sessions(session: Session, user: User) -> None:
     from ledger.models import ConsoleSession
 
+    for s in session.scalars(select(ConsoleSession).where(ConsoleSession.user_id == user.id)):
+        session.delete(s)
+
+
+def set_disabled(session: Session, username: str, disabled: bool) -> User:
     user = get_user(session, username)
     user.disabled = disabled
     if disabled:  # a disabled user is logged out everywhere at once
-        for s in session.scalars(select(ConsoleSession).where(ConsoleSession.user_id == user.id)):
-            session.delete(s)
+        _end_sessions(session, user)
     return user
 
 

@@ -25,7 +25,13 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -46,6 +52,7 @@ NAV = [
     ("/kpi", "指标 KPIs", ("supervisor",)),
     ("/calls", "录音 Calls", ("supervisor", "trainer")),
     ("/training", "培训 Training", ("trainer",)),
+    ("/access", "访问日志 Access", ("supervisor",)),
     ("/users", "用户 Users", ("admin",)),
 ]
 HOME = {"agent": "/desk", "supervisor": "/audit", "trainer": "/calls", "admin": "/desk"}
@@ -71,6 +78,7 @@ class Console:
         self.cfg = cfg
         self.rules = cfg.rules()
         self.sessions = sessions
+        self._has_users = False
         self.limiter = logins.LoginLimiter(cfg.console.login_attempts, cfg.console.login_window_s)
         self.hub = PhoneHub(cfg.data_dir / "phone.sock")
         self.tz = ZoneInfo(cfg.console.timezone) if cfg.console.timezone else None
@@ -84,10 +92,22 @@ class Console:
         self.templates.filters["duration"] = format_duration
         self.templates.filters["mask_phone"] = mask_phone
 
+    def has_users(self) -> bool:
+        """Whether anyone can log in yet (checked until someone can, then remembered)."""
+        if not self._has_users:
+            with self.sessions() as db:
+                self._has_users = accounts.has_users(db)
+        return self._has_users
+
     def local_time(self, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
         if value is None:
             return ""
         return value.astimezone(self.tz).strftime(fmt)
+
+
+def first_admin_command(cfg: Config) -> str:
+    """How to create the first admin, for this data directory."""
+    return f"frontdesk --data-dir {cfg.data_dir} {accounts.FIRST_ADMIN}"
 
 
 def format_duration(seconds: float | None) -> str:
@@ -205,7 +225,11 @@ def guarded(
 
 def _lookup(console: Console, request: Request) -> tuple[Principal, str] | None:
     with console.sessions() as db:
-        return logins.lookup(db, request.cookies.get(logins.COOKIE))
+        found = logins.lookup(
+            db, request.cookies.get(logins.COOKIE), console.cfg.console.idle_minutes
+        )
+        db.commit()  # last seen, or the idle session's end
+        return found
 
 
 def _call(console, handler, request, user, csrf, form, forms, params) -> Response:
@@ -243,26 +267,31 @@ async def login_page(request: Request) -> Response:
             console, request, nxt, "页面已过期，请重试 — the form expired, try again", 403
         )
     remote = request.client.host if request.client else ""
-    wait = console.limiter.retry_after(remote, username)
+    username = username[:64]
+    wait = console.limiter.begin(remote, username)  # counted now: no check-then-record race
     if wait > 0:
-        await run_in_threadpool(_log_login, console, username, remote, "login_refused")
+        if console.limiter.first_refusal(remote, username):
+            await run_in_threadpool(_log_login, console, username, remote, "login_refused")
         resp = _login_form(console, request, nxt,
                            f"尝试次数过多 — too many failed log-ins; try again in {int(wait) + 1} s", 429)  # fmt: skip
         resp.headers["retry-after"] = str(int(wait) + 1)
         return resp
-    token = await run_in_threadpool(_authenticate, console, username, password, remote)
+    log_failure = console.limiter.log_failure(remote)
+    token = await run_in_threadpool(
+        _authenticate, console, username, password, remote, log_failure
+    )
     if token is None:
-        console.limiter.failed(remote, username)
         return _login_form(
             console, request, nxt, "用户名或密码错误 — wrong username or password", 401
         )
     console.limiter.succeeded(remote, username)
     session_token, role = token
     resp = RedirectResponse(nxt or HOME.get(role, "/desk"), status_code=303)
+    # No max_age: a browser session cookie, gone when the browser closes (the server
+    # ends the session after session_hours, or idle_minutes unused, anyway).
     resp.set_cookie(
         logins.COOKIE,
         session_token,
-        max_age=int(console.cfg.console.session_hours * 3600),
         httponly=True,
         secure=console.cfg.console.secure_cookies,
         samesite="strict",
@@ -276,18 +305,23 @@ def _login_form(console, request, nxt, error=None, status=200) -> Response:
     import secrets
 
     token = secrets.token_urlsafe(24)  # double-submit token: log-in has no session yet
-    resp = render(console, request, "login.html", status, csrf=token, next=nxt, error=error)
+    first_run = None if console.has_users() else first_admin_command(console.cfg)
+    resp = render(console, request, "login.html", status, csrf=token, next=nxt, error=error,
+                  first_run=first_run)  # fmt: skip
     resp.set_cookie("fd_login", token, httponly=True, samesite="strict", path="/login",
                     secure=console.cfg.console.secure_cookies)  # fmt: skip
     return resp
 
 
-def _authenticate(console: Console, username: str, password: str, remote: str):
+def _authenticate(
+    console: Console, username: str, password: str, remote: str, log_failure: bool = True
+):
     with console.sessions() as db:
         user = accounts.authenticate(db, username, password)
         if user is None:
-            log_access(db, username[:64] or "?", "login_failed", remote=remote)
-            db.commit()
+            if log_failure:
+                log_access(db, username[:64] or "?", "login_failed", remote=remote)
+                db.commit()
             return None
         token, _ = logins.open_session(db, user, console.cfg.console.session_hours)
         log_access(db, user.username, "login", remote=remote)
@@ -324,10 +358,10 @@ def home(ctx: Ctx) -> Response:
 
 
 def page_routes() -> list[BaseRoute]:
-    from frontdesk.console import audit, desk, kpi, recordings, replay, training, users
+    from frontdesk.console import access_page, audit, desk, kpi, recordings, replay, training, users
 
     routes: list[BaseRoute] = []
-    for module in (desk, audit, kpi, replay, training, users, recordings):
+    for module in (desk, audit, kpi, replay, training, users, recordings, access_page):
         routes += module.routes
     return routes
 
@@ -357,10 +391,10 @@ def create_app(cfg: Config, sessions: sessionmaker[Session] | None = None) -> St
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: _http_error, OverflowError: _out_of_range},
     )
     app.state.console = console
-    return SecurityHeaders(app)
+    return SecurityHeaders(app, allowed_hosts(cfg), hsts=bool(cfg.console.tls_cert))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -374,22 +408,59 @@ async def _http_error(request: Request, exc: Exception) -> Response:
                   user=user, csrf=csrf, status=exc.status_code, message=exc.detail)  # fmt: skip
 
 
-class SecurityHeaders:
-    """Adds the security headers to every response (pure ASGI, so streams pass through)."""
+async def _out_of_range(request: Request, exc: Exception) -> Response:
+    """A date at the edge of the calendar (9999-12-31 and a day after it): the request's
+    fault, said as such, not a server error."""
+    return await _http_error(request, HTTPException(400, f"a date in this request is out of range: {exc}"))
 
-    def __init__(self, app: Starlette) -> None:
+
+def allowed_hosts(cfg: Config) -> set[str]:
+    hosts = {"127.0.0.1", "localhost", "::1", cfg.console.bind.lower(), *(
+        h.lower() for h in cfg.console.allowed_hosts)}  # fmt: skip
+    return hosts
+
+
+def _host_name(host: str) -> str:
+    host = host.strip().lower()
+    if host.startswith("["):  # [::1]:8080
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response (pure ASGI, so streams pass through),
+    and refuses a Host the console is not known by: a page on another site whose name
+    resolves to this address (DNS rebinding) would otherwise read it as same-origin. A
+    console bound to every address (0.0.0.0) takes any Host, as it names none itself."""
+
+    def __init__(self, app: Starlette, hosts: set[str] | None = None, hsts: bool = False) -> None:
         self.app = app
         self.state = app.state
+        self.hosts = hosts
+        self.headers = [*SECURITY_HEADERS]
+        if hsts:  # served over TLS: browsers never fall back to plain HTTP for it
+            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
+
+    def _host_ok(self, scope) -> bool:
+        if not self.hosts or {"0.0.0.0", "::"} & self.hosts:
+            return True
+        host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+        return _host_name(host) in self.hosts
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if not self._host_ok(scope):
+            refused = PlainTextResponse("unknown Host: this console answers to its own names "
+                                        "only ([console] allowed_hosts)", status_code=400)  # fmt: skip
+            await refused(scope, receive, send)
+            return
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                extra = [(k, v) for k, v in self.headers if k not in names]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 

@@ -22,6 +22,7 @@ from starlette.responses import Response
 
 from frontdesk.audit_rules import audit_rules
 from frontdesk.console.app import Ctx, guarded
+from ledger.cells import csv_row
 from ledger.models import Call, Finding, LedgerEntry, User
 from ledger.reconcile import KINDS, reconcile, resolve
 from ledger.transcripts import load_transcript
@@ -35,9 +36,10 @@ LABELS = {
     "CONTENT_MISMATCH": "内容不符", "LATE_REGISTRATION": "登记超时", "SLOW_ANSWER": "超三声接听",
     "MISSED_NO_CALLBACK": "未接未回电", "CALLBACK_OVERDUE": "回访超时",
     "RECORDING_MISSING": "录音缺失", "RECORDING_TAMPERED": "录音被改动",
-    "DURATION_MISMATCH": "时长不符",
+    "DURATION_MISMATCH": "时长不符", "RECORDING_UNLOGGED": "录音无通话记录",
 }  # fmt: skip
-SEVERE = {"UNLOGGED_CALL", "ORPHAN_ENTRY", "RECORDING_TAMPERED", "RECORDING_MISSING"}
+SEVERE = {"UNLOGGED_CALL", "ORPHAN_ENTRY", "RECORDING_TAMPERED", "RECORDING_MISSING",
+          "RECORDING_UNLOGGED"}  # fmt: skip
 # How far back "Re-run reconcile" looks: the reconciler reads every call in scope and
 # re-extracts each confirmed entry's transcript (2.8 s for a week of 800 calls a day).
 RERUN_DAYS = 7
@@ -133,6 +135,8 @@ LIST_COLUMNS = [
 
 def audit_list(ctx: Ctx) -> Response:
     f = Filters.parse(ctx.query)
+    if f.caller:  # who looked for which resident's number is the access log's
+        ctx.log("search", "findings", caller=f.caller)
     q = _filtered(ctx, f, LIST_COLUMNS)
     if f.before is not None:
         q = q.where(Finding.id < f.before)
@@ -252,11 +256,11 @@ def audit_export(ctx: Ctx) -> Response:
     n = 0
     local = ctx.console.local_time
     for r in ctx.db.execute(_filtered(ctx, f, cols).execution_options(yield_per=2000)).mappings():
-        w.writerow([
+        w.writerow(csv_row([
             r["id"], r["kind"], LABELS.get(r["kind"], ""), r["status"], local(r["detected_at"]),
             r["call_id"] or "", r["caller"] or "", local(r["invited_at"]), r["entry_id"] or "",
             _cell(r["detail"]), r["resolved_by"] or "", local(r["resolved_at"]), _cell(r["note"]),
-        ])  # fmt: skip
+        ]))  # fmt: skip
         n += 1
     filters = {k: v for k, v in Filters.parse(ctx.query).__dict__.items() if v is not None}
     ctx.log("export", "findings", rows=n, **{k: str(v) for k, v in filters.items()})

@@ -29,9 +29,8 @@ from starlette.routing import BaseRoute, Route
 
 from domain.rules import Rules
 from domain.vocabulary import CATEGORIES, COMPLAINT_CLASSES, DEPARTMENTS, REPAIR_SCOPES
-from frontdesk.console import logins
 from frontdesk.console.accounts import Principal
-from frontdesk.console.app import Console, Ctx, guarded
+from frontdesk.console.app import Console, Ctx, _lookup, guarded
 from ledger import entries
 from ledger.models import Call, LedgerEntry
 from ledger.transcripts import load_transcript
@@ -42,7 +41,7 @@ from voice.sip.control import send_command
 DESK_ROLES = ("agent", "supervisor")
 LINE_ACTIONS = ("answer", "reject", "hangup", "mute", "unmute", "hold", "unhold", "take")
 PAGE_SIZE = 50
-KEEPALIVE_S = 15.0
+RECHECK_S = 5.0  # with no events, re-check the session (and keep the stream alive) this often
 
 STATUS_LABELS = {
     "draft": "草稿 Draft",
@@ -75,11 +74,7 @@ LOW_CONFIDENCE = 0.6
 async def _principal(request: Request) -> Principal | None:
     console: Console = request.app.state.console
 
-    def look() -> tuple[Principal, str] | None:
-        with console.sessions() as db:
-            return logins.lookup(db, request.cookies.get(logins.COOKIE))
-
-    found = await run_in_threadpool(look)
+    found = await run_in_threadpool(_lookup, console, request)
     return found[0] if found else None
 
 
@@ -150,12 +145,16 @@ async def events(request: Request) -> Response:
             yield _sse(snap)
             while True:
                 try:
-                    event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                    event = await asyncio.wait_for(queue.get(), RECHECK_S)
                 except TimeoutError:
                     if await _principal(request) is None:  # logged out or disabled: stop
                         return
                     yield ": keep-alive\n\n"
                     continue
+                # Callers' numbers, names and addresses go only to a session still live:
+                # a disabled or logged-out user gets nothing more, however busy the line.
+                if await _principal(request) is None:
+                    return
                 if isinstance(event.get("call"), dict) and event.get("event") == "ringing":
                     await run_in_threadpool(_with_known, console, [event["call"]])
                 yield _sse(event)

@@ -9,6 +9,7 @@ SHA-256, kept on disk) from the SHA-verified file, so opening a call never re-re
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
 from datetime import datetime, time, timedelta
@@ -22,7 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
 from frontdesk.console.app import Ctx, guarded, mask_phone
-from frontdesk.console.masking import mask_text, masked_transcript
+from frontdesk.console.masking import mask_name, mask_text, masked_transcript
 from frontdesk.console.recordings import LISTENERS, verified_recording
 from ledger.entries import entry_to_dict, list_for_call
 from ledger.models import Call, CallTag, LedgerEntry
@@ -48,6 +49,7 @@ def privacy(ctx: Ctx) -> dict[str, Any]:
         "full_numbers": full,
         "phone": (lambda n: n or "") if full else mask_phone,
         "masked": (lambda t: t or "") if full else mask_text,
+        "name": (lambda t: t or "") if full else mask_name,
     }
 
 
@@ -88,7 +90,9 @@ def search_calls(ctx: Ctx, filters: dict[str, str], before: int | None, limit: i
     q = select(Call).order_by(Call.invited_at.desc(), Call.id.desc()).limit(limit + 1)
     caller = "".join(ch for ch in filters.get("caller", "") if ch.isdigit() or ch in "+*#")
     tag = filters.get("tag", "").strip().lower()
-    if caller:
+    if caller and not ctx.user.may("supervisor"):
+        q = q.where(*_masked_caller(caller))
+    elif caller:
         if len(caller) >= 11:
             q = q.where(Call.caller == caller)
         elif len(caller) >= 7:  # few numbers share 7 digits: the caller index, then sort them
@@ -118,6 +122,35 @@ def search_calls(ctx: Ctx, filters: dict[str, str], before: int | None, limit: i
     return rows[:limit], len(rows) > limit
 
 
+# A number as mask_phone shows it: 139****5678 (11+ digits), 1***5678 (5-10), **** (≤4).
+_MASKED = re.compile(r"^(?:([\d+]\d{2})(\*{4,})|([\d+])(\*{0,5}))(\d{4})$")
+
+
+def _masked_caller(caller: str) -> list[Any]:
+    """Trainers see numbers masked, so they search by the masked form only: a prefix or
+    full-number search would let them recover the hidden digits a few requests at a time.
+    ``139****5678`` matches the calls shown as 139****5678, and ``139`` the numbers of 11+
+    digits shown as 139…, no more."""
+    if re.fullmatch(r"[\d+]\d{2}", caller):
+        lo, hi = _prefix_range(caller)
+        return [Call.caller >= lo, Call.caller < hi, Call.caller.like(caller + "_" * 8 + "%")]
+    m = _MASKED.match(caller)
+    total = len(caller)
+    if m is None or (m.group(1) is not None) != (total >= 11):
+        raise HTTPException(
+            400,
+            f"caller={caller!r}: trainers search by the number as it is shown, masked "
+            "(e.g. 139****5678) or its first three digits",
+        )
+    head, tail = m.group(1) or m.group(3), m.group(5)
+    lo, hi = _prefix_range(head)
+    return [
+        Call.caller >= lo,
+        Call.caller < hi,
+        Call.caller.like(head + "_" * (total - len(head) - len(tail)) + tail),
+    ]
+
+
 def _by_call(ctx: Ctx, ids: list[int]) -> tuple[dict[int, list], dict[int, list]]:
     """Entries and tags of one page of calls (two small IN queries, not one per row)."""
     entries: dict[int, list] = {}
@@ -137,7 +170,13 @@ def call_log(ctx: Ctx) -> Response:
     filters = {k: ctx.query.get(k, "").strip() for k in keys}
     before = _int(ctx.query.get("before"), "before")
     size = min(max(_int(ctx.query.get("n"), "n") or PAGE, 1), 200)
-    calls, more = search_calls(ctx, filters, before, size)
+    if filters["caller"]:  # who looked for which resident's number is the access log's
+        ctx.log("search", "calls", caller=filters["caller"])
+    try:
+        calls, more = search_calls(ctx, filters, before, size)
+    except HTTPException:
+        ctx.db.commit()  # the refused search stays in the access log
+        raise
     entries, tags = _by_call(ctx, [c.id for c in calls])
     kept = {k: v for k, v in filters.items() if v}
     if size != PAGE:
@@ -195,6 +234,7 @@ def replay_page(ctx: Ctx, call_id: int) -> Response:
         status_code=status,
         call=call,
         refused=refused,
+        bleep_pending=not shown["full_numbers"] and transcript is None,
         transcript=transcript,
         utterances=utterances,
         entries=entries,

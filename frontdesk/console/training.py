@@ -35,7 +35,7 @@ from starlette.responses import Response, StreamingResponse
 from domain.transcript import Transcript
 from frontdesk.console.app import Ctx, guarded, mask_phone
 from frontdesk.console.bleep import PAD, mask_wav, spoken_number_spans
-from frontdesk.console.masking import mask_text, masked_transcript
+from frontdesk.console.masking import mask_name, mask_text, masked_transcript
 from frontdesk.console.recordings import verified_recording
 from frontdesk.console.replay import OUTCOMES, _known_tags, _local_day, privacy
 from ledger.entries import entry_to_dict, list_for_call
@@ -47,12 +47,13 @@ TRAINERS = ("trainer",)
 MAX_SAMPLE = 200
 MAX_PACK = 200  # calls per pack (about 2 MB of audio per minute of call)
 
-ENTRY_TEXT = ("summary", "content", "caller_name", "address", "public_area")
+ENTRY_TEXT = ("summary", "content", "address", "public_area")
 
 
 def masked_entry(e: dict[str, Any]) -> dict[str, Any]:
     out = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in e.items()}
     out["caller_phone"] = mask_phone(e.get("caller_phone"))
+    out["caller_name"] = mask_name(e.get("caller_name")) or e.get("caller_name")
     for k in ENTRY_TEXT:
         if isinstance(out.get(k), str):
             out[k] = mask_text(out[k])

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import SPEECH, frontdesk_json
 from tests.console.conftest import ledger, login, screenshot
-from tests.e2e.peers import PhoneProcess, sipp_available, sipp_call
+from tests.e2e.peers import PhoneProcess, sipp_call
 
 XSS = '<img src=x onerror="window.__xss=1;alert(1)">'
 SCRIPT = "<script>window.__xss=2</script>"
@@ -47,7 +47,7 @@ def _watch_dialogs(page) -> list[str]:
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed")
+@pytest.mark.needs("sipp")
 def test_agent_answers_a_ringing_sipp_call_from_the_desk(console, page, tmp_path):
     from ledger import entries
     from ledger.models import LedgerEntry
@@ -345,7 +345,7 @@ def test_ledger_pages_with_keyset_and_filters_by_day(console, page):
 
 @pytest.mark.e2e
 @pytest.mark.slow
-@pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed")
+@pytest.mark.needs("sipp")
 def test_after_hangup_the_draft_opens_beside_its_transcript(data_dir, tmp_path, page):
     """The whole desk loop with real parts: phone, worker (Whisper base), console, browser."""
     from tests.console.conftest import add_people, start_console
@@ -445,7 +445,7 @@ def test_live_transcript_endpoint_reads_the_workers_sidecar_and_refuses_paths(co
 
 @pytest.mark.e2e
 @pytest.mark.slow
-@pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed")
+@pytest.mark.needs("sipp")
 def test_the_callers_words_appear_on_the_desk_while_the_call_is_on(data_dir, tmp_path, page):
     """Phone, worker following the live call (Whisper base), console and browser, all real:
     the agent reads what the caller said before the call ends."""
@@ -503,7 +503,7 @@ def test_the_callers_words_appear_on_the_desk_while_the_call_is_on(data_dir, tmp
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed")
+@pytest.mark.needs("sipp")
 def test_hold_and_resume_from_the_desk_reach_a_real_caller(console, page, tmp_path):
     """Hold and Resume are re-INVITEs to the SIPp caller (uac_rtp_hold.xml answers them);
     the phone reports the call held, then not; the call ends answered, recorded."""

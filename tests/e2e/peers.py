@@ -115,13 +115,29 @@ def sipp_call(
 
 
 def best_correlation(recorded: np.ndarray, source: np.ndarray) -> float:
-    """Peak normalised cross-correlation of ``source`` within ``recorded`` (any lag)."""
-    from scipy.signal import correlate
+    """Peak normalised cross-correlation of ``source`` within ``recorded`` (any lag).
 
+    The recording must hold the whole source: one shorter than what was said fails here
+    (correlating it the other way round would let a recording of the first second pass
+    every "recorded faithfully" check). To find a piece of a recording in a longer
+    source, say so with ``piece_in_source``."""
     rec = recorded.astype(np.float64)
     src = source.astype(np.float64)
-    if len(rec) < len(src):
-        rec, src = src, rec
+    assert len(rec) >= len(src), (
+        f"the recording holds {len(rec)} samples, less than the {len(src)} said"
+    )
+    return _correlation(rec, src)
+
+
+def piece_in_source(piece: np.ndarray, source: np.ndarray) -> float:
+    """Peak normalised cross-correlation of a piece of a recording within a longer source
+    (e.g. the minute of a looping microphone that a line heard)."""
+    return best_correlation(source, piece)
+
+
+def _correlation(rec: np.ndarray, src: np.ndarray) -> float:
+    from scipy.signal import correlate
+
     cc = correlate(rec, src, mode="valid")
     lag = int(np.argmax(np.abs(cc)))
     a = rec[lag : lag + len(src)]

@@ -5,7 +5,6 @@ recording's caller channel correlates with the source."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import numpy as np
@@ -17,7 +16,7 @@ from tests.e2e.peers import PhoneProcess, best_correlation, read_channel
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not shutil.which("baresip"), reason="baresip (Debian) not installed"),
+    pytest.mark.needs("baresip"),
 ]
 
 SOURCE = SPEECH / "burst_pipe_8k.wav"  # 8 kHz 16-bit mono, what baresip's aufile reads

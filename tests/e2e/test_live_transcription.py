@@ -14,9 +14,9 @@ import time
 import pytest
 
 from tests.conftest import SPEECH, frontdesk_json
-from tests.e2e.peers import PhoneProcess, sipp_available, sipp_call
+from tests.e2e.peers import PhoneProcess, sipp_call
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not sipp_available(), reason="needs SIPp")]
+pytestmark = [pytest.mark.e2e, pytest.mark.needs("sipp")]
 
 
 def test_utterances_are_transcribed_during_the_call_and_reused_at_hangup(data_dir, tmp_path):

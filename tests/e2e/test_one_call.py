@@ -12,11 +12,11 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import SPEECH, frontdesk, frontdesk_json
-from tests.e2e.peers import PhoneProcess, best_correlation, read_channel, sipp_available, sipp_call
+from tests.e2e.peers import PhoneProcess, best_correlation, read_channel, sipp_call
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed"),
+    pytest.mark.needs("sipp"),
 ]
 
 RING_ON, RING_OFF = 0.2, 0.3  # short test cadence: ring 3 ends 1.2 s after the INVITE

@@ -16,13 +16,12 @@ from tests.e2e.peers import (
     best_correlation,
     calls_by_id,
     read_channel,
-    sipp_available,
     sipp_call,
 )
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not sipp_available(), reason="SIPp (Debian sip-tester) not installed"),
+    pytest.mark.needs("sipp"),
 ]
 
 SOURCE = SPEECH / "burst_pipe_8k_ulaw.wav"

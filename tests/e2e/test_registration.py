@@ -3,20 +3,17 @@ REGISTER without auth) on 127.0.0.1; calls to the line are routed through it."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 
 import pytest
 
-from tests.conftest import SPEECH, free_port, frontdesk_json
-from tests.e2e.peers import SCENARIOS, PhoneProcess, sipp_available, sipp_call
+from tests.conftest import SPEECH, free_port, frontdesk_json, tool
+from tests.e2e.peers import SCENARIOS, PhoneProcess, sipp_call
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(
-        not (sipp_available() and shutil.which("kamailio")), reason="needs SIPp and kamailio"
-    ),
+    pytest.mark.needs("sipp", "kamailio"),
 ]
 
 
@@ -29,7 +26,7 @@ class Kamailio:
         run = self.tmp / "kamailio"
         run.mkdir(exist_ok=True)
         self.proc = subprocess.Popen(
-            ["kamailio", "-f", "/etc/kamailio/kamailio.cfg", "-l", f"udp:127.0.0.1:{self.port}",
+            [tool("kamailio") or "kamailio", "-f", "/etc/kamailio/kamailio.cfg", "-l", f"udp:127.0.0.1:{self.port}",
              "-n", "1", "-DD", "-E", "-P", str(run / "pid"), "-Y", str(run)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip

@@ -3,7 +3,6 @@ a SIPp call ends as a draft entry without anyone running the worker by hand."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -15,9 +14,9 @@ import httpx
 import pytest
 
 from tests.conftest import SPEECH, free_port, frontdesk_json
-from tests.e2e.peers import sipp_available, sipp_call
+from tests.e2e.peers import sipp_call
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not sipp_available(), reason="needs SIPp")]
+pytestmark = [pytest.mark.e2e, pytest.mark.needs("sipp")]
 
 
 def test_run_answers_records_transcribes_and_drafts(data_dir, tmp_path):
@@ -74,4 +73,5 @@ def test_run_answers_records_transcribes_and_drafts(data_dir, tmp_path):
     assert "open findings" in out, out
     assert not (data_dir / "phone.sock").exists(), "the phone shut down cleanly"
     [call] = frontdesk_json(data_dir, "calls", "list")
-    assert call["outcome"] == "answered" and json.dumps(call)
+    assert call["outcome"] == "answered" and call["recording"] is not None
+    assert (data_dir / "recordings" / call["recording"]["path"]).is_file()

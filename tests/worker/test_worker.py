@@ -79,7 +79,7 @@ def test_corrupt_recording_fails_with_its_reason_and_is_not_retried(tmp_path, mo
         [job] = jobs.jobs_for_call(s, cid)
         assert job.status == "failed" and "unreadable audio" in job.error
         assert entries.list_entries(s) == []
-    assert (tmp_path / "rec").rglob("bad.wav"), "the recording is kept, never deleted"
+    assert list((tmp_path / "rec").rglob("bad.wav")), "the recording is kept, never deleted"
 
 
 def test_tampered_recording_is_refused(tmp_path, models_dir):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from voice.intake.numbers import digit_of, pinyin
+from voice.intake.numbers import number_spans
 
 HONORIFICS = ("先生", "女士", "小姐", "阿姨", "大爷", "师傅", "老师", "大妈", "奶奶", "爷爷")
 # common single-character surnames (the top of the list covers most residents)
@@ -28,33 +28,13 @@ def surname(text: str) -> tuple[str | None, str | None, str | None]:
 
 
 def phone_number(text: str) -> tuple[str | None, str | None]:
-    """An 11-digit mobile (or 7-8 digit landline) said in digits, characters, 幺/两/洞,
-    or written by a recogniser as homophones (要 for 幺) inside a run of digits."""
+    """An 11-digit mobile (or else a 7-8 digit landline) said in digits, characters,
+    幺/两/洞, English words, or written by a recogniser as homophones (要 for 幺), with
+    the separators people use between the groups: (the digits, the words heard)."""
     best = None
-    i = 0
-    while i < len(text):
-        if digit_of(text[i]) is None:
-            i += 1
-            continue
-        j, digits = i, []
-        while j < len(text):
-            ch = text[j]
-            d = digit_of(ch)
-            if d is None and pinyin(ch) == "yao":  # 要/腰 for 幺 inside a number
-                d = 1
-            if d is not None:
-                digits.append(str(d))
-            elif ch not in " -－—,，、.":
-                break
-            j += 1
-        # a run may begin with 要 before the first real digit
-        if i > 0 and pinyin(text[i - 1]) == "yao":
-            digits.insert(0, "1")
-            i -= 1
-        number = "".join(digits)
-        if len(number) == 11 and number.startswith("1"):
-            return number, text[i:j].strip(" ,，")
-        if 7 <= len(number) <= 8 and best is None:
-            best = (number, text[i:j].strip(" ,，"))
-        i = max(j, i + 1)
+    for span in number_spans(text):
+        if span.mobile:
+            return span.digits, text[span.start : span.end]
+        if 7 <= len(span.digits) <= 8 and best is None:
+            best = (span.digits, text[span.start : span.end])
     return best if best else (None, None)

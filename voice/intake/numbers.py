@@ -8,6 +8,8 @@ pinyin, but only where a number is expected.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import cn2an
@@ -77,3 +79,158 @@ def digit_string(text: str) -> str:
         if d is not None:
             out.append(str(d))
     return "".join(out)
+
+
+# ---- phone numbers in free text: one reader for intake, masking and bleeping ----
+
+# Between two digits of one number people (and recognisers) write spaces, hyphens and
+# dashes, dots, commas, enumeration commas and slashes, half- or full-width.
+SEPARATORS = frozenset(" \t\r\n\u3000-－—–‐.．,，、/／")
+MAX_GAP = 3  # separator characters between two digits of the same number
+MOBILE_DIGITS = 11
+# English digits as said ("oh" only inside a number: "Oh, one moment" is not a zero).
+EN_DIGITS = {"zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+             "six": 6, "seven": 7, "eight": 8, "nine": 9}  # fmt: skip
+EN_REPEAT = {"double": 2, "triple": 3}
+_EN_WORD = re.compile(r"[A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class NumberSpan:
+    """A number said or written in ``text``: text[start:end] runs from its first digit to
+    its last; ``places`` gives, per digit, the characters it was said with (a word like
+    "three" or "double five" is one place for one or more digits)."""
+
+    start: int
+    end: int
+    digits: str
+    places: tuple[tuple[int, int], ...]
+
+    @property
+    def mobile(self) -> bool:
+        return len(self.digits) == MOBILE_DIGITS and self.digits.startswith("1")
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    digits: str
+    soft: bool  # 要/腰 for 幺, "oh" for 0: a digit only between other digits
+
+
+def _token_at(text: str, i: int) -> _Token | None:
+    ch = text[i]
+    d = digit_of(ch)
+    if d is not None:
+        return _Token(i, i + 1, str(d), False)
+    if "\u4e00" <= ch <= "\u9fff" and pinyin(ch) == "yao":  # 要/腰/药 heard for 幺
+        return _Token(i, i + 1, "1", True)
+    if ch.isascii() and ch.isalpha() and (i == 0 or not _is_letter(text[i - 1])):
+        m = _EN_WORD.match(text, i)
+        assert m is not None
+        word = m.group(0).lower()
+        if word in EN_DIGITS:
+            return _Token(i, m.end(), str(EN_DIGITS[word]), word == "oh")
+        if word in EN_REPEAT:  # "double five" → 55
+            j = m.end()
+            while j < len(text) and text[j] == " ":
+                j += 1
+            n = _EN_WORD.match(text, j)
+            if n and j > m.end() and n.group(0).lower() in EN_DIGITS:
+                digit = str(EN_DIGITS[n.group(0).lower()])
+                return _Token(i, n.end(), digit * EN_REPEAT[word], False)
+    return None
+
+
+def _is_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def _runs(text: str) -> list[list[_Token]]:
+    """Digit tokens grouped into runs: within a run, only separators (at most MAX_GAP of
+    them) lie between two tokens."""
+    runs: list[list[_Token]] = []
+    run: list[_Token] = []
+    i = 0
+    while i < len(text):
+        tok = _token_at(text, i)
+        if tok is None:
+            i += 1
+            continue
+        if run:
+            gap = text[run[-1].end : tok.start]
+            if len(gap) > MAX_GAP or any(ch not in SEPARATORS for ch in gap):
+                runs.append(run)
+                run = []
+        run.append(tok)
+        i = tok.end
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _digits(tokens: list[_Token]) -> str:
+    return "".join(t.digits for t in tokens)
+
+
+def _is_mobile(digits: str) -> bool:
+    return len(digits) == MOBILE_DIGITS and digits.startswith("1")
+
+
+def _trim(run: list[_Token]) -> list[_Token]:
+    """A run without the soft tokens at its ends, except where one completes the number:
+    要 written just before the digits (要3912345678 is 13912345678), or a soft token after
+    them when that makes an 11-digit mobile."""
+    a, b = 0, len(run)
+    while a < b and run[a].soft:
+        a += 1
+    while b > a and run[b - 1].soft:
+        b -= 1
+    if a == b:
+        return []
+    before = run[a - 1] if a else None
+    if (
+        before is not None
+        and before.end - before.start == 1  # 要, not "oh"
+        and before.end == run[a].start
+        and not _is_mobile(_digits(run[a:b]))
+    ):
+        a -= 1
+    if b < len(run) and not _is_mobile(_digits(run[a:b])) and _is_mobile(_digits(run[a : b + 1])):
+        b += 1
+    return run[a:b]
+
+
+def _split_mobiles(run: list[_Token]) -> list[list[_Token]]:
+    """A run longer than one mobile, cut where a separator ends an 11-digit mobile
+    (13912345678，13800138000 are two numbers, not one of 22 digits)."""
+    out: list[list[_Token]] = []
+    start = 0
+    count = 0
+    for k, tok in enumerate(run):
+        count += len(tok.digits)
+        gap_after = k + 1 < len(run) and run[k + 1].start > tok.end
+        if count == MOBILE_DIGITS and gap_after and _is_mobile(_digits(run[start : k + 1])):
+            out.append(run[start : k + 1])
+            start, count = k + 1, 0
+    if start < len(run):
+        out.append(run[start:])
+    return out
+
+
+def number_spans(text: str, min_digits: int = 7) -> list[NumberSpan]:
+    """Every number of ``min_digits`` or more digits in ``text``, however it is written:
+    13912345678, 139-1234-5678, 139，1234，5678, 139、1234、5678, 139/1234/5678,
+    一三九幺二三四五六七八, 要3912345678 (a recogniser's 要 for 幺), "one three nine …".
+    Runs of fewer digits (a room 三零一, a building 4) are not numbers here."""
+    spans = []
+    for raw in _runs(text):
+        for part in _split_mobiles(raw):
+            run = _trim(part)
+            digits = _digits(run)
+            if len(digits) < min_digits:
+                continue
+            places = tuple((t.start, t.end) for t in run for _ in t.digits)
+            spans.append(NumberSpan(run[0].start, run[-1].end, digits, places))
+    return spans

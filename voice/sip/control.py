@@ -93,7 +93,11 @@ class ControlServer:
         c.inbuf += chunk
         while b"\n" in c.inbuf:
             line, c.inbuf = c.inbuf.split(b"\n", 1)
-            c.outbuf += (json.dumps(self._answer(c, line), ensure_ascii=False) + "\n").encode()
+            if len(line) > MAX_LINE:  # however it arrived: one chunk or many
+                answer = {"ok": False, "error": "command line too long"}
+            else:
+                answer = self._answer(c, line)
+            c.outbuf += (json.dumps(answer, ensure_ascii=False) + "\n").encode()
         if len(c.inbuf) > MAX_LINE:
             c.outbuf += b'{"ok": false, "error": "command line too long"}\n'
             c.inbuf = b""
@@ -105,6 +109,8 @@ class ControlServer:
                 raise ValueError("expected a JSON object with a 'cmd' string")
         except ValueError as exc:
             return {"ok": False, "error": f"bad command: {exc}"}
+        except RecursionError:  # [[[[…]]]]: nested deeper than the parser goes
+            return {"ok": False, "error": "bad command: nested too deeply"}
         if msg["cmd"] == "subscribe":
             c.subscribed = True
             return {"ok": True, "subscribed": True}

@@ -814,41 +814,60 @@ class Phone:
         to make a due auto-answer late (1 of 631 calls at 20 concurrent was). No pjsua here."""
         while (item := self._finisher.get()) is not None:
             rec, recorded = item
-            if recorded:  # a ringing call wrote meta.json; finalize tidies it
+            finalized = False
+            if recorded:  # a ringing call wrote meta.json; released once the row is stored
                 try:
-                    rec.recording = self.archive.finalize(rec.uuid, rec.invited_at)
+                    rec.recording = self.archive.finalize(
+                        rec.uuid, rec.invited_at, keep_partial=True
+                    )
+                    self.archive.save_record(rec.uuid, rec.to_dict())
+                    finalized = True
                 except OSError as exc:  # disk full, permissions: the partial files stay
                     log.error("call %s: recording not finalized, kept for recovery: %s",
                               rec.uuid, exc)  # fmt: skip
                     rec.notes.append(f"recording not finalized: {exc}")
-            self._report(rec)
+            if self._report(rec) and finalized:
+                self.archive.release(rec.uuid)
 
-    def _report(self, rec: CallRecord) -> None:
+    def _report(self, rec: CallRecord) -> bool:
+        """Store the call's row; False when that failed (the partial folder then stays, and
+        the next start stores the call from it)."""
         if rec.notes:  # what went wrong with the recording or the shutdown: kept in the row
             rec.cause = "; ".join([*([rec.cause] if rec.cause else []), *rec.notes])[:255]
         try:
             self.on_call_ended(rec)
         except Exception:  # the phone keeps answering whatever the store does
-            log.exception("call %s: storing the call failed", rec.uuid)
+            log.exception("call %s: storing the call failed; its recording and record "
+                          "are kept for the next start", rec.uuid)  # fmt: skip
+            return False
+        return True
 
     def recover(self) -> list[CallRecord]:
         """Finish recordings left by a phone that died mid-call; report them as interrupted."""
         out = []
         for call_uuid in self.archive.pending():
-            meta = self.archive.read_meta(call_uuid)
-            invited = datetime.fromisoformat(meta["invited_at"]) if "invited_at" in meta else _now()
-            rec = CallRecord(
-                uuid=call_uuid,
-                sip_call_id=meta.get("sip_call_id", ""),
-                caller=meta.get("caller", ""),
-                caller_name=meta.get("caller_name"),
-                callee=meta.get("callee", ""),
-                invited_at=invited,
-                outcome="interrupted",
-                cause="phone stopped during the call",
-            )
-            rec.recording = self.archive.finalize(call_uuid, invited)
-            log.warning("recovered call %s from an earlier crash", call_uuid)
-            self._report(rec)
+            saved = self.archive.read_record(call_uuid)
+            if saved is not None:  # the call ended, but its row was never stored
+                rec = CallRecord.from_dict(saved)
+                invited = rec.invited_at
+            else:
+                meta = self.archive.read_meta(call_uuid)
+                invited = (datetime.fromisoformat(meta["invited_at"]) if "invited_at" in meta
+                           else _now())  # fmt: skip
+                rec = CallRecord(
+                    uuid=call_uuid,
+                    sip_call_id=meta.get("sip_call_id", ""),
+                    caller=meta.get("caller", ""),
+                    caller_name=meta.get("caller_name"),
+                    callee=meta.get("callee", ""),
+                    invited_at=invited,
+                    outcome="interrupted",
+                    cause="phone stopped during the call",
+                )
+            rec.recording = self.archive.finalize(call_uuid, invited, keep_partial=True)
+            log.warning("recovered call %s from an earlier %s", call_uuid,
+                        "failed store" if saved is not None else "crash")  # fmt: skip
+            if self._report(rec):
+                self.archive.release(call_uuid)
             out.append(rec)
         return out
