@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from frontdesk.config import Config
-from frontdesk.reading import read_call
+from frontdesk.reading import reader_for
 from ledger.reconcile import Rules as AuditRules
 
 
@@ -20,6 +20,6 @@ def audit_rules(cfg: Config, **options: Any) -> AuditRules:
         match_window_s=rules.match_window_s,
         duration_tolerance_s=rules.duration_tolerance_s,
         recordings_root=cfg.recordings_dir,
-        reader=read_call,
+        reader=reader_for(cfg.models_dir),
         **options,
     )

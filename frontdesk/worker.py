@@ -183,8 +183,9 @@ class Worker:
         call_id: int | None = None,
         at: datetime | None = None,
     ) -> IntakeDraft:
+        model = reading.current_model(self.asr.models_dir)  # reloaded when a newer one appears
         with self.sessions() as s:
-            return reading.draft(s, transcript, caller_number, call_id=call_id, at=at)
+            return reading.draft(s, transcript, caller_number, call_id=call_id, at=at, model=model)
 
     def engine(self):
         """Load the model once per worker; a missing model is a retryable failure."""

@@ -262,3 +262,42 @@ def entry_to_dict(e: LedgerEntry, with_changes: bool = False) -> dict[str, Any]:
 
 def list_for_call(session: Session, call_id: int) -> list[LedgerEntry]:
     return list(session.scalars(select(LedgerEntry).where(LedgerEntry.call_id == call_id)))
+
+
+def labelled_entries(session: Session, limit: int | None = None) -> list[dict[str, Any]]:
+    """What the company's own ledger teaches the intake: every registered entry (confirmed by
+    an agent or imported from a spreadsheet), its words — the call's caller utterances when
+    there is a transcript, else the entry's content — and the fields as the agent left them.
+    A field the sheet did not record (urgent NULL) teaches nothing about that field."""
+    from ledger.models import Transcript as TranscriptRow
+
+    q = (
+        select(LedgerEntry, TranscriptRow.data)
+        .outerjoin(TranscriptRow, TranscriptRow.call_id == LedgerEntry.call_id)
+        .where(LedgerEntry.status != EntryStatus.DRAFT.value)
+        .order_by(LedgerEntry.id.desc())
+    )
+    if limit:
+        q = q.limit(limit)
+    out = []
+    for e, data in session.execute(q):
+        said = ""
+        if data:
+            said = "，".join(
+                u.get("text", "") for u in data.get("utterances", []) if u.get("speaker") != "agent"
+            )
+        said = said or e.content or e.summary or ""
+        if not said.strip() or not e.category:
+            continue
+        labels: dict[str, Any] = {"category": e.category}
+        if e.department:
+            labels["department"] = e.department
+        if e.urgent is not None:
+            labels["urgent"] = bool(e.urgent)
+        if e.category == "报修" and e.repair_scope:
+            labels["repair_scope"] = e.repair_scope
+        if e.category == "投诉" and e.complaint_class:
+            labels["complaint_class"] = e.complaint_class
+        out.append({"entry_id": e.id, "text": said, "labels": labels,
+                    "from_call": bool(data)})  # fmt: skip
+    return out

@@ -14,16 +14,18 @@ from frontdesk.output import emit
 def register(sub) -> None:
     p = sub.add_parser(
         "intake",
-        help="extract a draft ledger entry (address, category, urgency …) from a transcript",
+        help="draft a ledger entry from a transcript; train and inspect the intake model",
         description=(
             "Read what a caller said and pre-fill the ledger fields: address (4-2-301 or a "
             "public area), category (报修/投诉/咨询/求助/建议), urgency, department, caller "
             "surname and phone, a one-line summary, with evidence and confidence per field. "
             "--jsonl FILE reads one transcript per line: a JSON string, an object with "
-            '"text" (and optional "caller_number"), or a Transcript object.'
+            '"text" (and optional "caller_number"), or a Transcript object. '
+            "`intake train` fits the model to this site's ledger, `intake model` shows the one "
+            "in use, `intake evaluate` scores it on labelled calls."
         ),
     )
-    src = p.add_mutually_exclusive_group(required=True)
+    src = p.add_mutually_exclusive_group()
     src.add_argument("--text", help="the transcript text")
     src.add_argument(
         "--jsonl", type=Path, metavar="FILE", help="one transcript per line ('-' = stdin)"
@@ -31,6 +33,122 @@ def register(sub) -> None:
     p.add_argument("--caller-number", help="the SIP caller number, used when no number is spoken")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=run)
+    actions = p.add_subparsers(dest="action", metavar="{train,model,evaluate}")
+
+    t = actions.add_parser(
+        "train", help="fit the intake model to this site's ledger (confirmed and imported entries)",
+        description=(
+            "Fit the intake model to the corpus that ships with Frontdesk plus every registered "
+            "entry in this site's ledger: entries the agents confirmed (their corrections are "
+            "the truth) and rows imported with `frontdesk ledger import` (内容, 类别, 派单部门 …). "
+            "The new model is written under <data-dir>/models/intake/; the worker and the "
+            "reconciler use the newest one from their next call on."
+        ),
+    )  # fmt: skip
+    t.add_argument("--no-shipped", action="store_true",
+                   help="train on this ledger alone, without the shipped corpus")  # fmt: skip
+    t.add_argument("--ledger-weight", type=float, default=2.0,
+                   help="how much one of this site's entries counts against a shipped example (2)")  # fmt: skip
+    t.add_argument("--format", choices=["table", "json"], default="table")
+    t.set_defaults(func=run_train)
+
+    m = actions.add_parser("model", help="show the intake model in use: when and on what it was trained")
+    m.add_argument("--format", choices=["table", "json"], default="table")
+    m.set_defaults(func=run_model)
+
+    e = actions.add_parser(
+        "evaluate", help="score the model in use on labelled calls (corpus JSONL)",
+        description="Per-field accuracy on FILE (rows with utterances or text, and expected), "
+                    "with the majority-class baseline beside each figure.",
+    )  # fmt: skip
+    e.add_argument("file", type=Path)
+    e.add_argument("--format", choices=["table", "json"], default="table")
+    e.set_defaults(func=run_evaluate)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    import time
+
+    from frontdesk.config import config_from_args
+    from frontdesk.ledger_session import sessions_for
+    from ledger.entries import labelled_entries
+    from voice.intake.training import Example, shipped_examples, train
+
+    cfg = config_from_args(args)
+    with sessions_for(cfg)() as s:
+        own = labelled_entries(s)
+    examples = [] if args.no_shipped else shipped_examples()
+    examples += [
+        Example(r["text"], "", r["labels"], args.ledger_weight,
+                f"ledger:{'call' if r['from_call'] else 'sheet'}")
+        for r in own
+    ]  # fmt: skip
+    if not own and args.no_shipped:
+        raise UserError("this ledger has no registered entries to learn from")
+    print(f"training on {len(examples)} examples ({len(own)} from this ledger) …", file=sys.stderr)
+    t0 = time.monotonic()
+    try:
+        model = train(examples, note={"ledger_entries": len(own)})
+    except ValueError as exc:
+        raise UserError(f"cannot train: {exc}") from None
+    stamp = model.meta["trained_at"].replace(":", "").replace("-", "")[:15]
+    path = cfg.models_dir / "intake" / f"intake-{stamp}.npz"
+    model.save(path)
+    out = {"model": str(path), **model.meta, "seconds": round(time.monotonic() - t0, 1)}
+    if args.format == "json":
+        emit(out, "json")
+    else:
+        print(f"{path}: {model.meta['examples']} examples ({len(own)} from this ledger), "
+              f"{model.meta['features']} features, trained {model.meta['trained_at']}")  # fmt: skip
+    return 0
+
+
+def run_model(args: argparse.Namespace) -> int:
+    from frontdesk.config import config_from_args
+    from voice.intake.model import SHIPPED, ModelError, load_model, newest_model
+
+    cfg = config_from_args(args)
+    path = newest_model(cfg.models_dir) or SHIPPED
+    try:
+        model = load_model(path)
+    except ModelError as exc:
+        raise UserError(str(exc)) from None
+    out = {"model": str(path), "shipped": path == SHIPPED, "fields": sorted(model.heads),
+           **model.meta}  # fmt: skip
+    if args.format == "json":
+        emit(out, "json")
+    else:
+        print(f"{path}{' (shipped with Frontdesk)' if path == SHIPPED else ''}")
+        print(f"  trained {model.meta.get('trained_at')} on {model.meta.get('examples')} examples "
+              f"({model.meta.get('ledger_entries', 0)} from this site's ledger)")  # fmt: skip
+        print(f"  fields: {', '.join(sorted(model.heads))}")
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from frontdesk.config import config_from_args
+    from frontdesk.reading import current_model
+    from voice.intake.evaluation import score
+    from voice.intake.extract import extract
+
+    cfg = config_from_args(args)
+    try:
+        rows = [json.loads(x) for x in args.file.read_text(encoding="utf-8").splitlines() if x.strip()]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"cannot read {args.file}: {exc}") from None
+    model = current_model(cfg.models_dir)
+    try:
+        result = score(rows, lambda t: extract(t, model=model))
+    except (KeyError, TypeError) as exc:
+        raise UserError(f"{args.file}: rows need utterances or text, and expected ({exc})") from None
+    out = {n: {"accuracy": round(x.accuracy, 3), "majority_baseline": round(x.baseline, 3),
+               "rows": x.total} for n, x in result.items()}  # fmt: skip
+    if args.format == "json":
+        emit(out, "json")
+    else:
+        for n, x in out.items():
+            print(f"{n:16} {x['accuracy']:.3f}  (majority {x['majority_baseline']:.3f}, {x['rows']} rows)")
+    return 0
 
 
 def _source(obj):
@@ -46,7 +164,16 @@ def _source(obj):
 
 
 def run(args: argparse.Namespace) -> int:
-    from voice.intake.extract import extract
+    from frontdesk.config import config_from_args
+    from frontdesk.reading import current_model
+    from voice.intake.extract import extract as _extract
+
+    if args.text is None and args.jsonl is None:
+        raise UserError("give --text or --jsonl (or: intake train | model | evaluate)")
+    model = current_model(config_from_args(args).models_dir)
+
+    def extract(source, **kw):
+        return _extract(source, model=model, **kw)
 
     if args.text is not None:
         if not args.text.strip():

@@ -215,6 +215,12 @@ def _merge(old: Address, new: Address) -> Address:
 
 
 _CLAUSE = re.compile(r"[，,。！？!?；;]")
+# a caller introducing themselves (我是四栋的 / 我姓王 / 4栋2单元301), not the matter
+_INTRO = re.compile(
+    r"(我是|我住|我姓|我叫|我家在|住在|本人|这里是|这边是).{0,14}$|"
+    r"[0-9零一二三四五六七八九十幺两栋幢号楼单元室\-]+(的|业主)?$|"
+    r"(电话|手机|联系方式|号码)(是|号)?[0-9零一二三四五六七八九幺两 \-]+$"
+)
 _GREETING = re.compile(r"^(你好|您好|喂|哎)+")
 
 
@@ -223,13 +229,7 @@ def summarise(text: str, key_words: list[str], limit: int = 40) -> str:
     when it is too long, the clauses with the words that decided the category first."""
     clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
     clauses = [_GREETING.sub("", c).strip() for c in clauses]
-    clauses = [
-        c
-        for c in clauses
-        if c
-        and not re.fullmatch(r"(我是|我住)?.{0,12}(的|业主)?", c)
-        or any(k in c for k in key_words)
-    ]
+    clauses = [c for c in clauses if c and (not _INTRO.match(c) or any(k in c for k in key_words))]
     clauses = list(dict.fromkeys(clauses))
     if len("，".join(clauses)) > limit:
         keyed = [c for c in clauses if any(k in c for k in key_words)]

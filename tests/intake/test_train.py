@@ -1,0 +1,31 @@
+"""`frontdesk intake train` fits the model to a site's own ledger: a front desk whose engineering
+team does pest control (its sheet sends 蟑螂, 老鼠 … to 工程维修部) gets drafts that say so, on a
+sentence the sheet never held. Real CLI, real import, real training (about half a minute)."""
+
+from __future__ import annotations
+
+from tests.conftest import DATA, frontdesk, frontdesk_json
+
+PROBE = "你好，我家厨房晚上老有蟑螂爬出来，能不能派人来处理一下"
+
+
+def test_a_model_trained_from_an_imported_sheet_changes_drafts(tmp_path):
+    before = frontdesk_json(tmp_path, "intake", "--text", PROBE)
+    assert before["department"] == "环境部"  # the shipped model: pests are cleaning's
+    assert frontdesk_json(tmp_path, "intake", "model")["shipped"] is True
+
+    frontdesk(tmp_path, "ledger", "import", str(DATA / "intake" / "company_sheet.csv"))
+    trained = frontdesk_json(tmp_path, "intake", "train")
+    assert trained["ledger_entries"] == 60
+    assert trained["examples"] > 2000  # the shipped corpus too
+
+    after = frontdesk_json(tmp_path, "intake", "--text", PROBE)
+    assert after["department"] == "工程维修部"
+    shown = frontdesk_json(tmp_path, "intake", "model")
+    assert shown["shipped"] is False and shown["ledger_entries"] == 60
+    assert shown["model"] == trained["model"]
+
+
+def test_training_an_empty_ledger_alone_is_a_clear_error(tmp_path):
+    r = frontdesk(tmp_path, "intake", "train", "--no-shipped", check=False)
+    assert r.returncode != 0 and "no registered entries" in r.stderr
