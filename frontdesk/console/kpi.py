@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from frontdesk.console.app import Ctx, guarded
+from ledger.draft_accuracy import draft_accuracy
 from ledger.models import Call, LedgerEntry
 from ledger.types import utcnow
 
@@ -221,6 +222,8 @@ def kpi_page(ctx: Ctx) -> Response:
     now = utcnow()
     return ctx.render(
         "kpi/index.html",
+        drafts=draft_accuracy(db, DRAFT_WINDOW),
+        draft_window=DRAFT_WINDOW,
         p=p,
         periods=PERIODS,
         anchor=anchor,
@@ -245,6 +248,9 @@ def kpi_page(ctx: Ctx) -> Response:
         half=_half_month(anchor),
         now=now,
     )
+
+
+DRAFT_WINDOW = 200  # the last N confirmed drafts the accuracy is measured over
 
 
 def _half_month(d: date) -> str:
