@@ -3,12 +3,20 @@
 A Unix socket (mode 0600) beside the data, served from the phone's own loop with
 non-blocking sockets, so no extra thread ever touches pjsua2.
 
-Commands:  {"cmd": "status"}
-           {"cmd": "answer" | "hangup" | "reject" | "mute" | "unmute" | "hold" | "unhold",
-            "call": "<uuid>"}        (call may be omitted when exactly one call fits)
+Commands:  {"cmd": "status"}            → {"ok": true, "calls": [call, …]}
+           {"cmd": "answer" | "hangup" | "reject" | "mute" | "unmute" | "hold" | "unhold"
+                   | "take", "call": "<uuid>"}
+                                     (call may be omitted when exactly one call fits; take
+                                      brings a waiting or held line to the headset)
            {"cmd": "subscribe"}      the connection then receives every event
 Replies:   {"ok": true, ...} or {"ok": false, "error": "..."}
-Events:    {"event": "ringing" | "answered" | "ended", "call": {...}}
+Events:    {"event": "ringing" | "answered" | "headset" | "ended", "call": call}
+           (headset: a line came to or left the agent's headset)
+A call:    {"uuid", "state": "ringing" | "active" | "ended", "line": LineState (ringing,
+            refused, on_headset, waiting, held, ended: voice/sip/line_state.py), "caller",
+            "caller_name", "callee", "invited_at", "answered_at", "rings", "answered_by",
+            "muted", "held", "focused", "outcome"}
+A line is at most MAX_LINE bytes; a longer or malformed one gets an error reply.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from voice.sip.endpoint import (
     parse_party,
     rx_packets,
 )
+from voice.sip.line_state import LineState, line_state
 from voice.sip.ring_policy import RingPolicy
 
 log = logging.getLogger("frontdesk.phone")
@@ -513,8 +514,15 @@ class Phone:
             "muted": live.muted,
             "held": live.held,
             "focused": live is self._focus,
+            "line": self.line_state(live).value,
             "outcome": r.outcome if live.ended else None,
         }
+
+    def line_state(self, live: LiveCall) -> LineState:
+        return line_state(
+            answered=live.answered, ended=live.ended, refused=live.rejected_with is not None,
+            held=live.held, on_headset=live is self._focus,
+        )  # fmt: skip
 
     def _publish(self, event: str, live: LiveCall) -> None:
         if self.control is not None:

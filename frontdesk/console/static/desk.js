@@ -59,14 +59,14 @@
     const live = [...calls.values()].filter((c) => c.state === "ringing" || c.state === "active");
     for (const c of live) {
       const ringing = c.state === "ringing";
-      const waitingLine = !ringing && !c.held && c.focused === false; // answered by the policy, greeted, waiting for the agent
+      const waitingLine = c.line === "waiting"; // answered by the policy, greeted, waiting for the agent
       const card = el("div", { class: "call " + c.state, "data-uuid": c.uuid });
       const top = el("div", { class: "call-top" });
       if (ringing) {
         top.append(el("span", { class: "ringing-dot" }), el("span", { class: "state" }, "来电 Ringing"),
           el("span", { class: "rings", "data-rings": String(c.rings || 1) }, `第 ${c.rings || 1} 声 ring ${c.rings || 1}`));
       } else {
-        top.append(el("span", { class: "state" }, c.held ? "保持中 On hold" : waitingLine ? "等待接入 Waiting" : "通话中 On call"),
+        top.append(el("span", { class: "state" }, c.line === "held" ? "保持中 On hold" : waitingLine ? "等待接入 Waiting" : "通话中 On call"),
           el("span", { class: "timer", "data-since": c.answered_at || "" }, "0:00"));
         if (c.muted) top.append(el("span", { class: "badge warn" }, "静音 muted"));
       }
