@@ -110,12 +110,19 @@ def run_import(args: argparse.Namespace) -> int:
         else:
             s.rollback()
     d = {"file": report.file, "rows": report.rows, "imported": report.imported if report.ok else 0,
-         "unchanged": report.unchanged, "errors": report.errors}  # fmt: skip
+         "unchanged": report.unchanged, "errors": report.errors, "mapped": report.mapped,
+         "ignored_columns": report.ignored_columns}  # fmt: skip
     if args.format == "json":
         emit(d, "json")
     else:
         for e in report.errors:
             print(f"{args.file}: row {e['row']}: {e['error']}", file=sys.stderr)
+        for m in report.mapped:
+            print(
+                f"{args.file}: {m['column']} {m['value']!r} read as {m['as']!r} ({m['rows']} rows)"
+            )
+        if report.ignored_columns:
+            print(f"{args.file}: columns not used: {', '.join(report.ignored_columns)}")
         verdict = (
             "nothing imported"
             if report.errors

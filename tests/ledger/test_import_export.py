@@ -166,3 +166,78 @@ def test_malformed_cdr_imports_nothing(tmp_path):
     assert [e["line"] for e in report["errors"]] == [3, 4]
     assert "MAYBE" in report["errors"][1]["error"]
     assert frontdesk_json(var, "calls", "list") == []
+
+
+# A front desk's own sheet: a title row, 序号, the day and the time in two columns, 来源方式,
+# rooms typed 301室, 是否紧急, and the status words real ledgers use.
+REAL_SHEET = """阳光花园客服中心来电登记台账（2026年10月）,,,,,,,,,,,,,
+序号,日期,时间,来源方式,联系电话,业主姓名,楼栋,单元,房号,类别,内容,是否紧急,状态,回访结果
+1,2026-10-03,09:12,电话,13800138000,王先生,4栋,2,301室,报修,厨房水管漏水,否,已结案,满意
+2,2026/10/04,14:30,上门,,李女士,6,1单元,502,投诉,楼上装修太吵,否,办结,基本满意
+3,2026-10-05,8:00,来电,13900000000,,,,,咨询,物业费怎么交,否,已处理,
+4,2026-10-05,10:05,来电,13700000000,赵,5,3,1102,报修,楼道灯不亮,否,跟进,
+5,2026-10-05,11:20,来电,13600000000,孙,2,1,201,报修,家里停电,紧急,已返单,
+6,2026-10-06,09:00,来电,13500000000,周,1,1,101,报修,马桶堵了,否,满意,
+"""
+
+
+def test_a_real_ledgers_words_are_read_and_reported(tmp_path):
+    var = tmp_path / "var"
+    f = tmp_path / "台账.csv"
+    f.write_text(REAL_SHEET, encoding="utf-8")
+    r = json.loads(frontdesk(var, "ledger", "import", str(f), "--format", "json").stdout)
+    assert (r["rows"], r["imported"], r["errors"]) == (6, 6, [])
+    mapped = {(m["column"], m["value"]): (m["as"], m["rows"]) for m in r["mapped"]}
+    assert mapped[("状态", "已结案")] == ("closed", 1)
+    assert mapped[("状态", "办结")] == ("closed", 1)
+    assert mapped[("状态", "跟进")] == ("in_progress", 1)
+    assert mapped[("来源方式", "上门")] == ("来访", 1)
+    assert mapped[("房号", "301室")] == ("301", 1)
+    assert mapped[("状态", "满意")] == ("called_back", 1)
+    # the product's own words are no mapping
+    assert ("状态", "已返单") not in mapped and ("回访结果", "基本满意") not in mapped
+    assert "序号" in r["ignored_columns"]
+    by_phone = {e["caller_phone"]: e for e in frontdesk_json(var, "ledger", "list")}
+    wang = by_phone["13800138000"]
+    assert (wang["address"], wang["status"], wang["callback_result"]) == (
+        "4-2-301",
+        "closed",
+        "satisfied",
+    )
+    assert wang["created_at"].startswith("2026-10-0")
+    from datetime import datetime
+
+    local = datetime.fromisoformat(wang["created_at"]).astimezone()
+    assert (local.day, local.hour, local.minute) == (3, 9, 12)  # 日期 + 时间 in two columns
+    li = next(e for e in by_phone.values() if e["caller_name"] == "李女士")
+    assert (li["source"], li["unit"], li["status"]) == ("来访", "1", "closed")
+    assert (
+        by_phone["13600000000"]["urgent"] is True
+        and by_phone["13600000000"]["status"] == "returned"
+    )
+    assert by_phone["13700000000"]["status"] == "in_progress"
+    zhou = by_phone["13500000000"]  # 满意 as a status: called back, satisfied
+    assert (zhou["status"], zhou["callback_result"]) == ("called_back", "satisfied")
+
+
+def test_more_spellings_do_not_let_real_errors_through(tmp_path):
+    var = tmp_path / "var"
+    lines = REAL_SHEET.splitlines()
+    bad = [*lines[:3],
+           "7,2026-10-06,09:00,来电,1,周,1,1,101,报修,马桶堵了,否,搞定了,",  # status unknown
+           "8,2026-10-06,09:00,来电,1,周,1,1,101,报修,马桶堵了,也许,已结案,",  # urgent unclear
+           "9,,09:00,来电,1,周,1,1,101,报修,马桶堵了,否,已结案,",  # a time without a day
+           "10,2026-10-06,昨天,来电,1,周,1,1,101,报修,马桶堵了,否,已结案,",  # no time
+           "11,2026-10-06,09:00,来信,1,周,1,1,101,报修,马桶堵了,否,已结案,",  # source unknown
+           "12,2026-10-06,09:00,来电,1,周,1,1,101,报修,马桶堵了,否,已结案,很好"]  # fmt: skip
+    f = tmp_path / "bad.csv"
+    f.write_text("\n".join(bad) + "\n", encoding="utf-8")
+    r = frontdesk(var, "ledger", "import", str(f), "--format", "json", check=False)
+    assert r.returncode == 1
+    report = json.loads(r.stdout)
+    assert report["imported"] == 0
+    assert [e["row"] for e in report["errors"]] == [4, 5, 6, 7, 8, 9]
+    errors = [e["error"] for e in report["errors"]]
+    for i, word in enumerate(["搞定了", "也许", "no date", "昨天", "来信", "很好"]):
+        assert word in errors[i], (word, errors[i])
+    assert frontdesk_json(var, "ledger", "list") == []
