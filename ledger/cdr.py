@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -74,9 +75,19 @@ def _find_recording(folder: Path | None, uniqueid: str) -> Path | None:
     return None
 
 
+def rings_between(start: datetime, stop: datetime | None, cadence: tuple[float, float]) -> int:
+    """Rings started from ``start`` until ``stop`` with a ring cadence of (on, off) seconds:
+    ring N starts at (N-1)*(on+off) (China 1 s/4 s: 0, 5, 10, 15 s …)."""
+    if stop is None or stop < start:
+        return 0
+    return math.floor((stop - start).total_seconds() / (cadence[0] + cadence[1]) + 1e-9) + 1
+
+
 def import_cdr(session: Session, master: Path, recordings: Path | None, archive_root: Path,
-               tz: tzinfo | None = None) -> CdrReport:  # fmt: skip
-    """Check every record, then store calls (and copy recordings into the archive)."""
+               tz: tzinfo | None = None, cadence: tuple[float, float] = (1.0, 4.0)) -> CdrReport:  # fmt: skip
+    """Check every record, then store calls (and copy recordings into the archive).
+    A call's rings are counted from its start to its answer (a missed call: to its end)
+    with the site's ring ``cadence``, as the phone counts them."""
     tz = tz or datetime.now().astimezone().tzinfo
     report = CdrReport(str(master))
     try:
@@ -126,10 +137,17 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
             shutil.copy2(rec, dest)
             info = _describe(archive, dest)
         name = r["clid"].split("<")[0].strip().strip('"')[:128] or None
+        if disposition == "ANSWERED":
+            rings = rings_between(start, answer, cadence)
+        elif disposition == "NO ANSWER":
+            rings = rings_between(start, end, cadence)
+        else:  # busy, failed: it never rang at the desk
+            rings = 0
         call = record_call(session, CallRecord(
             uuid=uuid, sip_call_id=r["uniqueid"].strip(), caller=r["src"].strip(), callee=r["dst"].strip(),
             invited_at=start, caller_name=name, answered_at=answer if disposition == "ANSWERED" else None,
             ended_at=end, outcome=OUTCOME[disposition], cause=f"PBX {disposition}", recording=info,
+            rings=rings,
         ))  # fmt: skip
         call.source = "pbx-import"
         if info is not None:

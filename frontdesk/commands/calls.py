@@ -61,7 +61,8 @@ def run_import(args: argparse.Namespace) -> int:
         raise UserError(f"{args.recordings}: no such folder")
     with sessions_for(cfg)() as s:
         try:
-            report = import_cdr(s, args.cdr, args.recordings, cfg.recordings_dir)
+            report = import_cdr(s, args.cdr, args.recordings, cfg.recordings_dir,
+                                cadence=(cfg.phone.ring_on, cfg.phone.ring_off))  # fmt: skip
         except CdrError as exc:
             raise UserError(str(exc)) from None
         if report.errors:

@@ -241,3 +241,42 @@ def test_more_spellings_do_not_let_real_errors_through(tmp_path):
     for i, word in enumerate(["搞定了", "也许", "no date", "昨天", "来信", "很好"]):
         assert word in errors[i], (word, errors[i])
     assert frontdesk_json(var, "ledger", "list") == []
+
+
+def _cdr_line(uid: str, src: str, start: str, answer: str, end: str, disposition: str,
+              dst: str = "8001", context: str = "from-external") -> str:  # fmt: skip
+    return (f'"","{src}","{dst}","{context}","","SIP/trunk-{uid}","SIP/{dst}-{uid}","Dial","SIP/{dst}",'
+            f'"{start}","{answer}","{end}",0,0,"{disposition}","DOCUMENTATION","{uid}",""\n')  # fmt: skip
+
+
+def test_pbx_calls_get_rings_from_the_configured_cadence(tmp_path):
+    """China 1 s on / 4 s off: rings start at 0, 5, 10, 15 s, so a call answered 14 s after
+    it started rang 3 times and one answered at 15 s rang 4 times (SLOW_ANSWER); a missed
+    call rang until it ended. The same CDR with the North American cadence (2 s / 4 s)
+    counts 3 rings at 15 s."""
+    master = tmp_path / "Master.csv"
+    master.write_text(
+        _cdr_line("1700000000.1", "13800000001", "2026-10-03 09:00:00", "2026-10-03 09:00:14",
+                  "2026-10-03 09:02:00", "ANSWERED")
+        + _cdr_line("1700000000.2", "13800000002", "2026-10-03 10:00:00", "2026-10-03 10:00:15",
+                    "2026-10-03 10:02:00", "ANSWERED")
+        + _cdr_line("1700000000.3", "13800000003", "2026-10-03 11:00:00", "",
+                    "2026-10-03 11:00:21", "NO ANSWER"),
+        encoding="utf-8",
+    )  # fmt: skip
+    var = tmp_path / "var"
+    frontdesk(var, "calls", "import", "--cdr", str(master))
+    rings = {c["caller"]: c["rings"] for c in frontdesk_json(var, "calls", "list")}
+    assert rings == {"13800000001": 3, "13800000002": 4, "13800000003": 5}
+    found = frontdesk_json(var, "reconcile", "--all", check=False)
+    slow = [f for f in found if f["kind"] == "SLOW_ANSWER"]
+    assert [f["evidence"]["rings"] for f in slow] == [4]
+    [missed] = [f for f in found if f["kind"] == "MISSED_NO_CALLBACK"]
+    assert missed["evidence"]["rings"] == 5
+
+    na = tmp_path / "na"
+    na.mkdir()
+    (na / "frontdesk.toml").write_text("[phone]\nring_on = 2.0\nring_off = 4.0\n")
+    frontdesk(na, "calls", "import", "--cdr", str(master))
+    rings = {c["caller"]: c["rings"] for c in frontdesk_json(na, "calls", "list")}
+    assert rings == {"13800000001": 3, "13800000002": 3, "13800000003": 4}
