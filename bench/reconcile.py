@@ -243,7 +243,9 @@ class Generator:
                 entries.append(e)
                 exp[fault].add((None, e["id"]))
                 return 0
-            c = self._call(t, self._unique_phone("135"), "answered", 2, 60, folder, recorded=False)
+            # linked to a call that never connected (an answered call without its recording
+            # is RECORDING_MISSING, not an entry without a call)
+            c = self._call(t, self._unique_phone("135"), "missed", 2, 0, folder)
             calls.append(c)
             e = self._entry(c, pool, c["ended_at"] + timedelta(seconds=30))
             entries.append(e)
@@ -275,6 +277,9 @@ class Generator:
             exp[fault].add((cid, None))
         if fault == "RECORDING_MISSING":
             os.unlink(self.rec_root / c["recording_path"])
+            if rng.random() < 0.5:  # never stored: the PBX sent no file for this call
+                c.update(recording_path=None, recording_sha256=None, recording_size=None,
+                         recording_duration_s=None)  # fmt: skip
             exp[fault].add((cid, None))
         if fault == "RECORDING_TAMPERED":
             self.tampered.append(self.rec_root / c["recording_path"])

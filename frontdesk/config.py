@@ -72,6 +72,10 @@ class AsrConfig:
 class LedgerConfig:
     database_url: str | None = None  # None = sqlite under the data directory
     registration_grace_s: float = 60.0  # front-desk rule: register within 1 minute
+    # A PBX's call records (`calls import --cdr`): numbers this short are extensions, so a
+    # call from one to an outside number is the desk calling out (a callback).
+    extension_digits: int = 6
+    outbound_recorded: bool = False  # the PBX records outbound calls: one without is a finding
 
 
 @dataclass
@@ -108,6 +112,18 @@ class Config:
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    def audit_rules(self, **over: Any):
+        """The reconciler's rules from these settings (one place for the CLI, `run` and the
+        console); ``over`` sets any other field of ledger.reconcile.Rules."""
+        from ledger.reconcile import Rules
+
+        rules = Rules(grace_s=self.ledger.registration_grace_s,
+                      recordings_root=self.recordings_dir,
+                      outbound_recorded=self.ledger.outbound_recorded)  # fmt: skip
+        for k, v in over.items():
+            setattr(rules, k, v)
+        return rules
 
 
 _SECTIONS = {

@@ -38,6 +38,26 @@ OUTCOME = {"ANSWERED": "answered", "NO ANSWER": "missed", "BUSY": "busy", "FAILE
 AUDIO = (".wav", ".WAV", ".gsm", ".flac", ".ogg")
 
 
+# dcontext names (FreePBX, stock dialplans) that only calls from outside arrive in
+INBOUND_CONTEXTS = ("from-trunk", "from-pstn", "from-external", "from-did", "ext-did",
+                    "incoming", "inbound")  # fmt: skip
+
+
+def call_direction(src: str, dst: str, dcontext: str, extension_digits: int = 6) -> str:
+    """in (to the desk), out (the desk calls an outside number) or internal (between
+    extensions). An extension is a number of at most ``extension_digits`` digits."""
+    if any(k in dcontext.strip().lower() for k in INBOUND_CONTEXTS):
+        return "in"
+
+    def extension(n: str) -> bool:
+        n = n.strip()
+        return n.isdigit() and len(n) <= extension_digits
+
+    if extension(src):
+        return "internal" if extension(dst) else "out"
+    return "in"
+
+
 class CdrError(ValueError):
     pass
 
@@ -84,10 +104,12 @@ def rings_between(start: datetime, stop: datetime | None, cadence: tuple[float, 
 
 
 def import_cdr(session: Session, master: Path, recordings: Path | None, archive_root: Path,
-               tz: tzinfo | None = None, cadence: tuple[float, float] = (1.0, 4.0)) -> CdrReport:  # fmt: skip
+               tz: tzinfo | None = None, cadence: tuple[float, float] = (1.0, 4.0),
+               extension_digits: int = 6) -> CdrReport:  # fmt: skip
     """Check every record, then store calls (and copy recordings into the archive).
     A call's rings are counted from its start to its answer (a missed call: to its end)
-    with the site's ring ``cadence``, as the phone counts them."""
+    with the site's ring ``cadence``, as the phone counts them. A call from an extension
+    (``extension_digits`` digits or fewer) to an outside number is the desk calling out."""
     tz = tz or datetime.now().astimezone().tzinfo
     report = CdrReport(str(master))
     try:
@@ -150,6 +172,7 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
             rings=rings,
         ))  # fmt: skip
         call.source = "pbx-import"
+        call.direction = call_direction(r["src"], r["dst"], r["dcontext"], extension_digits)
         if info is not None:
             enqueue(session, "transcribe", call.id)
             report.with_recording += 1

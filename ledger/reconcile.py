@@ -57,6 +57,8 @@ class Rules:
     # every file ("all"), or none (False)
     verify_hashes: bool | str = "changed"
     content: bool = True  # compare registered entries with the intake of the transcript
+    # the desk's outbound calls are recorded too (a PBX setting): one without is a finding
+    outbound_recorded: bool = False
 
 
 @dataclass
@@ -181,7 +183,7 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
         Call.id, Call.caller, ctx.ep(Call.invited_at), ctx.ep(Call.answered_at),
         ctx.ep(Call.ended_at), Call.rings, Call.answered_by, Call.outcome, Call.recording_path,
         Call.recording_sha256, Call.recording_size, Call.recording_duration_s,
-        ctx.ep(Call.created_at),
+        ctx.ep(Call.created_at), Call.direction,
     )  # fmt: skip
     for rows in _call_chunks(ctx, call_cols):
         ctx.n_calls += len(rows)
@@ -202,11 +204,12 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
         called_back = _callbacks(ctx, rows)
         for c in rows:
             (cid, caller, invited, answered, ended, rings, answered_by, outcome, path, sha,
-             size, rec_s, stored) = c  # fmt: skip
+             size, rec_s, stored, direction) = c  # fmt: skip
             mine = own.get(cid, [])
-            recorded = outcome in RECORDED and path
+            inbound = direction == "in"
+            talked = outcome in RECORDED  # connected: it has a recording, or should have
             end = ended if ended is not None else invited
-            if recorded and not mine and ctx.now >= end + grace:
+            if talked and inbound and not mine and ctx.now >= end + grace:
                 yield Detected("UNLOGGED_CALL", cid, None,
                                f"recorded call from {caller} at {_t(invited)} has no registered ledger entry",
                                {"ended_at": _t(end), "grace_s": grace})  # fmt: skip
@@ -220,16 +223,20 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
                     yield Detected("LATE_REGISTRATION", cid, e[0],
                                    f"registered {e[2] - end:.0f}s after hangup (limit {grace:.0f}s)",
                                    {"registered_at": _t(e[2]), "ended_at": _t(end)})  # fmt: skip
-            if outcome == "answered" and rings > rules.max_rings:
+            if outcome == "answered" and inbound and rings > rules.max_rings:
                 yield Detected("SLOW_ANSWER", cid, None,
                                f"answered at ring {rings} (rule: within {rules.max_rings})",
                                {"rings": rings, "answered_by": answered_by})  # fmt: skip
-            if (outcome == "missed" and ctx.now >= end + rules.callback_s
+            if (outcome == "missed" and inbound and ctx.now >= end + rules.callback_s
                     and cid not in called_back):  # fmt: skip
                 yield Detected("MISSED_NO_CALLBACK", cid, None,
                                f"missed call from {caller} ({rings} rings) never returned",
                                {"rings": rings})  # fmt: skip
-            if not recorded:
+            if talked and not path and (inbound or (direction == "out" and rules.outbound_recorded)):
+                yield Detected("RECORDING_MISSING", cid, None,
+                               f"answered call from {caller} at {_t(invited)} has no recording",
+                               {"path": None})  # fmt: skip
+            if not (talked and path):
                 continue
             yield from _check_recording(ctx, cid, path, sha, size, stored)
             if answered is not None and ended is not None and rec_s is not None:
@@ -289,10 +296,10 @@ def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
         c[:4]
         for c in ctx.q(
             select(Call.id, Call.caller, ctx.ep(Call.invited_at), ctx.ep(Call.ended_at),
-                   Call.outcome)
+                   Call.outcome, Call.direction)
             .where(~has_entry, ctx.in_window(Call.invited_at, margin))
         )
-        if c[4] in RECORDED  # filtered here, or the planner scans the outcome index
+        if c[4] in RECORDED and c[5] == "in"  # here, or the planner scans the outcome index
     ]  # fmt: skip
     heard = _heard_for(ctx, [c[0] for c in free], with_text=True)
     calls = [
@@ -323,7 +330,7 @@ def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
     The chunk itself holds most later calls; the index on invited_at finds the others
     (its rowid lets the database skip the chunk's own rows without reading them). Entries
     are looked up by number only for the few missed calls no call returned."""
-    missed = [c for c in rows if c[7] == "missed"]
+    missed = [c for c in rows if c[7] == "missed" and c[13] == "in"]
     if not missed:
         return set()
     cb = ctx.rules.callback_s
@@ -481,7 +488,7 @@ def _entry_findings(ctx: _Ctx, unmatched_loose: list[tuple]) -> Iterator[Detecte
     for eid, cid, b, u, r, area, phone in ctx.q(
         select(E.id, E.call_id, E.building, E.unit, E.room, E.public_area, E.caller_phone)
         .join(Call, Call.id == E.call_id)
-        .where(E.source == "来电", E.status != "draft", Call.recording_path.is_(None),
+        .where(E.source == "来电", E.status != "draft", Call.outcome.not_in(RECORDED),
                ctx.in_window(E.created_at))
     ):  # fmt: skip
         yield _orphan(eid, cid, f"{b}-{u}-{r}" if b and u and r else area, phone)

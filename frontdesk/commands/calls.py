@@ -62,7 +62,8 @@ def run_import(args: argparse.Namespace) -> int:
     with sessions_for(cfg)() as s:
         try:
             report = import_cdr(s, args.cdr, args.recordings, cfg.recordings_dir,
-                                cadence=(cfg.phone.ring_on, cfg.phone.ring_off))  # fmt: skip
+                                cadence=(cfg.phone.ring_on, cfg.phone.ring_off),
+                                extension_digits=cfg.ledger.extension_digits)  # fmt: skip
         except CdrError as exc:
             raise UserError(str(exc)) from None
         if report.errors:

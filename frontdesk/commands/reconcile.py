@@ -49,7 +49,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ledger.reconcile import Rules, finding_to_dict, reconcile, resolve
+    from ledger.reconcile import finding_to_dict, reconcile, resolve
 
     cfg = config_from_args(args)
     with sessions_for(cfg)() as s:
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             s.commit()
             emit(finding_to_dict(f), "json" if args.format == "json" else "table", COLUMNS)
             return 0
-        rules = Rules(grace_s=cfg.ledger.registration_grace_s, recordings_root=cfg.recordings_dir)
+        rules = cfg.audit_rules()
         if args.grace is not None:
             rules.grace_s = args.grace
         if args.verify_all:

@@ -108,7 +108,6 @@ def _reconcile(cfg, window_h: float) -> None:
     from datetime import timedelta
 
     from ledger.db import open_database
-    from ledger.reconcile import Rules
     from ledger.reconcile import run as reconcile_run
     from ledger.types import utcnow
 
@@ -118,9 +117,7 @@ def _reconcile(cfg, window_h: float) -> None:
             result = reconcile_run(
                 s,
                 since=utcnow() - timedelta(hours=window_h),
-                rules=Rules(
-                    grace_s=cfg.ledger.registration_grace_s, recordings_root=cfg.recordings_dir
-                ),
+                rules=cfg.audit_rules(),
             )
             s.commit()
         opened = sum(result.open_by_kind.values())

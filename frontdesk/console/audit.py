@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from frontdesk.console.app import Ctx, guarded
 from ledger.models import Call, Finding, LedgerEntry, User
-from ledger.reconcile import KINDS, Rules, reconcile, resolve
+from ledger.reconcile import KINDS, reconcile, resolve
 from ledger.transcripts import load_transcript
 
 SUPERVISORS = ("supervisor",)
@@ -225,8 +225,7 @@ def audit_rerun(ctx: Ctx) -> Response:
     does, checking that recordings exist but not re-hashing each one (minutes for a week of
     calls; playback refuses a tampered file anyway, and the CLI verifies every hash)."""
     cfg = ctx.console.cfg
-    rules = Rules(grace_s=cfg.ledger.registration_grace_s, recordings_root=cfg.recordings_dir,
-                  verify_hashes=False)  # fmt: skip
+    rules = cfg.audit_rules(verify_hashes=False)
     since = datetime.now().astimezone() - timedelta(days=RERUN_DAYS)
     found = reconcile(ctx.db, since=since, rules=rules)
     n_open = sum(1 for x in found if x.status == "open")

@@ -280,3 +280,41 @@ def test_pbx_calls_get_rings_from_the_configured_cadence(tmp_path):
     frontdesk(na, "calls", "import", "--cdr", str(master))
     rings = {c["caller"]: c["rings"] for c in frontdesk_json(na, "calls", "list")}
     assert rings == {"13800000001": 3, "13800000002": 3, "13800000003": 4}
+
+
+def test_an_answered_call_without_its_recording_is_recording_missing(tmp_path):
+    """The PBX answered a resident's call but no recording file came with it: the call is
+    stored without one and flagged RECORDING_MISSING. The desk's own outbound call (8001 to
+    a resident) and a colleague's internal call (8002 to 8001) are not recorded on this PBX
+    (``outbound_recorded`` false): no finding, until the site says outbound calls are."""
+    rec_dir = tmp_path / "monitor"
+    rec_dir.mkdir()
+    sf.write(rec_dir / "in-8001-13800000001-1700000000.1.wav", np.zeros(8000, np.int16), 8000,
+             subtype="PCM_16")  # fmt: skip
+    master = tmp_path / "Master.csv"
+    master.write_text(
+        _cdr_line("1700000000.1", "13800000001", "2026-10-03 09:00:00", "2026-10-03 09:00:05",
+                  "2026-10-03 09:00:06", "ANSWERED")
+        + _cdr_line("1700000000.2", "13800000002", "2026-10-03 10:00:00", "2026-10-03 10:00:05",
+                    "2026-10-03 10:02:00", "ANSWERED")
+        + _cdr_line("1700000000.3", "8001", "2026-10-03 11:00:00", "2026-10-03 11:00:09",
+                    "2026-10-03 11:01:00", "ANSWERED", dst="13800000003", context="from-internal")
+        + _cdr_line("1700000000.4", "8002", "2026-10-03 12:00:00", "2026-10-03 12:00:03",
+                    "2026-10-03 12:01:00", "ANSWERED", context="from-internal"),
+        encoding="utf-8",
+    )  # fmt: skip
+    var = tmp_path / "var"
+    r = json.loads(frontdesk(var, "calls", "import", "--cdr", str(master), "--recordings",
+                             str(rec_dir), "--format", "json").stdout)  # fmt: skip
+    assert (r["imported"], r["with_recording"]) == (4, 1)
+    calls = {c["sip_call_id"]: c for c in frontdesk_json(var, "calls", "list")}
+    assert [calls[f"1700000000.{i}"]["direction"] for i in (1, 2, 3, 4)] == [
+        "in", "in", "out", "internal"]  # fmt: skip
+    missing = [f for f in frontdesk_json(var, "reconcile", check=False)
+               if f["kind"] == "RECORDING_MISSING"]  # fmt: skip
+    assert [f["call_id"] for f in missing] == [calls["1700000000.2"]["id"]]
+    (var / "frontdesk.toml").write_text("[ledger]\noutbound_recorded = true\n")
+    missing = [f for f in frontdesk_json(var, "reconcile", check=False)
+               if f["kind"] == "RECORDING_MISSING"]  # fmt: skip
+    assert sorted(f["call_id"] for f in missing) == sorted(
+        calls[f"1700000000.{i}"]["id"] for i in (2, 3))  # fmt: skip

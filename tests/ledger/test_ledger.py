@@ -184,16 +184,21 @@ def test_every_structural_finding_kind(db, tmp_path):
 def test_supervisor_resolution_needs_a_note_and_is_kept_until_evidence_changes(db):
     with db() as s:
         calls.record_call(s, _call("slow", rings=4, recording=False))
-        [f] = reconcile(s, now=T0 + timedelta(hours=1), rules=Rules(content=False))
+        [f] = _slow(reconcile(s, now=T0 + timedelta(hours=1), rules=Rules(content=False)))
         with pytest.raises(ValueError, match="note"):
             resolve(s, f.id, "boss", "  ")
         resolve(s, f.id, "boss", "headset was broken; replaced")
-        [f2] = reconcile(s, now=T0 + timedelta(hours=2), rules=Rules(content=False))
+        [f2] = _slow(reconcile(s, now=T0 + timedelta(hours=2), rules=Rules(content=False)))
         assert f2.status == "resolved" and f2.note.startswith("headset")
         c = calls.list_calls(s)[0]
         c.rings = 5  # a later change reopens it
-        [f3] = reconcile(s, now=T0 + timedelta(hours=3), rules=Rules(content=False))
+        [f3] = _slow(reconcile(s, now=T0 + timedelta(hours=3), rules=Rules(content=False)))
         assert f3.status == "open"
+
+
+def _slow(found: list[Finding]) -> list[Finding]:
+    """The SLOW_ANSWER findings (the unrecorded call is also unlogged, its recording missing)."""
+    return [f for f in found if f.kind == "SLOW_ANSWER"]
 
 
 def test_callback_overdue_for_a_repair_not_called_back_in_two_hours(db):

@@ -1,0 +1,31 @@
+"""calls.direction: a PBX reports the desk's outbound calls and internal calls too
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-30
+
+in        a call to the desk (every call the phone takes; most of a PBX's records)
+out       the desk calls someone (a callback to a resident)
+internal  between extensions of the PBX
+Existing rows are all calls to the desk.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("calls") as batch:
+        batch.add_column(
+            sa.Column("direction", sa.String(length=8), nullable=False, server_default="in")
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("calls") as batch:
+        batch.drop_column("direction")
