@@ -318,3 +318,37 @@ def test_an_answered_call_without_its_recording_is_recording_missing(tmp_path):
                if f["kind"] == "RECORDING_MISSING"]  # fmt: skip
     assert sorted(f["call_id"] for f in missing) == sorted(
         calls[f"1700000000.{i}"]["id"] for i in (2, 3))  # fmt: skip
+
+
+def test_work_done_column_is_imported_exported_and_starts_the_callback_clock(tmp_path):
+    """返单时间 / 完成时间 (work done) is read, so the 2-hour callback rule is checked: a
+    callback 2 h 01 min after the work was done is CALLBACK_OVERDUE, one at 1 h 59 min is
+    not. The export writes the column back and re-imports the same."""
+    sheet = (
+        "登记时间,电话,楼栋,单元,房号,类别,内容,状态,完成时间,回访时间,回访结果\n"
+        "2026-10-03 09:12,13800000001,4,2,301,报修,厨房水管漏水,已结案,2026-10-03 10:00,2026-10-03 12:01,满意\n"
+        "2026-10-03 09:30,13800000002,4,2,302,报修,卫生间灯不亮,已结案,2026-10-03 10:00,2026-10-03 11:59,满意\n"
+    )  # fmt: skip
+    f = tmp_path / "sheet.csv"
+    f.write_text(sheet, encoding="utf-8")
+    var = tmp_path / "var"
+    frontdesk(var, "ledger", "import", str(f))
+    entries = {e["caller_phone"]: e for e in frontdesk_json(var, "ledger", "list")}
+    assert all(e["returned_at"] for e in entries.values())
+    overdue = [f for f in frontdesk_json(var, "reconcile", check=False)
+               if f["kind"] == "CALLBACK_OVERDUE"]  # fmt: skip
+    assert [f["entry_id"] for f in overdue] == [entries["13800000001"]["id"]]
+    out = tmp_path / "out.csv"
+    frontdesk(var, "ledger", "export", str(out))
+    text = out.read_text(encoding="utf-8-sig")
+    assert "返单时间" in text.splitlines()[0] and "2026-10-03 10:00:00" in text
+    var2 = tmp_path / "var2"
+    frontdesk(var2, "ledger", "import", str(out))
+    again = {e["caller_phone"]: e["returned_at"] for e in frontdesk_json(var2, "ledger", "list")}
+    assert again == {k: e["returned_at"] for k, e in entries.items()}
+    en = tmp_path / "en.csv"
+    en.write_text("registered at,phone,category,content,status,completed at\n"
+                  "2026-10-04 09:00,13800000003,报修,tap leaks,closed,2026-10-04 09:40\n")  # fmt: skip
+    frontdesk(var2, "ledger", "import", str(en))
+    assert any(e["returned_at"] for e in frontdesk_json(var2, "ledger", "list")
+               if e["caller_phone"] == "13800000003")  # fmt: skip
