@@ -50,7 +50,10 @@ class Rules:
     grace_s: float = 60.0  # register within 1 minute of hangup
     max_rings: int = 3
     callback_s: float = 2 * 3600.0  # call the resident back within 2 hours
-    match_window_s: float = 1800.0
+    match_window_s: float = 1800.0  # an entry this near a call may be matched on content alone
+    # an entry from the caller's number registered up to this long after the call is
+    # matched to it (and is late), rather than leaving an unlogged call and an orphan entry
+    late_match_window_s: float = 24 * 3600.0
     duration_tolerance_s: float = 2.0
     recordings_root: Path | None = None  # set to check files (missing, tampered)
     # hash only files whose size or mtime changed since the call was stored ("changed"),
@@ -278,7 +281,7 @@ def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
     """Unlinked registered phone entries assigned one to one to recorded calls that have
     no registered entry of their own. Returns call id → [entry row], and the rest."""
     rules = ctx.rules
-    margin = rules.match_window_s
+    margin = max(rules.match_window_s, rules.late_match_window_s)
     E = LedgerEntry
     loose_rows = ctx.q(
         select(E.id, E.call_id, ctx.ep(E.registered_at), E.building, E.unit, E.room,
@@ -314,7 +317,8 @@ def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
                    " ".join(x for x in (e[10], e[11], e[12]) if x))
         for e in loose_rows
     ]  # fmt: skip
-    pairs = assign(loose, calls, window_s=margin)
+    pairs = assign(loose, calls, window_s=rules.match_window_s,
+                   late_window_s=rules.late_match_window_s)  # fmt: skip
     by_id = {e[0]: e for e in loose_rows}
     assigned: dict[int, list[tuple]] = defaultdict(list)
     for entry_id, call_id in pairs.items():

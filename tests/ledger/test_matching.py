@@ -106,3 +106,29 @@ def test_assignment_is_one_to_one_and_prefers_the_better_pair():
     pairs = assign(entries, calls_, window_s=1800)
     assert pairs == {11: 2, 12: 1}
     assert len(set(pairs.values())) == len(pairs)
+
+
+def test_a_late_registration_is_one_finding_about_the_pair(db):
+    """Registered 31 and 40 minutes after hangup (past the near window): each entry is
+    still its call's, and the lateness is one LATE_REGISTRATION; no unlogged call and no
+    orphan entry. A late entry from the same number that contradicts the call (another
+    address), or says something else entirely, is not taken for it."""
+    with db() as s:
+        a = _call(s, "a", "13900000011", T0, PIPE)
+        b = _call(s, "b", "13900000012", T0 + timedelta(hours=1), NOISE)
+        c = _call(s, "c", "13900000013", T0 + timedelta(hours=2), PIPE)
+        d = _call(s, "d", "13900000014", T0 + timedelta(hours=3), NOISE)
+        end = timedelta(seconds=48)
+        ea = _entry(s, "13900000011", T0 + end + timedelta(minutes=31))
+        eb = _entry(s, "13900000012", T0 + timedelta(hours=1) + end + timedelta(minutes=40),
+                    building="6", unit="1", room="502", content="楼上装修太吵，早上七点开始")  # fmt: skip
+        ec = _entry(s, "13900000013", T0 + timedelta(hours=2) + end + timedelta(minutes=50),
+                    room="1101")  # another flat: not this call's entry  # fmt: skip
+        ed = _entry(s, "13900000014", T0 + timedelta(hours=3) + end + timedelta(hours=3),
+                    building=None, unit=None, room=None, content="询问物业费缴纳方式")  # fmt: skip
+        found = _open(reconcile(s, now=T0 + timedelta(hours=8), rules=Rules()))
+        late = {(cid, eid) for k, cid, eid in found if k == "LATE_REGISTRATION"}
+        assert late == {(a, ea.id), (b, eb.id)}
+        unlogged = {cid for k, cid, _ in found if k == "UNLOGGED_CALL"}
+        orphans = {eid for k, _, eid in found if k == "ORPHAN_ENTRY"}
+        assert unlogged == {c, d} and orphans == {ec.id, ed.id}
