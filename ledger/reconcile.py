@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Float, and_, cast, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from ledger.matching import CallCandidate, LooseEntry, assign
+from ledger.matching import CallCandidate, LooseEntry, assign, number_key, same_number
 from ledger.models import Call, Finding, LedgerEntry, Transcript
 from ledger.types import utcnow
 
@@ -186,7 +186,7 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
         Call.id, Call.caller, ctx.ep(Call.invited_at), ctx.ep(Call.answered_at),
         ctx.ep(Call.ended_at), Call.rings, Call.answered_by, Call.outcome, Call.recording_path,
         Call.recording_sha256, Call.recording_size, Call.recording_duration_s,
-        ctx.ep(Call.created_at), Call.direction,
+        ctx.ep(Call.created_at), Call.direction, Call.callee,
     )  # fmt: skip
     for rows in _call_chunks(ctx, call_cols):
         ctx.n_calls += len(rows)
@@ -207,7 +207,7 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
         called_back = _callbacks(ctx, rows)
         for c in rows:
             (cid, caller, invited, answered, ended, rings, answered_by, outcome, path, sha,
-             size, rec_s, stored, direction) = c  # fmt: skip
+             size, rec_s, stored, direction, _callee) = c  # fmt: skip
             mine = own.get(cid, [])
             inbound = direction == "in"
             talked = outcome in RECORDED  # connected: it has a recording, or should have
@@ -328,8 +328,9 @@ def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
 
 
 def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
-    """Missed calls in the chunk that were returned: a later answered call with that
-    number, or an entry for that number, within the callback limit.
+    """Missed calls in the chunk that were returned within the callback limit: a later
+    answered call from that number, an answered call from the desk to it, or an entry for
+    that number.
 
     The chunk itself holds most later calls; the index on invited_at finds the others
     (its rowid lets the database skip the chunk's own rows without reading them). Entries
@@ -340,23 +341,36 @@ def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
     cb = ctx.rules.callback_s
     ends = [c[4] if c[4] is not None else c[2] for c in missed]
     wanted = {c[1] for c in missed}
+    by_key: dict[str, list[str]] = defaultdict(list)  # last 8 digits → missed callers
+    for n in wanted:
+        by_key[number_key(n)[-8:]].append(n)
     later: dict[str, list[tuple[float, int]]] = defaultdict(list)
+
+    def returned(caller: str, callee: str, at: float, cid: int, outcome: str, direction: str):
+        if outcome != "answered":
+            return
+        if direction == "out":  # the desk called the resident back
+            for n in by_key.get(number_key(callee)[-8:], ()):
+                if same_number(n, callee):
+                    later[n].append((at, cid))
+        elif caller in wanted:
+            later[caller].append((at, cid))
+
     for c in rows:
-        if c[7] == "answered" and c[1] in wanted:
-            later[c[1]].append((c[2], c[0]))
+        returned(c[1], c[14], c[2], c[0], c[7], c[13])
     t0 = datetime.fromtimestamp(min(ends), UTC)
     t1 = datetime.fromtimestamp(max(ends) + cb, UTC)
     lo, hi = rows[0][0], rows[-1][0]
     full = ctx.since is None and ctx.until is None  # the chunk is every call from lo to hi
     if not full:
         later.clear()  # a window's chunk has gaps: ask the database for every later call
-    for caller, at, cid, outcome in ctx.q(
-        select(Call.caller, ctx.ep(Call.invited_at), Call.id, Call.outcome).where(
+    for caller, at, cid, outcome, direction, callee in ctx.q(
+        select(Call.caller, ctx.ep(Call.invited_at), Call.id, Call.outcome, Call.direction,
+               Call.callee).where(
             Call.invited_at >= t0, Call.invited_at <= t1,
             ~Call.id.between(lo, hi) if full else True)
     ).all():  # fmt: skip
-        if caller in wanted and outcome == "answered":
-            later[caller].append((at, cid))
+        returned(caller, callee, at, cid, outcome, direction)
     out = set()
     for c, end in zip(missed, ends, strict=True):
         if any(other != c[0] and end <= at <= end + cb for at, other in later.get(c[1], ())):

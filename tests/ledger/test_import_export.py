@@ -352,3 +352,35 @@ def test_work_done_column_is_imported_exported_and_starts_the_callback_clock(tmp
     frontdesk(var2, "ledger", "import", str(en))
     assert any(e["returned_at"] for e in frontdesk_json(var2, "ledger", "list")
                if e["caller_phone"] == "13800000003")  # fmt: skip
+
+
+def test_a_callback_from_the_desk_returns_a_missed_call(tmp_path):
+    """The desk (8001) calls the resident back through the PBX, dialling 9 for an outside
+    line: an answered call within 2 hours returns the missed call. One 2 h 05 min later,
+    or one the resident did not pick up, does not."""
+    day = "2026-10-03"
+
+    def missed(uid: str, src: str, hhmm: str) -> str:
+        return _cdr_line(uid, src, f"{day} {hhmm}:00", "", f"{day} {hhmm}:20", "NO ANSWER")
+
+    def out(uid: str, dst: str, hhmm: str, answered: bool = True) -> str:
+        return _cdr_line(uid, "8001", f"{day} {hhmm}:00", f"{day} {hhmm}:08" if answered else "",
+                         f"{day} {hhmm}:50", "ANSWERED" if answered else "NO ANSWER", dst=dst,
+                         context="from-internal")  # fmt: skip
+
+    master = tmp_path / "Master.csv"
+    master.write_text(
+        missed("1700000000.1", "13800000005", "09:00") + out("1700000000.2", "913800000005", "10:30")
+        + missed("1700000000.3", "13800000006", "09:00") + out("1700000000.4", "13800000006", "11:05")
+        + missed("1700000000.5", "13800000007", "09:00")
+        + out("1700000000.6", "13800000007", "09:30", answered=False),
+        encoding="utf-8",
+    )  # fmt: skip
+    var = tmp_path / "var"
+    frontdesk(var, "calls", "import", "--cdr", str(master))
+    calls = {c["sip_call_id"]: c["id"] for c in frontdesk_json(var, "calls", "list")}
+    found = frontdesk_json(var, "reconcile", check=False)
+    not_returned = sorted(f["call_id"] for f in found if f["kind"] == "MISSED_NO_CALLBACK")
+    assert not_returned == sorted([calls["1700000000.3"], calls["1700000000.5"]])
+    # the desk's outbound calls are neither unlogged nor slow
+    assert not {f["call_id"] for f in found} & {calls[f"1700000000.{i}"] for i in (2, 4, 6)}
