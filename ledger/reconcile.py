@@ -41,7 +41,7 @@ KINDS = [
     "RECORDING_TAMPERED", "DURATION_MISMATCH",
 ]  # fmt: skip
 RECORDED = ("answered", "interrupted")
-INTAKE_CACHE_VERSION = 1  # bump when voice.intake changes what it extracts
+INTAKE_CACHE_VERSION = 2  # bump when voice.intake or intake_summary changes what it holds
 CHUNK = 20_000
 
 
@@ -469,6 +469,10 @@ def intake_summary(heard) -> dict[str, Any]:
     return {
         "v": INTAKE_CACHE_VERSION,
         "address": heard.address.code(),
+        # each part heard, so a partial address (the unit missed) is still compared
+        "building": heard.address.building,
+        "unit": heard.address.unit,
+        "room": heard.address.room,
         "category": heard.category,
         "category_conf": float(heard.confidence.get("category", 0.0)),
         "urgent": bool(heard.urgent),
@@ -477,10 +481,12 @@ def intake_summary(heard) -> dict[str, Any]:
 
 def _check_content(cid: int, e: tuple, heard: dict) -> Iterator[Detected]:
     entry_id, _, _, building, unit, room, category, urgent = e[:8]
-    code = f"{building}-{unit}-{room}" if building and unit and room else None
     diffs = {}
-    if heard.get("address") and code and heard["address"] != code:
-        diffs["address"] = {"entry": code, "transcript": heard["address"]}
+    written = (building, unit, room)
+    said = (heard.get("building"), heard.get("unit"), heard.get("room"))
+    if any(h and w and str(h) != str(w) for h, w in zip(said, written, strict=True)):
+        diffs["address"] = {"entry": "-".join(w or "?" for w in written),
+                            "transcript": "-".join(h or "?" for h in said)}  # fmt: skip
     if heard.get("category") and category and heard["category"] != category:
         if heard.get("category_conf", 0.0) >= 0.6:
             diffs["category"] = {"entry": category, "transcript": heard["category"]}

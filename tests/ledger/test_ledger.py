@@ -234,3 +234,26 @@ def test_content_mismatch_when_the_entry_contradicts_the_transcript(db):
         assert [f.call_id for f in found] == [wrong]
         assert set(found[0].evidence) >= {"address", "urgent"}
         assert found[0].evidence["address"] == {"entry": "5-2-301", "transcript": "4-2-301"}
+
+
+def test_a_partial_address_heard_is_compared_part_by_part(db):
+    """The recogniser missed the unit: building 4, room 301 heard. An entry for 4-2-401
+    contradicts the room and is flagged; one for 4-2-301 agrees with every part heard."""
+    from ledger.transcripts import save_transcript
+    from voice.asr.transcript import Transcript, Utterance
+
+    t = Transcript([Utterance("caller", 0.5, 6.0, "你好，我是四栋三零一的，我家水管爆了，快派人来修一下")],
+                   "whisper", "whisper-base")  # fmt: skip
+    with db() as s:
+        right = calls.record_call(s, _call("right")).id
+        wrong = calls.record_call(s, _call("wrong")).id
+        for cid in (right, wrong):
+            save_transcript(s, cid, t)
+            e = entries.create_draft(s, cid, _draft())
+            fix = {"room": "401"} if cid == wrong else {}
+            entries.confirm(s, e.id, by="li", at=T0 + timedelta(seconds=50), **fix)
+        found = [
+            f for f in reconcile(s, now=T0 + timedelta(minutes=5)) if f.kind == "CONTENT_MISMATCH"
+        ]
+        assert [f.call_id for f in found] == [wrong]
+        assert found[0].evidence["address"] == {"entry": "4-2-401", "transcript": "4-?-301"}
