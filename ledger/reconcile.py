@@ -31,7 +31,14 @@ from typing import Any
 from sqlalchemy import Float, and_, cast, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from ledger.matching import CallCandidate, LooseEntry, assign, number_key, same_number
+from ledger.matching import (
+    CallCandidate,
+    LooseEntry,
+    assign,
+    number_key,
+    same_number,
+    similarity,
+)
 from ledger.models import Call, Finding, LedgerEntry, Transcript
 from ledger.types import utcnow
 
@@ -221,7 +228,7 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
                     yield Detected("DUPLICATE_ENTRY", cid, e[0],
                                    f"entries {', '.join(str(x[0]) for x in mine)} all claim call {cid}",
                                    {"entries": [x[0] for x in mine]})  # fmt: skip
-            for e in mine:
+            for e in mine[:1]:  # a duplicate's own lateness is no second fault
                 if e[2] is not None and e[2] > end + grace:
                     yield Detected("LATE_REGISTRATION", cid, e[0],
                                    f"registered {e[2] - end:.0f}s after hangup (limit {grace:.0f}s)",
@@ -324,7 +331,57 @@ def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
     for entry_id, call_id in pairs.items():
         assigned[call_id].append(by_id[entry_id][:8])
     unmatched = [e for e in loose_rows if e[0] not in pairs]
-    return assigned, unmatched
+    # an entry written twice for one call: the second is a duplicate of the call's entry
+    # (DUPLICATE_ENTRY), not an entry without a call
+    dups = _duplicates(ctx, unmatched, [(by_id[eid], cid) for eid, cid in pairs.items()])
+    for e, call_id in dups:
+        assigned[call_id].append(e[:8])
+    return assigned, [e for e in unmatched if e[0] not in {d[0][0] for d in dups}]
+
+
+DUPLICATE_SIMILARITY = 0.8  # the wording of two entries for one call, both ways
+
+
+def _duplicates(ctx: _Ctx, unmatched: list[tuple], matched: list[tuple[tuple, int]]
+                ) -> list[tuple[tuple, int]]:  # fmt: skip
+    """Unmatched loose entries that repeat an entry of a call (loose and matched, or linked
+    to it): the same number, category and address, the same wording, within the late
+    window. Returns (entry row, call id) pairs."""
+    if not unmatched:
+        return []
+    E = LedgerEntry
+    phones = sorted({e[8] for e in unmatched if e[8]})
+    originals = [(e[0], cid, e[8], e[2] if e[2] is not None else e[9], e[6], e[3:6],
+                  " ".join(x for x in (e[10], e[11]) if x)) for e, cid in matched]  # fmt: skip
+    for i in range(0, len(phones), 5000):
+        for r in ctx.q(
+            select(E.id, E.call_id, E.caller_phone, ctx.ep(E.registered_at),
+                   ctx.ep(E.created_at), E.category, E.building, E.unit, E.room, E.content,
+                   E.summary)
+            .where(E.caller_phone.in_(phones[i : i + 5000]), E.call_id.is_not(None),
+                   E.status != "draft")
+        ):  # fmt: skip
+            originals.append((r[0], r[1], r[2], r[3] if r[3] is not None else r[4], r[5],
+                              (r[6], r[7], r[8]), " ".join(x for x in (r[9], r[10]) if x)))  # fmt: skip
+    by_number: dict[str, list[tuple]] = defaultdict(list)
+    for o in originals:
+        by_number[number_key(o[2])[-8:]].append(o)
+    window = max(ctx.rules.match_window_s, ctx.rules.late_match_window_s)
+    out = []
+    for e in unmatched:
+        at = e[2] if e[2] is not None else e[9]
+        text = " ".join(x for x in (e[10], e[11]) if x)
+        best = None
+        for o in by_number.get(number_key(e[8])[-8:], ()) if e[8] else ():
+            if (o[0] == e[0] or not same_number(o[2], e[8]) or abs(o[3] - at) > window
+                    or (o[4] and e[6] and o[4] != e[6]) or tuple(o[5]) != tuple(e[3:6])):
+                continue  # fmt: skip
+            sim = min(similarity(text, o[6]), similarity(o[6], text)) if text or o[6] else 1.0
+            if sim >= DUPLICATE_SIMILARITY and (best is None or abs(o[3] - at) < best[0]):
+                best = (abs(o[3] - at), o[1])
+        if best is not None:
+            out.append((e, best[1]))
+    return out
 
 
 def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:

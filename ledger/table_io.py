@@ -267,6 +267,11 @@ def import_entries(
     if report.errors:
         return report
     keys = [_key(f) for _, f in parsed]
+    repeats: Counter = Counter()
+    for i, k in enumerate(keys):  # the same row twice is two entries (a duplicate registration)
+        if k.startswith("h:"):
+            repeats[k] += 1
+            keys[i] = k if repeats[k] == 1 else f"{k}#{repeats[k]}"
     existing: set[str] = set()
     for i in range(0, len(keys), 5000):  # SQLite caps the parameters of one statement
         part = keys[i : i + 5000]

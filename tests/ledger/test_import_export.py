@@ -384,3 +384,31 @@ def test_a_callback_from_the_desk_returns_a_missed_call(tmp_path):
     assert not_returned == sorted([calls["1700000000.3"], calls["1700000000.5"]])
     # the desk's outbound calls are neither unlogged nor slow
     assert not {f["call_id"] for f in found} & {calls[f"1700000000.{i}"] for i in (2, 4, 6)}
+
+
+def test_a_row_written_twice_is_a_duplicate_registration(tmp_path):
+    """The agent registered one call twice: two identical rows. Both are imported (and
+    re-importing adds nothing); the reconciler matches one to the PBX call and calls the
+    other 重复登记 (DUPLICATE_ENTRY), not an entry without a call."""
+    master = tmp_path / "Master.csv"
+    master.write_text(_cdr_line("1700000000.1", "13800000001", "2026-10-03 09:00:00",
+                                "2026-10-03 09:00:05", "2026-10-03 09:02:00", "ANSWERED"),
+                      encoding="utf-8")  # fmt: skip
+    row = "2026-10-03 09:02,来电,13800000001,4,2,301,报修,厨房水管漏水,已登记\n"
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("登记时间,来源,电话,楼栋,单元,房号,类别,内容,状态\n" + row + row,
+                     encoding="utf-8")  # fmt: skip
+    var = tmp_path / "var"
+    frontdesk(var, "calls", "import", "--cdr", str(master))
+    r = json.loads(frontdesk(var, "ledger", "import", str(sheet), "--format", "json").stdout)
+    assert (r["rows"], r["imported"]) == (2, 2)
+    again = json.loads(frontdesk(var, "ledger", "import", str(sheet), "--format", "json").stdout)
+    assert (again["imported"], again["unchanged"]) == (0, 2)
+    [call] = frontdesk_json(var, "calls", "list")
+    ids = sorted(e["id"] for e in frontdesk_json(var, "ledger", "list"))
+    found = frontdesk_json(var, "reconcile", check=False)
+    kinds = {(f["kind"], f["call_id"]) for f in found}
+    assert ("DUPLICATE_ENTRY", call["id"]) in kinds
+    assert not {k for k, _ in kinds} & {"ORPHAN_ENTRY", "UNLOGGED_CALL"}
+    [dup] = [f for f in found if f["kind"] == "DUPLICATE_ENTRY"]
+    assert dup["entry_id"] in ids
