@@ -104,7 +104,7 @@ class LedgerEntry(Base):
     unit: Mapped[str | None] = mapped_column(String(16))
     room: Mapped[str | None] = mapped_column(String(16))
     public_area: Mapped[str | None] = mapped_column(String(64))
-    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent: Mapped[bool | None] = mapped_column(Boolean)  # None: not recorded (≠ not urgent)
     department: Mapped[str | None] = mapped_column(String(32))
     caller_name: Mapped[str | None] = mapped_column(String(64))
     caller_phone: Mapped[str | None] = mapped_column(String(32), index=True)

@@ -547,8 +547,8 @@ def _check_content(cid: int, e: tuple, heard: dict) -> Iterator[Detected]:
     if heard.get("category") and category and heard["category"] != category:
         if heard.get("category_conf", 0.0) >= 0.6:
             diffs["category"] = {"entry": category, "transcript": heard["category"]}
-    if heard.get("urgent") and not urgent:
-        diffs["urgent"] = {"entry": bool(urgent), "transcript": True}
+    if heard.get("urgent") and urgent is not None and not urgent:  # None: never recorded
+        diffs["urgent"] = {"entry": False, "transcript": True}
     if diffs:
         yield Detected("CONTENT_MISMATCH", cid, entry_id,
                        f"entry {entry_id} contradicts the call's transcript on {', '.join(diffs)}",

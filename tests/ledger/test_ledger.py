@@ -257,3 +257,39 @@ def test_a_partial_address_heard_is_compared_part_by_part(db):
         ]
         assert [f.call_id for f in found] == [wrong]
         assert found[0].evidence["address"] == {"entry": "4-2-401", "transcript": "4-?-301"}
+
+
+def test_urgency_not_recorded_is_no_contradiction(db, tmp_path):
+    """A sheet without a 紧急 column says nothing about urgency: its entries keep 'not
+    recorded' through import and export, and a burst pipe heard in the call is no
+    CONTENT_MISMATCH. A sheet that says 否 for the same call does contradict it."""
+    from ledger.table_io import export_entries, import_entries
+    from ledger.transcripts import save_transcript
+    from voice.asr.transcript import Transcript, Utterance
+
+    t = Transcript([Utterance("caller", 0.5, 6.0, "你好，我是四栋二单元三零一的，我家水管爆了，快派人来修一下")],
+                   "whisper", "whisper-base")  # fmt: skip
+    head = "登记时间,电话,楼栋,单元,房号,类别,内容"
+    row = f"{(T0 + timedelta(seconds=60)).isoformat()},13800138000,4,2,301,报修,水管爆了"
+    silent, says_no = tmp_path / "silent.csv", tmp_path / "no.csv"
+    silent.write_text(f"{head}\n{row}\n", encoding="utf-8")
+    says_no.write_text(f"{head},紧急\n{row},否\n", encoding="utf-8")
+    for sheet, expect in ((silent, []), (says_no, ["urgent"])):
+        with db() as s:
+            for e in s.query(entries.LedgerEntry):
+                s.delete(e)
+            s.query(Finding).delete()
+            cid = calls.record_call(s, _call("pipe")).id
+            save_transcript(s, cid, t)
+            assert import_entries(s, sheet).imported == 1
+            [e] = entries.list_entries(s)
+            assert e.urgent is (None if sheet is silent else False)
+            found = [f for f in reconcile(s, now=T0 + timedelta(hours=1)) if f.status == "open"]
+            mismatch = [f for f in found if f.kind == "CONTENT_MISMATCH"]
+            assert [k for f in mismatch for k in f.evidence if k == "urgent"] == expect
+            assert not [f for f in found if f.kind in ("UNLOGGED_CALL", "ORPHAN_ENTRY")]
+            out = tmp_path / "out.csv"
+            export_entries(s, out)
+            cell = out.read_text(encoding="utf-8-sig").splitlines()[1].split(",")[10]
+            assert cell == ("" if sheet is silent else "否")
+            s.commit()

@@ -1,4 +1,5 @@
-"""calls.direction: a PBX reports the desk's outbound calls and internal calls too
+"""calls.direction: a PBX reports the desk's outbound calls and internal calls too;
+entries.urgent may be NULL: not recorded (a sheet without 紧急) is not "not urgent"
 
 Revision ID: 0005
 Revises: 0004
@@ -7,7 +8,7 @@ Create Date: 2026-11-30
 in        a call to the desk (every call the phone takes; most of a PBX's records)
 out       the desk calls someone (a callback to a resident)
 internal  between extensions of the PBX
-Existing rows are all calls to the desk.
+Existing calls are all calls to the desk; existing entries keep their urgency.
 """
 
 import sqlalchemy as sa
@@ -24,8 +25,13 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("direction", sa.String(length=8), nullable=False, server_default="in")
         )
+    with op.batch_alter_table("entries") as batch:
+        batch.alter_column("urgent", existing_type=sa.Boolean(), nullable=True)
 
 
 def downgrade() -> None:
+    op.execute("UPDATE entries SET urgent = false WHERE urgent IS NULL")
+    with op.batch_alter_table("entries") as batch:
+        batch.alter_column("urgent", existing_type=sa.Boolean(), nullable=False)
     with op.batch_alter_table("calls") as batch:
         batch.drop_column("direction")
