@@ -15,6 +15,7 @@ once per distinct transcript text while generating.
     .venv/bin/python bench/reconcile.py --calls 20000      # a smoke run: seconds
     .venv/bin/python bench/reconcile.py --postgres         # a private PostgreSQL server
     .venv/bin/python bench/reconcile.py --database-url postgresql+psycopg://…/empty_db
+    .venv/bin/python bench/reconcile.py --month tests/data/reconcile_month   # a realistic month
 """
 
 from __future__ import annotations
@@ -504,7 +505,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--postgres", action="store_true",
                    help="start a private PostgreSQL server on 127.0.0.1 for the run")  # fmt: skip
     p.add_argument("--keep", action="store_true", help="keep the generated data directory")
+    p.add_argument("--month", type=Path, metavar="DIR",
+                   help="instead: the realistic month in DIR (tests/data/reconcile_month) through "
+                   "the real import commands, scored against its truth.json")  # fmt: skip
     args = p.parse_args(argv)
+    if args.month:
+        from reconcile_month import run_month  # bench/, next to this script
+
+        url = args.database_url
+        server = None
+        if args.postgres:
+            from tests.ledger.pg import start_server
+
+            server = start_server()
+            url = server.create_database("month")
+        try:
+            print(json.dumps(run_month(args.month.resolve(), url), ensure_ascii=False, indent=1))
+        finally:
+            if server is not None:
+                server.stop()
+        return 0
     print(json.dumps(bench(args), ensure_ascii=False, indent=1))
     return 0
 

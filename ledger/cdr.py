@@ -147,6 +147,11 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
     if report.errors:
         return report
     archive = Archive(archive_root)
+    # A transferred call's next leg (the desk put the caller through to 8002) is a record of
+    # its own on the same inbound channel: it is not a second call to the desk.
+    first_leg: dict[str, str] = {}
+    for r, *_ in sorted(parsed, key=lambda p: (p[2], p[0]["uniqueid"])):
+        first_leg.setdefault(r["channel"].strip(), r["uniqueid"].strip())
     for r, disposition, start, answer, end, rec in parsed:
         uuid = f"pbx-{r['uniqueid'].strip()}"
         if session.scalar(select(Call.id).where(Call.uuid == uuid)) is not None:
@@ -173,6 +178,8 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
         ))  # fmt: skip
         call.source = "pbx-import"
         call.direction = call_direction(r["src"], r["dst"], r["dcontext"], extension_digits)
+        if r["channel"].strip() and first_leg[r["channel"].strip()] != r["uniqueid"].strip():
+            call.direction = "transfer"
         if info is not None:
             enqueue(session, "transcribe", call.id)
             report.with_recording += 1

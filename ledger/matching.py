@@ -53,6 +53,10 @@ class CallCandidate:
     address: str | None  # heard in the transcript, e.g. "4-2-301"
     text: str  # the transcript
     start: float | None = None  # INVITE, epoch seconds: no entry is written before its call
+    spoken: str | None = None  # the number the caller gave (the caller ID may be withheld)
+
+    def numbers(self) -> tuple[str, ...]:
+        return (self.caller, self.spoken) if self.spoken else (self.caller,)
 
 
 @dataclass
@@ -99,7 +103,7 @@ def score(
         return None
     if gap > window_s:
         return _late_score(e, c, gap, late_window_s, cache)
-    same_number = same_number_(e.phone, c.caller)
+    same_number = any(same_number_(e.phone, n) for n in c.numbers())
     address = 0
     if e.address and c.address:
         address = 1 if e.address == c.address else -1
@@ -122,7 +126,7 @@ def _late_score(e: LooseEntry, c: CallCandidate, gap: float, late_window_s: floa
                 cache: dict | None) -> float | None:  # fmt: skip
     """A registration later than the near window: the same number, written after the call,
     nothing contradicting it; ranked below every near pair of equal evidence."""
-    if e.at < c.end or gap > late_window_s or not same_number(e.phone, c.caller):
+    if e.at < c.end or gap > late_window_s or not any(same_number(e.phone, n) for n in c.numbers()):
         return None
     address = 0
     if e.address and c.address:
@@ -149,9 +153,10 @@ def assign(
     by_number: dict[str, tuple[list[float], list[int]]] = {}  # last 8 digits → ends, indexes
     if late_window_s > window_s:
         for i, c in enumerate(calls):
-            ends_i, idx = by_number.setdefault(number_key(c.caller)[-8:], ([], []))
-            ends_i.append(c.end)
-            idx.append(i)
+            for key in {number_key(n)[-8:] for n in c.numbers()}:
+                ends_i, idx = by_number.setdefault(key, ([], []))
+                ends_i.append(c.end)
+                idx.append(i)
     pairs: list[tuple[float, int, int]] = []
     cache: dict = {}
     evicted = 0  # calls before this index ended too early for every later entry

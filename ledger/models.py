@@ -47,7 +47,8 @@ class Call(Base):
     recording_channels: Mapped[int | None]
     recording_sample_rate: Mapped[int | None]
     source: Mapped[str] = mapped_column(String(16), default="phone")  # phone | pbx-import
-    # in: to the desk; out: the desk calls (a callback); internal: between extensions
+    # in: to the desk; out: the desk calls (a callback); internal: between extensions;
+    # transfer: a later leg of a call the desk put through to someone else
     direction: Mapped[str] = mapped_column(String(8), default="in", server_default="in")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -32,6 +32,7 @@ from sqlalchemy import Float, and_, cast, exists, func, insert, or_, select, upd
 from sqlalchemy.orm import Session
 
 from ledger.matching import (
+    CLOCK_SLACK_S,
     CallCandidate,
     LooseEntry,
     assign,
@@ -315,7 +316,7 @@ def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
     calls = [
         CallCandidate(c[0], c[1], c[3] if c[3] is not None else c[2],
                       heard.get(c[0], {}).get("address"), heard.get(c[0], {}).get("text", ""),
-                      c[2])
+                      c[2], heard.get(c[0], {}).get("phone"))
         for c in free
     ]  # fmt: skip
     loose = [
@@ -336,7 +337,36 @@ def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
     dups = _duplicates(ctx, unmatched, [(by_id[eid], cid) for eid, cid in pairs.items()])
     for e, call_id in dups:
         assigned[call_id].append(e[:8])
-    return assigned, [e for e in unmatched if e[0] not in {d[0][0] for d in dups}]
+    unmatched = [e for e in unmatched if e[0] not in {d[0][0] for d in dups}]
+    behind = _outbound_behind(ctx, unmatched)
+    return assigned, [e for e in unmatched if e[0] not in behind]
+
+
+def _outbound_behind(ctx: _Ctx, unmatched: list[tuple]) -> set[int]:
+    """Entries written from a call the desk made (a missed call returned, and the resident
+    reported something): an answered outbound call to the entry's number near its time is
+    the call behind it, so it is no orphan."""
+    if not unmatched:
+        return set()
+    window = ctx.rules.match_window_s
+    ats = [e[2] if e[2] is not None else e[9] for e in unmatched]
+    t0 = datetime.fromtimestamp(min(ats) - window, UTC)
+    t1 = datetime.fromtimestamp(max(ats) + window, UTC)
+    out: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
+    for callee, start, end, outcome, direction in ctx.q(
+        select(Call.callee, ctx.ep(Call.invited_at), ctx.ep(Call.ended_at), Call.outcome,
+               Call.direction)
+        .where(Call.invited_at >= t0, Call.invited_at <= t1)
+    ):  # fmt: skip
+        if direction == "out" and outcome == "answered":
+            out[number_key(callee)[-8:]].append((start, end if end is not None else start, callee))
+    found = set()
+    for e, at in zip(unmatched, ats, strict=True):
+        for start, end, callee in out.get(number_key(e[8])[-8:], ()) if e[8] else ():
+            if same_number(callee, e[8]) and start - CLOCK_SLACK_S <= at <= end + window:
+                found.add(e[0])
+                break
+    return found
 
 
 DUPLICATE_SIMILARITY = 0.8  # the wording of two entries for one call, both ways
@@ -532,8 +562,17 @@ def intake_summary(heard) -> dict[str, Any]:
         "room": heard.address.room,
         "category": heard.category,
         "category_conf": float(heard.confidence.get("category", 0.0)),
+        "phone": heard.caller.phone,  # the number the caller gave (a withheld caller ID)
         "urgent": bool(heard.urgent),
     }
+
+
+# A category that asks for action registered as one that does not: the work is never
+# dispatched. (The other way round, or between two actionable ones, is the agent's judgement
+# against a recogniser's guess.)
+NEEDS_ACTION = {"报修", "投诉"}
+NO_ACTION = {"咨询", "建议"}
+URGENCY_MATTERS = {"报修", "求助", None}  # an inquiry about a planned 停水 is not an emergency
 
 
 def _check_content(cid: int, e: tuple, heard: dict) -> Iterator[Detected]:
@@ -541,13 +580,17 @@ def _check_content(cid: int, e: tuple, heard: dict) -> Iterator[Detected]:
     diffs = {}
     written = (building, unit, room)
     said = (heard.get("building"), heard.get("unit"), heard.get("room"))
-    if any(h and w and str(h) != str(w) for h, w in zip(said, written, strict=True)):
+    # two parts heard at least: one number alone (a phone number's tail, 一张) is no address
+    if sum(1 for h in said if h) >= 2 and any(
+        h and w and str(h) != str(w) for h, w in zip(said, written, strict=True)
+    ):
         diffs["address"] = {"entry": "-".join(w or "?" for w in written),
                             "transcript": "-".join(h or "?" for h in said)}  # fmt: skip
-    if heard.get("category") and category and heard["category"] != category:
+    if heard.get("category") in NEEDS_ACTION and category in NO_ACTION:
         if heard.get("category_conf", 0.0) >= 0.6:
             diffs["category"] = {"entry": category, "transcript": heard["category"]}
-    if heard.get("urgent") and urgent is not None and not urgent:  # None: never recorded
+    if (heard.get("urgent") and urgent is not None and not urgent  # None: never recorded
+            and category in URGENCY_MATTERS):  # fmt: skip
         diffs["urgent"] = {"entry": False, "transcript": True}
     if diffs:
         yield Detected("CONTENT_MISMATCH", cid, entry_id,

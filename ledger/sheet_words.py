@@ -181,3 +181,13 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９－", "0123456789-")
 def split_address(value: Any) -> tuple[str, str, str] | None:
     m = ADDRESS.match(str(value).translate(_FULLWIDTH))
     return (m.group(1), m.group(2), m.group(3)) if m else None
+
+
+def phone(value: Any) -> str:
+    """A number as digits: 138 1234 5678, 138-1234-5678 and 0571-88123456 are written for
+    people; a cell that is not a number is kept as written."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip().translate(_FULLWIDTH)
+    bare = re.sub(r"[\s\-()（）]", "", text)
+    return bare if re.fullmatch(r"\+?\d{3,}", bare) else text

@@ -12,7 +12,7 @@ import hashlib
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,7 @@ class ImportReport:
     # {"column": "状态", "value": "已结案", "as": "closed", "rows": 12}
     mapped: list[dict[str, Any]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # imported, but worth a look
 
     @property
     def ok(self) -> bool:
@@ -162,6 +163,8 @@ def _row_to_fields(
             v = words.SOURCE[key]
         elif f in ("building", "unit", "room"):
             v = words.address_part(f, v)
+        elif f == "caller_phone":
+            v = words.phone(v)
         elif f == "address":
             parts = words.split_address(v)
             if parts is None:
@@ -200,6 +203,11 @@ def _times(out: dict[str, Any], raw: dict[str, tuple[str, Any]], tz: tzinfo) -> 
     time of day alone (时间 10:42); 登记时间 and 来电时间 may both be given: the entry was
     created at the call and registered at 登记时间."""
     day: date | None = None
+    anchor: datetime | None = None  # 登记时间 in full: the day of a call time typed as 08:07
+    if "created_at" in raw:
+        m = words.moment(raw["created_at"][1])
+        if isinstance(m, datetime):
+            anchor = m
     if "_date" in raw:
         h, v = raw["_date"]
         m = words.moment(v)
@@ -214,9 +222,11 @@ def _times(out: dict[str, Any], raw: dict[str, tuple[str, Any]], tz: tzinfo) -> 
             continue
         m = words.moment(v)
         if isinstance(m, time):
-            if day is None:
+            if day is None and anchor is None:
                 raise ValueError(f"{h} {v!r} has no date (and no 日期 column gives one)")
-            m = datetime.combine(day, m)
+            m = datetime.combine(day or anchor.date(), m)
+            if day is None and f == "call_at" and m - anchor > timedelta(hours=12):
+                m -= timedelta(days=1)  # called at 23:58, registered at 00:02
         elif not isinstance(m, datetime):
             m = datetime.combine(m, time(0))
         out[f] = _local(m, tz)
@@ -266,12 +276,26 @@ def import_entries(
                      for (h, v, to), k in sorted(mapped.items(), key=lambda x: (x[0][0], -x[1]))]  # fmt: skip
     if report.errors:
         return report
+    if any("urgent" in f for _, f in parsed):  # a 是否紧急 column in use: blank is "no"
+        for _, f in parsed:
+            f.setdefault("urgent", False)
+    first_row: dict[str, int] = {}
+    for n, f in parsed:  # one work order in two rows: a copy; the second is kept without it
+        wo = f.get("work_order_no")
+        if wo and wo in first_row:
+            report.warnings.append({"row": n, "warning": f"工单号 {wo} is also in row "
+                                    f"{first_row[wo]}: imported without it (a duplicate?)"})  # fmt: skip
+            f["_copy_of_work_order"] = f.pop("work_order_no")
+        elif wo:
+            first_row[wo] = n
     keys = [_key(f) for _, f in parsed]
     repeats: Counter = Counter()
-    for i, k in enumerate(keys):  # the same row twice is two entries (a duplicate registration)
-        if k.startswith("h:"):
-            repeats[k] += 1
-            keys[i] = k if repeats[k] == 1 else f"{k}#{repeats[k]}"
+    for i, ((_, f), k) in enumerate(zip(parsed, keys, strict=True)):
+        if "_copy_of_work_order" in f:
+            k = "wo:" + f.pop("_copy_of_work_order")
+        # the same row twice is two entries (a duplicate registration, for the audit)
+        repeats[k] += 1
+        keys[i] = k if repeats[k] == 1 else f"{k}#{repeats[k]}"
     existing: set[str] = set()
     for i in range(0, len(keys), 5000):  # SQLite caps the parameters of one statement
         part = keys[i : i + 5000]

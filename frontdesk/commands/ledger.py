@@ -111,12 +111,14 @@ def run_import(args: argparse.Namespace) -> int:
             s.rollback()
     d = {"file": report.file, "rows": report.rows, "imported": report.imported if report.ok else 0,
          "unchanged": report.unchanged, "errors": report.errors, "mapped": report.mapped,
-         "ignored_columns": report.ignored_columns}  # fmt: skip
+         "ignored_columns": report.ignored_columns, "warnings": report.warnings}  # fmt: skip
     if args.format == "json":
         emit(d, "json")
     else:
         for e in report.errors:
             print(f"{args.file}: row {e['row']}: {e['error']}", file=sys.stderr)
+        for w in report.warnings:
+            print(f"{args.file}: row {w['row']}: {w['warning']}", file=sys.stderr)
         for m in report.mapped:
             print(
                 f"{args.file}: {m['column']} {m['value']!r} read as {m['as']!r} ({m['rows']} rows)"

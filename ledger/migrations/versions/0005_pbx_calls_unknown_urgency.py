@@ -8,6 +8,7 @@ Create Date: 2026-11-30
 in        a call to the desk (every call the phone takes; most of a PBX's records)
 out       the desk calls someone (a callback to a resident)
 internal  between extensions of the PBX
+transfer  a later leg of a call the desk transferred (same inbound channel)
 Existing calls are all calls to the desk; existing entries keep their urgency.
 """
 
