@@ -118,9 +118,14 @@ class Config:
         console); ``over`` sets any other field of ledger.reconcile.Rules."""
         from ledger.reconcile import Rules
 
+        tz = None
+        if self.console.timezone:  # the site's zone for the findings' wording
+            from zoneinfo import ZoneInfo
+
+            tz = ZoneInfo(self.console.timezone)
         rules = Rules(grace_s=self.ledger.registration_grace_s,
                       recordings_root=self.recordings_dir,
-                      outbound_recorded=self.ledger.outbound_recorded)  # fmt: skip
+                      outbound_recorded=self.ledger.outbound_recorded, tz=tz)  # fmt: skip
         for k, v in over.items():
             setattr(rules, k, v)
         return rules

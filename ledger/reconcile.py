@@ -24,13 +24,14 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Float, and_, cast, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from ledger import explain as say
 from ledger.matching import (
     CLOCK_SLACK_S,
     CallCandidate,
@@ -70,6 +71,7 @@ class Rules:
     content: bool = True  # compare registered entries with the intake of the transcript
     # the desk's outbound calls are recorded too (a PBX setting): one without is a finding
     outbound_recorded: bool = False
+    tz: tzinfo | None = None  # local times in the findings' wording (None: this machine's)
 
 
 @dataclass
@@ -128,6 +130,7 @@ def run(
     now = now or utcnow()
     session.flush()
     ctx = _Ctx(session, rules, now.timestamp(), since, until)
+    ctx.tz = rules.tz or datetime.now().astimezone().tzinfo
     detected = list(_detect(ctx))
     result = _persist(ctx, detected, now)
     result.calls = ctx.n_calls
@@ -153,6 +156,7 @@ class _Ctx:
     since: datetime | None
     until: datetime | None
     n_calls: int = 0
+    tz: tzinfo | None = None
     # findings whose check this run skipped (a recording not re-hashed): not evidence that
     # the problem is gone, so an open one stays open
     unchecked: set[str] = field(default_factory=set)
@@ -220,44 +224,51 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
             inbound = direction == "in"
             talked = outcome in RECORDED  # connected: it has a recording, or should have
             end = ended if ended is not None else invited
+            who = say.call(invited, caller, ctx.tz, missed=outcome == "missed")
             if talked and inbound and not mine and ctx.now >= end + grace:
                 yield Detected("UNLOGGED_CALL", cid, None,
-                               f"recorded call from {caller} at {_t(invited)} has no registered ledger entry",
+                               say.say("UNLOGGED_CALL", f"{who} 没有台账登记"),
                                {"ended_at": _t(end), "grace_s": grace})  # fmt: skip
             if len(mine) > 1:
                 for e in mine[1:]:
                     yield Detected("DUPLICATE_ENTRY", cid, e[0],
-                                   f"entries {', '.join(str(x[0]) for x in mine)} all claim call {cid}",
+                                   say.say("DUPLICATE_ENTRY", f"{who} 登记了 {len(mine)} 条台账"
+                                           f"（{'、'.join(str(x[0]) for x in mine)} 号）"),
                                    {"entries": [x[0] for x in mine]})  # fmt: skip
             for e in mine[:1]:  # a duplicate's own lateness is no second fault
                 if e[2] is not None and e[2] > end + grace:
                     yield Detected("LATE_REGISTRATION", cid, e[0],
-                                   f"registered {e[2] - end:.0f}s after hangup (limit {grace:.0f}s)",
-                                   {"registered_at": _t(e[2]), "ended_at": _t(end)})  # fmt: skip
+                                   say.say("LATE_REGISTRATION", f"{who} 挂机后 {say.span(e[2] - end)}"
+                                           f"才登记（应在 {say.span(grace)}内）"),
+                                   {"registered_at": _t(e[2]), "ended_at": _t(end),
+                                    "late_s": round(e[2] - end)})  # fmt: skip
             if outcome == "answered" and inbound and rings > rules.max_rings:
                 yield Detected("SLOW_ANSWER", cid, None,
-                               f"answered at ring {rings} (rule: within {rules.max_rings})",
+                               say.say("SLOW_ANSWER", f"{who} 响铃 {rings} 声才接听"
+                                       f"（应在 {rules.max_rings} 声内）"),
                                {"rings": rings, "answered_by": answered_by})  # fmt: skip
             if (outcome == "missed" and inbound and ctx.now >= end + rules.callback_s
                     and cid not in called_back):  # fmt: skip
                 yield Detected("MISSED_NO_CALLBACK", cid, None,
-                               f"missed call from {caller} ({rings} rings) never returned",
+                               say.say("MISSED_NO_CALLBACK", f"{who}（响铃 {rings} 声）"
+                                       f"{say.span(rules.callback_s)}内没有回电"),
                                {"rings": rings})  # fmt: skip
             if talked and not path and (inbound or (direction == "out" and rules.outbound_recorded)):
                 yield Detected("RECORDING_MISSING", cid, None,
-                               f"answered call from {caller} at {_t(invited)} has no recording",
+                               say.say("RECORDING_MISSING", f"{who} 已接听，但没有录音"),
                                {"path": None})  # fmt: skip
             if not (talked and path):
                 continue
-            yield from _check_recording(ctx, cid, path, sha, size, stored)
+            yield from _check_recording(ctx, cid, path, sha, size, stored, who)
             if answered is not None and ended is not None and rec_s is not None:
                 talk = ended - answered
                 if abs(talk - rec_s) > max(rules.duration_tolerance_s, 0.05 * talk):
                     yield Detected("DURATION_MISMATCH", cid, None,
-                                   f"call lasted {talk:.1f}s but the recording holds {rec_s:.1f}s",
+                                   say.say("DURATION_MISMATCH", f"{who} 通话 {say.span(talk)}，"
+                                           f"录音只有 {say.span(rec_s)}"),
                                    {"call_s": round(talk, 1), "recording_s": rec_s})  # fmt: skip
             if mine and cid in heard:
-                yield from _check_content(cid, mine[0], heard[cid])
+                yield from _check_content(cid, mine[0], heard[cid], who)
     yield from _entry_findings(ctx, unmatched_loose)
 
 
@@ -474,7 +485,7 @@ def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
     return out
 
 
-def _check_recording(ctx: _Ctx, cid, path, sha, size, stored) -> Iterator[Detected]:
+def _check_recording(ctx: _Ctx, cid, path, sha, size, stored, who: str = "") -> Iterator[Detected]:
     rules = ctx.rules
     if rules.recordings_root is None:
         return
@@ -482,7 +493,8 @@ def _check_recording(ctx: _Ctx, cid, path, sha, size, stored) -> Iterator[Detect
     try:
         st = os.stat(full)
     except OSError:
-        yield Detected("RECORDING_MISSING", cid, None, f"recording {path} is missing",
+        yield Detected("RECORDING_MISSING", cid, None,
+                       say.say("RECORDING_MISSING", f"{who} 的录音文件不见了（{path}）"),
                        {"path": path})  # fmt: skip
         return
     skipped = Detected("RECORDING_TAMPERED", cid, None, "").key
@@ -500,7 +512,8 @@ def _check_recording(ctx: _Ctx, cid, path, sha, size, stored) -> Iterator[Detect
     actual = sha256_file(Path(full))
     if actual != sha:
         yield Detected("RECORDING_TAMPERED", cid, None,
-                       f"recording {path} does not match its SHA-256",
+                       say.say("RECORDING_TAMPERED", f"{who} 的录音与存档时的校验值不符，"
+                               f"文件被改动过（{path}）"),
                        {"expected": sha, "actual": actual})  # fmt: skip
 
 
@@ -575,7 +588,7 @@ NO_ACTION = {"咨询", "建议"}
 URGENCY_MATTERS = {"报修", "求助", None}  # an inquiry about a planned 停水 is not an emergency
 
 
-def _check_content(cid: int, e: tuple, heard: dict) -> Iterator[Detected]:
+def _check_content(cid: int, e: tuple, heard: dict, who: str = "") -> Iterator[Detected]:
     entry_id, _, _, building, unit, room, category, urgent = e[:8]
     diffs = {}
     written = (building, unit, room)
@@ -594,7 +607,8 @@ def _check_content(cid: int, e: tuple, heard: dict) -> Iterator[Detected]:
         diffs["urgent"] = {"entry": False, "transcript": True}
     if diffs:
         yield Detected("CONTENT_MISMATCH", cid, entry_id,
-                       f"entry {entry_id} contradicts the call's transcript on {', '.join(diffs)}",
+                       say.say("CONTENT_MISMATCH", f"{who} 的台账（{entry_id} 号）与录音不一致："
+                               + say.content(diffs)),
                        diffs)  # fmt: skip
 
 
@@ -608,17 +622,18 @@ def _entry_findings(ctx: _Ctx, unmatched_loose: list[tuple]) -> Iterator[Detecte
     for e in unmatched_loose:
         if lo <= e[9] < hi:
             code = f"{e[3]}-{e[4]}-{e[5]}" if e[3] and e[4] and e[5] else None
-            yield _orphan(e[0], None, code or e[12], e[8])
-    for eid, cid, b, u, r, area, phone in ctx.q(
-        select(E.id, E.call_id, E.building, E.unit, E.room, E.public_area, E.caller_phone)
+            yield _orphan(ctx, e[0], None, code or e[12], e[8], e[9])
+    for eid, cid, b, u, r, area, phone, created in ctx.q(
+        select(E.id, E.call_id, E.building, E.unit, E.room, E.public_area, E.caller_phone,
+               ctx.ep(E.created_at))
         .join(Call, Call.id == E.call_id)
         .where(E.source == "来电", E.status != "draft", Call.outcome.not_in(RECORDED),
                ctx.in_window(E.created_at))
     ):  # fmt: skip
-        yield _orphan(eid, cid, f"{b}-{u}-{r}" if b and u and r else area, phone)
-    for eid, cid, returned, cb_at, category, status in ctx.q(
+        yield _orphan(ctx, eid, cid, f"{b}-{u}-{r}" if b and u and r else area, phone, created)
+    for eid, cid, returned, cb_at, category, status, b, u, r, area in ctx.q(
         select(E.id, E.call_id, ctx.ep(E.returned_at), ctx.ep(E.callback_at), E.category,
-               E.status)
+               E.status, E.building, E.unit, E.room, E.public_area)
         .where(E.returned_at.is_not(None), ctx.in_window(E.created_at))
         .execution_options(yield_per=20_000)  # PostgreSQL: a server-side cursor, not all rows
     ):  # fmt: skip
@@ -628,14 +643,21 @@ def _entry_findings(ctx: _Ctx, unmatched_loose: list[tuple]) -> Iterator[Detecte
             continue
         due = returned + rules.callback_s
         if (cb_at is None and ctx.now > due) or (cb_at is not None and cb_at > due):
+            where = "-".join(x for x in (b, u, r) if x) or area or "（无地址）"
+            late = (f"返单后 {say.span(cb_at - returned)}才回访" if cb_at is not None
+                    else "至今没有回访")  # fmt: skip
             yield Detected("CALLBACK_OVERDUE", cid, eid,
-                           f"repair returned at {_t(returned)} not called back within 2 hours",
+                           say.say("CALLBACK_OVERDUE", f"{where} 的报修（台账 {eid} 号）"
+                                   f"{say.when(returned, ctx.tz)} 返单，{late}"
+                                   f"（应在 {say.span(rules.callback_s)}内）"),
                            {"returned_at": _t(returned), "callback_at": _t(cb_at)})  # fmt: skip
 
 
-def _orphan(eid: int, cid: int | None, where: str | None, phone: str | None) -> Detected:
+def _orphan(ctx: _Ctx, eid: int, cid: int | None, where: str | None, phone: str | None,
+            at: float | None) -> Detected:  # fmt: skip
     return Detected("ORPHAN_ENTRY", cid, eid,
-                    f"phone entry {eid} ({where or '-'}) has no recorded call",
+                    say.say("ORPHAN_ENTRY", f"{say.when(at, ctx.tz)} 登记的台账（{eid} 号，"
+                            f"{where or '无地址'}，{say.mask(phone)}）找不到对应的来电录音"),
                     {"caller_phone": phone})  # fmt: skip
 
 
@@ -752,7 +774,8 @@ def resolve(session: Session, finding_id: int, by: str, note: str) -> Finding:
 
 def finding_to_dict(f: Finding) -> dict[str, Any]:
     return {
-        "id": f.id, "kind": f.kind, "call_id": f.call_id, "entry_id": f.entry_id,
+        "id": f.id, "kind": f.kind, "label": say.LABELS.get(f.kind, f.kind),
+        "call_id": f.call_id, "entry_id": f.entry_id,
         "detail": f.detail, "detected_at": f.detected_at, "status": f.status,
         "resolved_by": f.resolved_by, "resolved_at": f.resolved_at, "note": f.note,
         "evidence": {k: v for k, v in (f.evidence or {}).items() if not k.startswith("_")},

@@ -12,7 +12,7 @@ from frontdesk.ledger_session import sessions_for
 from frontdesk.output import emit
 from frontdesk.timeparse import parse_time
 
-COLUMNS = ["id", "kind", "call_id", "entry_id", "status", "detected_at", "detail"]
+COLUMNS = ["id", "kind", "label", "call_id", "entry_id", "status", "detected_at", "detail"]
 
 
 def register(sub) -> None:
