@@ -15,6 +15,7 @@ import csv
 import io
 import math
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -105,19 +106,24 @@ def rings_between(start: datetime, stop: datetime | None, cadence: tuple[float, 
 
 def import_cdr(session: Session, master: Path, recordings: Path | None, archive_root: Path,
                tz: tzinfo | None = None, cadence: tuple[float, float] = (1.0, 4.0),
-               extension_digits: int = 6) -> CdrReport:  # fmt: skip
+               extension_digits: int = 6,
+               progress: Callable[[str, int, int | None], None] | None = None) -> CdrReport:  # fmt: skip
     """Check every record, then store calls (and copy recordings into the archive).
     A call's rings are counted from its start to its answer (a missed call: to its end)
     with the site's ring ``cadence``, as the phone counts them. A call from an extension
     (``extension_digits`` digits or fewer) to an outside number is the desk calling out."""
     tz = tz or datetime.now().astimezone().tzinfo
+    tick = progress or (lambda stage, done, total: None)
     report = CdrReport(str(master))
     try:
         text = Path(master).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise CdrError(f"{master}: cannot read ({exc})") from None
     parsed = []
+    lines = text.count("\n") or 1
     for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if n % 200 == 0:
+            tick("checking records", n, lines)
         if not row or not any(c.strip() for c in row):
             continue
         report.rows += 1
@@ -144,6 +150,7 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
             parsed.append((r, disposition, start, answer, end, rec))
         except CdrError as exc:
             report.errors.append({"line": n, "error": str(exc)})
+    tick("checking records", lines, lines)
     if report.errors:
         return report
     archive = Archive(archive_root)
@@ -152,7 +159,8 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
     first_leg: dict[str, str] = {}
     for r, *_ in sorted(parsed, key=lambda p: (p[2], p[0]["uniqueid"])):
         first_leg.setdefault(r["channel"].strip(), r["uniqueid"].strip())
-    for r, disposition, start, answer, end, rec in parsed:
+    for i, (r, disposition, start, answer, end, rec) in enumerate(parsed, start=1):
+        tick("storing calls", i, len(parsed))
         uuid = f"pbx-{r['uniqueid'].strip()}"
         if session.scalar(select(Call.id).where(Call.uuid == uuid)) is not None:
             report.unchanged += 1

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -104,9 +104,11 @@ def reconcile(
     since: datetime | None = None,
     until: datetime | None = None,
     rules: Rules | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> list[Finding]:
     """Detect, persist, and return the findings in scope (open and resolved)."""
-    result = run(session, now=now, grace_s=grace_s, since=since, until=until, rules=rules)
+    result = run(session, now=now, grace_s=grace_s, since=since, until=until, rules=rules,
+                 progress=progress)  # fmt: skip
     found: dict[int, Finding] = {}
     for i in range(0, len(result.ids), 5000):
         part = result.ids[i : i + 5000]
@@ -122,8 +124,10 @@ def run(
     since: datetime | None = None,
     until: datetime | None = None,
     rules: Rules | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> RunResult:
-    """Detect and persist; returns finding ids and counts without loading ORM objects."""
+    """Detect and persist; returns finding ids and counts without loading ORM objects.
+    ``progress(stage, done, total)`` is told how far the calls are checked."""
     rules = rules or Rules()
     if grace_s is not None:
         rules.grace_s = grace_s
@@ -131,6 +135,7 @@ def run(
     session.flush()
     ctx = _Ctx(session, rules, now.timestamp(), since, until)
     ctx.tz = rules.tz or datetime.now().astimezone().tzinfo
+    ctx.progress = progress
     detected = list(_detect(ctx))
     result = _persist(ctx, detected, now)
     result.calls = ctx.n_calls
@@ -157,6 +162,7 @@ class _Ctx:
     until: datetime | None
     n_calls: int = 0
     tz: tzinfo | None = None
+    progress: Callable[[str, int, int | None], None] | None = None
     # findings whose check this run skipped (a recording not re-hashed): not evidence that
     # the problem is gone, so an open one stays open
     unchecked: set[str] = field(default_factory=set)
@@ -200,7 +206,13 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
         Call.recording_sha256, Call.recording_size, Call.recording_duration_s,
         ctx.ep(Call.created_at), Call.direction, Call.callee,
     )  # fmt: skip
+    total = None
+    if ctx.progress is not None:
+        total = ctx.q(select(func.count(Call.id)).where(ctx.in_window(Call.invited_at))).scalar()
+        ctx.progress("checking calls", 0, total)
     for rows in _call_chunks(ctx, call_cols):
+        if ctx.progress is not None:
+            ctx.progress("checking calls", ctx.n_calls, total)
         ctx.n_calls += len(rows)
         lo, hi = rows[0][0], rows[-1][0]
         own: dict[int, list[tuple]] = defaultdict(list)
@@ -269,6 +281,8 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
                                    {"call_s": round(talk, 1), "recording_s": rec_s})  # fmt: skip
             if mine and cid in heard:
                 yield from _check_content(cid, mine[0], heard[cid], who)
+        if ctx.progress is not None:
+            ctx.progress("checking calls", ctx.n_calls, total)
     yield from _entry_findings(ctx, unmatched_loose)
 
 

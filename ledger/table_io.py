@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -250,9 +251,12 @@ def _key(fields: dict[str, Any]) -> str:
 
 
 def import_entries(
-    session: Session, path: Path, by: str = "import", tz: tzinfo | None = None
-) -> ImportReport:
-    """Validate every row, then write all of them or none (the caller commits)."""
+    session: Session, path: Path, by: str = "import", tz: tzinfo | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
+) -> ImportReport:  # fmt: skip
+    """Validate every row, then write all of them or none (the caller commits).
+    ``progress(stage, done, total)`` is told how far each stage is."""
+    tick = progress or (lambda stage, done, total: None)
     path = Path(path)
     tz = tz or datetime.now().astimezone().tzinfo
     report = ImportReport(str(path))
@@ -267,11 +271,13 @@ def import_entries(
     report.ignored_columns = [h for h in header if h and not words.field_of(h)]
     mapped: Counter = Counter()
     parsed = []
-    for n, row in rows:
+    for i, (n, row) in enumerate(rows, start=1):
         try:
             parsed.append((n, _row_to_fields(header, row, tz, mapped)))
         except ValueError as exc:
             report.errors.append({"row": n, "error": str(exc)})
+        if i % 500 == 0 or i == len(rows):
+            tick("checking rows", i, len(rows))
     report.mapped = [{"column": h, "value": v, "as": to, "rows": k}
                      for (h, v, to), k in sorted(mapped.items(), key=lambda x: (x[0][0], -x[1]))]  # fmt: skip
     if report.errors:
@@ -303,7 +309,9 @@ def import_entries(
             session.scalars(select(LedgerEntry.import_key).where(LedgerEntry.import_key.in_(part)))
         )
     seen: set[str] = set()
-    for (_n, f), key in zip(parsed, keys, strict=True):
+    for i, ((_n, f), key) in enumerate(zip(parsed, keys, strict=True), start=1):
+        if i % 500 == 0 or i == len(parsed):
+            tick("storing entries", i, len(parsed))
         if key in existing or key in seen:
             report.unchanged += 1
             continue

@@ -10,6 +10,7 @@ from frontdesk.config import config_from_args
 from frontdesk.errors import UserError
 from frontdesk.ledger_session import sessions_for
 from frontdesk.output import add_format_arg, emit
+from frontdesk.progress import progress_for
 
 COLUMNS = ["id", "created_at", "status", "category", "address", "urgent", "department", "summary"]
 FIELDS = ["category", "building", "unit", "room", "public_area", "department", "caller_name",
@@ -100,9 +101,9 @@ def run_export(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from ledger.table_io import TableError, import_entries
 
-    with sessions_for(config_from_args(args))() as s:
+    with sessions_for(config_from_args(args))() as s, progress_for(args.format) as bar:
         try:
-            report = import_entries(s, args.file, by=args.by)
+            report = import_entries(s, args.file, by=args.by, progress=bar)
         except (TableError, OSError) as exc:
             raise UserError(str(exc)) from None
         if report.ok:
