@@ -412,3 +412,57 @@ def test_a_row_written_twice_is_a_duplicate_registration(tmp_path):
     assert not {k for k, _ in kinds} & {"ORPHAN_ENTRY", "UNLOGGED_CALL"}
     [dup] = [f for f in found if f["kind"] == "DUPLICATE_ENTRY"]
     assert dup["entry_id"] in ids
+
+
+def test_call_time_typed_as_hh_mm_copies_and_dashed_numbers(tmp_path):
+    """登记时间 in full with 来电时间 typed as 08:07 (the call at 23:58 registered after
+    midnight belongs to the day before); the same 工单号 twice is a copy: both rows are
+    imported, the second without the number, and the report says so; 138-0000-0001 is the
+    number 13800000001; a 是否紧急 column in use reads blank as no."""
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(
+        "序号,登记时间,来电时间,联系电话,类别,事由,是否紧急,工单号\n"
+        "1,2026-03-09 08:09:22,08:07,138-0000-0001,报修,水管漏水,是,GD1\n"
+        "2,2026-03-10 00:02:10,23:58,138 0000 0002,报修,停电了,,GD2\n"
+        "3,2026-03-10 00:02:10,23:58,138 0000 0002,报修,停电了,,GD2\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    var = tmp_path / "var"
+    r = json.loads(frontdesk(var, "ledger", "import", str(sheet), "--format", "json").stdout)
+    assert (r["imported"], r["errors"]) == (3, [])
+    assert [w["row"] for w in r["warnings"]] == [4] and "GD2" in r["warnings"][0]["warning"]
+    again = json.loads(frontdesk(var, "ledger", "import", str(sheet), "--format", "json").stdout)
+    assert (again["imported"], again["unchanged"]) == (0, 3)
+    from datetime import datetime
+
+    rows = sorted(frontdesk_json(var, "ledger", "list"), key=lambda e: e["id"])
+    local = [datetime.fromisoformat(e["created_at"]).astimezone() for e in rows]
+    registered = [datetime.fromisoformat(e["registered_at"]).astimezone() for e in rows]
+    assert (local[0].day, local[0].hour, local[0].minute) == (9, 8, 7)
+    assert (registered[0].hour, registered[0].minute, registered[0].second) == (8, 9, 22)
+    assert (local[1].day, local[1].hour, local[1].minute) == (9, 23, 58)
+    assert [e["caller_phone"] for e in rows] == ["13800000001", "13800000002", "13800000002"]
+    assert [e["work_order_no"] for e in rows] == ["GD1", "GD2", None]
+    assert [e["urgent"] for e in rows] == [True, False, False]
+
+
+def test_a_transferred_legs_record_is_not_a_second_call_to_the_desk(tmp_path):
+    """The desk (8001) answered and transferred the caller to 8002: the PBX writes a second
+    record on the same inbound channel. It needs no entry and no recording of its own."""
+    legs = (
+        '"","13800000001","8001","from-trunk","","SIP/trunk-000007aa","SIP/8001-000007ac",'
+        '"Transfer","SIP/8002","2026-03-20 11:17:45","2026-03-20 11:17:51","2026-03-20 11:18:19",'
+        '34,28,"ANSWERED","DOCUMENTATION","1773976665.1093",""\n'
+        '"","13800000001","8002","from-internal","","SIP/trunk-000007aa","SIP/8002-000007af",'
+        '"Dial","SIP/8002,30,tr","2026-03-20 11:18:19","2026-03-20 11:18:27","2026-03-20 11:20:16",'
+        '117,109,"ANSWERED","DOCUMENTATION","1773976665.1095",""\n'
+    )  # fmt: skip
+    master = tmp_path / "Master.csv"
+    master.write_text(legs, encoding="utf-8")
+    var = tmp_path / "var"
+    frontdesk(var, "calls", "import", "--cdr", str(master))
+    calls = {c["sip_call_id"]: c for c in frontdesk_json(var, "calls", "list")}
+    assert calls["1773976665.1093"]["direction"] == "in"
+    assert calls["1773976665.1095"]["direction"] == "transfer"
+    found = frontdesk_json(var, "reconcile", check=False)
+    assert {f["call_id"] for f in found} == {calls["1773976665.1093"]["id"]}

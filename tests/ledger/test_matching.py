@@ -134,3 +134,27 @@ def test_a_late_registration_is_one_finding_about_the_pair(db):
         unlogged = {cid for k, cid, _ in found if k == "UNLOGGED_CALL"}
         orphans = {eid for k, _, eid in found if k == "ORPHAN_ENTRY"}
         assert unlogged == {c, d} and orphans == {ec.id, ed.id}
+
+
+def test_withheld_caller_id_matches_by_the_number_spoken_and_a_desk_callback_is_a_call(db):
+    """The caller withheld the number but gave it in the call: the entry with that number
+    is the call's. An entry written after the desk's answered callback to a resident has
+    that call behind it: no orphan. An entry for a number nobody called stays an orphan."""
+    said = "我要办装修手续，要交押金吗，我的电话是幺五八 七七幺九 九六四六"
+    with db() as s:
+        anon = _call(s, "anon", "anonymous", T0, said)
+        e1 = _entry(s, "15877199646", T0 + timedelta(seconds=70), building=None, unit=None,
+                    room=None, content="咨询装修申报")  # fmt: skip
+        out_at = T0 + timedelta(hours=2)
+        calls.record_call(s, CallRecord(
+            uuid="cb", sip_call_id="cb", caller="8001", callee="913900000021", invited_at=out_at,
+            answered_at=out_at + timedelta(seconds=9), ended_at=out_at + timedelta(seconds=70),
+            outcome="answered")).direction = "out"  # the desk calling out  # fmt: skip
+        e2 = _entry(s, "13900000021", out_at + timedelta(seconds=120), building=None, unit=None,
+                    room=None, content="业主回电反映楼道灯不亮")  # fmt: skip
+        e3 = _entry(s, "13900000099", out_at + timedelta(seconds=120), building=None, unit=None,
+                    room=None, content="业主反映楼道灯不亮")  # fmt: skip
+        found = _open(reconcile(s, now=T0 + timedelta(hours=6), rules=Rules()))
+        assert ("UNLOGGED_CALL", anon, None) not in found
+        orphans = {eid for k, _, eid in found if k == "ORPHAN_ENTRY"}
+        assert orphans == {e3.id} and e1.id and e2.id
