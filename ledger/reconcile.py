@@ -378,12 +378,11 @@ def _outbound_behind(ctx: _Ctx, unmatched: list[tuple]) -> set[int]:
     t0 = datetime.fromtimestamp(min(ats) - window, UTC)
     t1 = datetime.fromtimestamp(max(ats) + window, UTC)
     out: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
-    for callee, start, end, outcome, direction in ctx.q(
-        select(Call.callee, ctx.ep(Call.invited_at), ctx.ep(Call.ended_at), Call.outcome,
-               Call.direction)
-        .where(Call.invited_at >= t0, Call.invited_at <= t1)
+    for callee, start, end, outcome in ctx.q(
+        select(Call.callee, ctx.ep(Call.invited_at), ctx.ep(Call.ended_at), Call.outcome)
+        .where(Call.invited_at >= t0, Call.invited_at <= t1, Call.direction == "out")
     ):  # fmt: skip
-        if direction == "out" and outcome == "answered":
+        if outcome == "answered":
             out[number_key(callee)[-8:]].append((start, end if end is not None else start, callee))
     found = set()
     for e, at in zip(unmatched, ats, strict=True):
