@@ -18,7 +18,7 @@ PJSUA2_BUILD_DEPS := swig xz-utils libasound2-dev libsamplerate0-dev libsrtp2-de
 	libspeex-dev libspeexdsp-dev libgsm1-dev uuid-dev libssl-dev
 WHEELS := build/wheels
 
-.PHONY: run test setup venv system-packages model lint bench clean
+.PHONY: run test test-fast setup venv system-packages model lint bench clean
 
 run: setup model
 	$(BIN)/frontdesk --data-dir $(DATA_DIR) run
@@ -26,6 +26,11 @@ run: setup model
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest -ra
+
+# Everything but the SIPp/baresip, browser and speech-model tests: the loop while editing.
+test-fast: venv
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -m "not e2e and not slow and not browser"
 
 setup: system-packages venv
 

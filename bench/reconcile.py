@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
+from frontdesk.reading import read_call  # noqa: E402
 from ledger.db import open_database  # noqa: E402
 from ledger.models import Call, Finding, LedgerEntry, Transcript  # noqa: E402
 from ledger.reconcile import KINDS, Rules, intake_summary, run  # noqa: E402
@@ -99,8 +100,8 @@ class Community:
         self.rng = rng
         self.pool = []  # (truth dict, transcript data with cached intake)
         self.disagreements = 0
-        from voice.asr.transcript import Transcript as T
-        from voice.asr.transcript import Utterance
+        from domain.transcript import Transcript as T
+        from domain.transcript import Utterance
         from voice.intake.extract import extract
 
         for _ in range(pool_size):
@@ -430,7 +431,7 @@ def bench(args) -> dict:
             s.commit()
         gen.tamper()
         rows = counts["calls"] + counts["entries"] + counts["transcripts"]
-        rules = Rules(recordings_root=work / "recordings")
+        rules = Rules(recordings_root=work / "recordings", reader=read_call)
         year_end = START + timedelta(days=DAYS)
         import gc
 

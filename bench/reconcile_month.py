@@ -53,10 +53,10 @@ def load_transcripts(database_url: str, path: Path) -> int:
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import select
 
+    from domain.transcript import Transcript, Utterance
     from ledger.db import open_database
     from ledger.models import Call
     from ledger.transcripts import save_transcript
-    from voice.asr.transcript import Transcript, Utterance
 
     n = 0
     with open_database(database_url)() as s:

@@ -36,12 +36,12 @@ PASSWORD = "bench-password-1"
 
 
 def make_data(data_dir: Path, long_min: float) -> dict[str, int]:
+    from domain.calls import CallRecord
     from frontdesk.config import load_config
     from frontdesk.console.accounts import add_user
     from ledger import calls
     from ledger.db import open_database
     from recordings.archive import Archive
-    from voice.sip.call_record import CallRecord
 
     cfg = load_config(data_dir)
     sessions = open_database(cfg.database_url)

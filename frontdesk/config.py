@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from domain.rules import Rules
 from frontdesk.errors import UserError
 
 
@@ -113,22 +114,13 @@ class Config:
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 
-    def audit_rules(self, **over: Any):
-        """The reconciler's rules from these settings (one place for the CLI, `run` and the
-        console); ``over`` sets any other field of ledger.reconcile.Rules."""
-        from ledger.reconcile import Rules
-
-        tz = None
-        if self.console.timezone:  # the site's zone for the findings' wording
-            from zoneinfo import ZoneInfo
-
-            tz = ZoneInfo(self.console.timezone)
-        rules = Rules(grace_s=self.ledger.registration_grace_s,
-                      recordings_root=self.recordings_dir,
-                      outbound_recorded=self.ledger.outbound_recorded, tz=tz)  # fmt: skip
-        for k, v in over.items():
-            setattr(rules, k, v)
-        return rules
+    def rules(self) -> Rules:
+        """The front desk's rules with this site's ring cadence and registration grace."""
+        return Rules(
+            ring_on_s=self.phone.ring_on,
+            ring_off_s=self.phone.ring_off,
+            registration_grace_s=self.ledger.registration_grace_s,
+        )
 
 
 _SECTIONS = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from domain.calls import CallRecord
 from frontdesk.config import Config
-from voice.sip.call_record import CallRecord
 
 log = logging.getLogger("frontdesk.store")
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.calls import CallRecord
 from ledger.models import Call
-from voice.sip.call_record import CallRecord
 
 __all__ = ["Call", "record_call", "list_calls", "call_to_dict"]
 

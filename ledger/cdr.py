@@ -24,12 +24,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.calls import CallRecord
+from domain.recording import RecordingInfo
 from ledger.calls import record_call
 from ledger.jobs import enqueue
 from ledger.models import Call
 from recordings.archive import Archive
-from recordings.info import RecordingInfo
-from voice.sip.call_record import CallRecord
 
 FIELDS = ["accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp",
           "lastdata", "start", "answer", "end", "duration", "billsec", "disposition", "amaflags",

@@ -1,9 +1,9 @@
 """Ledger entries (台账): drafts from intake, confirmation, the lifecycle, the audit trail.
 
-Lifecycle: draft → registered → dispatched → in_progress → returned (返单) → called_back
-→ closed; a dissatisfied resident reopens a called-back or closed entry (→ dispatched).
-Inquiries, suggestions and the like may be closed straight after registration.
-Every change of a field is kept in ``entry_changes`` (who, when, old → new).
+The lifecycle's rules live here, once, for the console and the CLI alike: what confirming
+needs, which status may follow which (``domain.status``), what a callback result does (not
+satisfied reopens the entry and sends it back to the department). Every change of a field is
+kept in ``entry_changes`` (who, when, old → new).
 """
 
 from __future__ import annotations
@@ -14,29 +14,23 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from domain.intake import Address, IntakeDraft, PriorEntry
+from domain.status import STAMPS, TRANSITIONS, EntryStatus
+from domain.vocabulary import CATEGORIES, NOT_SATISFIED, callback_result
 from ledger.models import EntryChange, LedgerEntry
 from ledger.types import utcnow
-from voice.intake.draft import Address, IntakeDraft
-from voice.intake.history import PriorEntry
 
-__all__ = ["LedgerEntry", "create_draft", "confirm", "update", "transition", "entry_to_dict"]
+__all__ = ["LedgerEntry", "create_draft", "confirm", "update", "transition", "dispatch",
+           "record_callback", "entry_to_dict"]  # fmt: skip
 
-STATUSES = ["draft", "registered", "dispatched", "in_progress", "returned", "called_back", "closed"]
-TRANSITIONS: dict[str, set[str]] = {
-    "draft": {"registered"},
-    "registered": {"dispatched", "closed"},
-    "dispatched": {"in_progress", "returned"},
-    "in_progress": {"returned"},
-    "returned": {"called_back"},
-    "called_back": {"closed", "dispatched"},  # not satisfied → reopened and dispatched again
-    "closed": {"dispatched"},
-}
+STATUSES = [s.value for s in EntryStatus]
 EDITABLE = {
     "category", "building", "unit", "room", "public_area", "urgent", "department",
     "caller_name", "caller_phone", "summary", "content", "repair_scope", "complaint_class",
     "work_order_no", "callback_result",
 }  # fmt: skip
-CATEGORIES = {"报修", "投诉", "咨询", "求助", "建议"}
+# a callback time this far before the return is a typing error, not a clock skew
+CALLBACK_SKEW = timedelta(seconds=60)
 
 
 class EntryError(ValueError):
@@ -110,13 +104,50 @@ def update(session: Session, entry_id: int, by: str, **fields: Any) -> LedgerEnt
 
 def confirm(session: Session, entry_id: int, by: str, at: datetime | None = None,
             **corrections: Any) -> LedgerEntry:  # fmt: skip
-    """The agent registers the entry (with any corrections): draft → registered."""
+    """The agent registers the entry (with any corrections): draft → registered. A
+    registered entry names its category and says what the call was about."""
     entry = _get(session, entry_id)
+    if entry.status != EntryStatus.DRAFT:
+        raise EntryError(f"entry {entry_id} is already {entry.status}")
     if corrections:
         update(session, entry_id, by, **corrections)
-    if entry.status != "draft":
-        raise EntryError(f"entry {entry_id} is already {entry.status}")
-    return transition(session, entry_id, "registered", by, at=at)
+    if not entry.category:
+        raise EntryError("choose a category (类别) before confirming")
+    if not (entry.summary or "").strip():
+        raise EntryError("write a summary (摘要) before confirming")
+    return transition(session, entry_id, EntryStatus.REGISTERED, by, at=at)
+
+
+def dispatch(session: Session, entry_id: int, by: str, department: str | None,
+             work_order_no: str | None = None) -> LedgerEntry:  # fmt: skip
+    """Send the entry to a department (with its work-order number, or one made up)."""
+    if not department:
+        raise EntryError("choose the department (部门) to dispatch to")
+    changes: dict[str, Any] = {"department": department}
+    if work_order_no:
+        changes["work_order_no"] = work_order_no
+    update(session, entry_id, by, **changes)
+    return transition(session, entry_id, EntryStatus.DISPATCHED, by)
+
+
+def record_callback(session: Session, entry_id: int, by: str, result: str,
+                    at: datetime | None = None) -> LedgerEntry:  # fmt: skip
+    """The resident was called back (回访). ``at`` is when the call was made (blank: now) and
+    is kept as a field; the trail records when it was entered. Not satisfied reopens the
+    entry: it goes back to the department."""
+    stored = callback_result(result or "")
+    if stored is None:
+        raise EntryError("choose the callback result: satisfied or not satisfied (满意/不满意)")
+    entry = _get(session, entry_id)
+    now = utcnow()
+    if at is not None and at > now + timedelta(minutes=5):
+        raise EntryError("the callback time is in the future")
+    if at is not None and entry.returned_at and at < entry.returned_at - CALLBACK_SKEW:
+        raise EntryError("the callback time is before the work was returned")
+    entry = transition(session, entry_id, EntryStatus.CALLED_BACK, by, at=at, result=stored)
+    if stored == NOT_SATISFIED:
+        entry = transition(session, entry_id, EntryStatus.DISPATCHED, by)
+    return entry
 
 
 def transition(session: Session, entry_id: int, to: str, by: str, at: datetime | None = None,
@@ -124,29 +155,23 @@ def transition(session: Session, entry_id: int, to: str, by: str, at: datetime |
     entry = _get(session, entry_id)
     if to not in STATUSES:
         raise EntryError(f"unknown status {to!r}; known: {', '.join(STATUSES)}")
-    if to not in TRANSITIONS.get(entry.status, set()):
-        allowed = ", ".join(sorted(TRANSITIONS.get(entry.status, set()))) or "none"
-        raise EntryError(
-            f"entry {entry_id} is {entry.status}: cannot go to {to} (allowed: {allowed})"
-        )
-    at = at or utcnow()
-    if to == "registered":
-        _set(entry, "registered_at", at, by, at)
-        _set(entry, "registered_by", by, by, at)
-    elif to == "dispatched":
-        _set(entry, "dispatched_at", at, by, at)
-        if entry.work_order_no is None:
-            _set(entry, "work_order_no", f"WO{at:%Y%m%d}-{entry.id:06d}", by, at)
-    elif to == "returned":
-        _set(entry, "returned_at", at, by, at)
-    elif to == "called_back":
-        _set(entry, "callback_at", at, by, at)
-        if result:
-            _set(entry, "callback_result", result, by, at)
-    elif to == "closed":
-        _set(entry, "closed_at", at, by, at)
-    _set(entry, "status", to, by, at)
-    entry.updated_at = at
+    target = EntryStatus(to)
+    allowed = TRANSITIONS.get(EntryStatus(entry.status), frozenset())
+    if target not in allowed:
+        names = ", ".join(sorted(s.value for s in allowed)) or "none"
+        raise EntryError(f"entry {entry_id} is {entry.status}: cannot go to {to} (allowed: {names})")
+    now = utcnow()
+    at = at or now
+    if target == EntryStatus.REGISTERED:
+        _set(entry, "registered_by", by, by, now)
+    if target in STAMPS:
+        _set(entry, STAMPS[target], at, by, now)
+    if target == EntryStatus.DISPATCHED and entry.work_order_no is None:
+        _set(entry, "work_order_no", f"WO{at:%Y%m%d}-{entry.id:06d}", by, now)
+    if target == EntryStatus.CALLED_BACK and result:
+        _set(entry, "callback_result", result, by, now)
+    _set(entry, "status", target.value, by, now)
+    entry.updated_at = now
     session.flush()
     return entry
 
@@ -173,11 +198,16 @@ def list_entries(session: Session, status: str | None = None, category: str | No
 
 
 def prior_entries(
-    session: Session, address: Address, days: float = 30.0, exclude_call_id: int | None = None
+    session: Session, address: Address, days: float = 30.0, exclude_call_id: int | None = None,
+    before: datetime | None = None,
 ) -> list[PriorEntry]:
-    """Earlier entries for the same room or public area, for intake's repeat-complaint rule."""
-    since = utcnow() - timedelta(days=days)
-    q = select(LedgerEntry).where(LedgerEntry.created_at >= since)
+    """Entries for the same room or public area in the ``days`` before ``before`` (default:
+    now), for intake's repeat-complaint rule. A call re-read later (the reconciler) sees the
+    history its draft saw, not entries made after it."""
+    until = before or utcnow()
+    q = select(LedgerEntry).where(
+        LedgerEntry.created_at >= until - timedelta(days=days), LedgerEntry.created_at < until
+    )
     if exclude_call_id is not None:  # the call's own draft is no earlier report
         q = q.where(or_(LedgerEntry.call_id.is_(None), LedgerEntry.call_id != exclude_call_id))
     if address.building and address.unit and address.room:

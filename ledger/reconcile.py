@@ -26,11 +26,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Float, and_, cast, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from domain.intake import IntakeDraft
 from ledger import explain as say
 from ledger.matching import (
     CLOCK_SLACK_S,
@@ -43,6 +44,12 @@ from ledger.matching import (
 )
 from ledger.models import Call, Finding, LedgerEntry, Transcript
 from ledger.types import utcnow
+
+
+class CallReader(Protocol):
+    def __call__(self, session: Session, call_id: int) -> IntakeDraft | None:
+        """The IntakeDraft of a stored call's transcript, None when it has none."""
+
 
 KINDS = [
     "UNLOGGED_CALL", "ORPHAN_ENTRY", "DUPLICATE_ENTRY", "CONTENT_MISMATCH", "LATE_REGISTRATION",
@@ -72,6 +79,9 @@ class Rules:
     # the desk's outbound calls are recorded too (a PBX setting): one without is a finding
     outbound_recorded: bool = False
     tz: tzinfo | None = None  # local times in the findings' wording (None: this machine's)
+    # what a call's transcript says, read the way the worker drafted it (same intake, same
+    # history); handed in by the application: the ledger does not know the intake
+    reader: CallReader | None = None
 
 
 @dataclass
@@ -558,20 +568,17 @@ def _heard_for(ctx: _Ctx, call_ids: list[int], with_text: bool = False) -> dict[
                 continue
             cached = json.loads(row[1]) if sqlite and row[1] is not None else row[1]
             if not cached or cached.get("v") != INTAKE_CACHE_VERSION:
-                cached = _compute_intake(s, row[0])
+                cached = _compute_intake(s, row[0], ctx.rules.reader)
             if cached is not None:
                 out[row[0]] = {**cached, "text": row[2]} if with_text else cached
     return out
 
 
-def _compute_intake(session: Session, call_id: int) -> dict | None:
-    from ledger.transcripts import load_transcript
-    from voice.intake.extract import extract
-
-    t = load_transcript(session, call_id)
-    if t is None or not t.utterances:
+def _compute_intake(session: Session, call_id: int, reader: CallReader | None) -> dict | None:
+    heard = reader(session, call_id) if reader is not None else None
+    if heard is None:
         return None
-    cached = intake_summary(extract(t))
+    cached = intake_summary(heard)
     row = session.scalar(select(Transcript).where(Transcript.call_id == call_id))
     row.data = {**row.data, "intake": cached}
     return cached

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.transcript import Transcript
 from ledger.models import Transcript as TranscriptRow
-from voice.asr.transcript import Transcript
 
 
 def save_transcript(session: Session, call_id: int, t: Transcript) -> TranscriptRow:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recordings.info import RecordingInfo
+from domain.recording import RecordingInfo
 from recordings.wavfile import WavError, read_mono_pcm16, write_stereo_pcm16
 
 PARTIAL = ".partial"

@@ -67,3 +67,20 @@ def data_dir(tmp_path, models_dir) -> Path:
     d.mkdir()
     (d / "models").symlink_to(models_dir)
     return d
+
+
+# Fixtures that bring a real model, a real browser or a real SIP peer: the tests that use them
+# are marked so `make test-fast` (-m "not e2e and not slow and not browser") leaves them out.
+_SLOW_FIXTURES = {"models_dir", "seeded_template", "seeded", "seeded_console"}
+_BROWSER_FIXTURES = {"browser", "page"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & _SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        if used & _BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.e2e)

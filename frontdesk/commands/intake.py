@@ -34,7 +34,7 @@ def register(sub) -> None:
 
 
 def _source(obj):
-    from voice.asr.transcript import Transcript
+    from domain.transcript import Transcript
 
     if isinstance(obj, str):
         return obj, None

@@ -56,8 +56,8 @@ def register(sub) -> None:
     up.add_argument("entry_id", type=int)
     up.add_argument("--by", default="agent")
     up.add_argument("--status", help="the next lifecycle status")
-    up.add_argument("--callback-result", choices=["satisfied", "not_satisfied"],
-                    help="with --status called_back")  # fmt: skip
+    up.add_argument("--callback-result", choices=["satisfied", "partly_satisfied", "not_satisfied"],
+                    help="with --status called_back (required); not_satisfied reopens the entry")  # fmt: skip
     _field_args(up)
     add_format_arg(up)
     up.set_defaults(func=run_update)
@@ -187,14 +187,16 @@ def run_confirm(args: argparse.Namespace) -> int:
 
 
 def run_update(args: argparse.Namespace) -> int:
-    from ledger.entries import EntryError, entry_to_dict, transition, update
+    from ledger.entries import EntryError, entry_to_dict, record_callback, transition, update
 
     with sessions_for(config_from_args(args))() as s:
         try:
             fields = _corrections(args)
             e = update(s, args.entry_id, args.by, **fields) if fields else None
-            if args.status:
-                e = transition(s, args.entry_id, args.status, args.by, result=args.callback_result)
+            if args.status == "called_back":  # not satisfied reopens it, as in the console
+                e = record_callback(s, args.entry_id, args.by, args.callback_result or "")
+            elif args.status:
+                e = transition(s, args.entry_id, args.status, args.by)
             if e is None:
                 raise UserError("nothing to update: give --status or a field such as --category")
         except EntryError as exc:

@@ -50,6 +50,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from frontdesk.audit_rules import audit_rules
     from ledger.reconcile import finding_to_dict, reconcile, resolve
 
     cfg = config_from_args(args)
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             s.commit()
             emit(finding_to_dict(f), "json" if args.format == "json" else "table", COLUMNS)
             return 0
-        rules = cfg.audit_rules()
+        rules = audit_rules(cfg)
         if args.grace is not None:
             rules.grace_s = args.grace
         if args.verify_all:

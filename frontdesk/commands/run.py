@@ -107,6 +107,7 @@ def _reconcile(cfg, window_h: float) -> None:
     million calls takes tens of seconds, during which no child would be restarted)."""
     from datetime import timedelta
 
+    from frontdesk.audit_rules import audit_rules
     from ledger.db import open_database
     from ledger.reconcile import run as reconcile_run
     from ledger.types import utcnow
@@ -117,7 +118,7 @@ def _reconcile(cfg, window_h: float) -> None:
             result = reconcile_run(
                 s,
                 since=utcnow() - timedelta(hours=window_h),
-                rules=cfg.audit_rules(),
+                rules=audit_rules(cfg),
             )
             s.commit()
         opened = sum(result.open_by_kind.values())

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _rerun_call(cfg: Config, args: argparse.Namespace) -> int:
     from frontdesk.commands.worker import make_worker
-    from voice.worker import JobError
+    from frontdesk.worker import JobError
 
     worker = make_worker(cfg)
     try:

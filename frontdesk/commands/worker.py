@@ -35,8 +35,8 @@ def register(sub) -> None:
 
 
 def make_worker(cfg: Config, follow_live: bool = False):
+    from frontdesk.worker import AsrSettings, Worker
     from ledger.db import open_database
-    from voice.worker import AsrSettings, Worker
 
     asr = cfg.asr
     settings = AsrSettings(

@@ -69,6 +69,7 @@ class Console:
 
     def __init__(self, cfg: Config, sessions: sessionmaker[Session]) -> None:
         self.cfg = cfg
+        self.rules = cfg.rules()
         self.sessions = sessions
         self.limiter = logins.LoginLimiter(cfg.console.login_attempts, cfg.console.login_window_s)
         self.hub = PhoneHub(cfg.data_dir / "phone.sock")

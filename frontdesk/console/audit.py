@@ -20,6 +20,7 @@ from sqlalchemy import Select, func, select
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from frontdesk.audit_rules import audit_rules
 from frontdesk.console.app import Ctx, guarded
 from ledger.models import Call, Finding, LedgerEntry, User
 from ledger.reconcile import KINDS, reconcile, resolve
@@ -225,7 +226,7 @@ def audit_rerun(ctx: Ctx) -> Response:
     does, checking that recordings exist but not re-hashing each one (minutes for a week of
     calls; playback refuses a tampered file anyway, and the CLI verifies every hash)."""
     cfg = ctx.console.cfg
-    rules = cfg.audit_rules(verify_hashes=False)
+    rules = audit_rules(cfg, verify_hashes=False)
     since = datetime.now().astimezone() - timedelta(days=RERUN_DAYS)
     found = reconcile(ctx.db, since=since, rules=rules)
     n_open = sum(1 for x in found if x.status == "open")

@@ -27,6 +27,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from domain.rules import Rules
+from domain.vocabulary import CATEGORIES, COMPLAINT_CLASSES, DEPARTMENTS, REPAIR_SCOPES
 from frontdesk.console import logins
 from frontdesk.console.accounts import Principal
 from frontdesk.console.app import Console, Ctx, guarded
@@ -39,14 +41,9 @@ from voice.sip.control import send_command
 
 DESK_ROLES = ("agent", "supervisor")
 LINE_ACTIONS = ("answer", "reject", "hangup", "mute", "unmute", "hold", "unhold", "take")
-REGISTER_WITHIN_S = 60  # an answered call is to be registered within a minute of hangup
 PAGE_SIZE = 50
 KEEPALIVE_S = 15.0
 
-CATEGORIES = ["报修", "投诉", "咨询", "求助", "建议"]
-DEPARTMENTS = ["工程维修部", "环境部", "安管部", "客服中心"]
-REPAIR_SCOPES = ["户内", "公共区域", "有偿"]
-COMPLAINT_CLASSES = ["一类", "二类", "三类"]
 STATUS_LABELS = {
     "draft": "草稿 Draft",
     "registered": "已登记 Registered",
@@ -57,7 +54,8 @@ STATUS_LABELS = {
     "closed": "已关闭 Closed",
 }
 ACTIONS = ("dispatch", "in_progress", "returned", "callback", "close")
-CALLBACK_RESULTS = {"satisfied": "满意 Satisfied", "not_satisfied": "不满意 Not satisfied"}
+CALLBACK_RESULTS = {"satisfied": "满意 Satisfied", "partly_satisfied": "基本满意 Partly satisfied",
+                    "not_satisfied": "不满意 Not satisfied"}
 # the draft form's fields, in order: (name, label)
 TEXT_FIELDS = ["building", "unit", "room", "public_area", "department", "caller_name",
                "caller_phone", "summary", "content"]  # fmt: skip
@@ -397,7 +395,7 @@ def _open_drafts(ctx: Ctx) -> list[dict[str, Any]]:
         .order_by(LedgerEntry.id.desc())
         .limit(PAGE_SIZE)
     ).all()
-    return [{"entry": e, "call": c, "deadline": _deadline(c)} for e, c in rows]
+    return [{"entry": e, "call": c, "deadline": _deadline(c, ctx.console.rules)} for e, c in rows]
 
 
 def open_drafts(ctx: Ctx) -> Response:
@@ -414,10 +412,11 @@ def open_drafts(ctx: Ctx) -> Response:
     return JSONResponse({"ok": True, "drafts": out}, headers={"cache-control": "no-store"})
 
 
-def _deadline(call: Call | None) -> datetime | None:
+def _deadline(call: Call | None, rules: Rules) -> datetime | None:
+    """When an answered call's entry is due: the registration grace after hangup."""
     if call is None or call.ended_at is None or call.answered_at is None:
         return None
-    return call.ended_at + timedelta(seconds=REGISTER_WITHIN_S)
+    return call.ended_at + timedelta(seconds=rules.registration_grace_s)
 
 
 def desk(ctx: Ctx) -> Response:
@@ -445,7 +444,7 @@ def _desk_page(ctx: Ctx, entry: LedgerEntry | None, call: Call | None, walkin: b
         transcript=transcript_view(ctx.db, call, evidence),
         evidence=_evidence_by_field(evidence),
         low=_low_confidence(entry.confidence if entry else None),
-        deadline=_deadline(call),
+        deadline=_deadline(call, ctx.console.rules),
         drafts=_open_drafts(ctx),
         known=known_caller(ctx.db, call.caller) if call else None,
         error=error,
@@ -494,10 +493,6 @@ def save_draft(ctx: Ctx, entry_id: int) -> Response:
                 f"entry {entry.id} is already {STATUS_LABELS.get(entry.status, entry.status)}"
             )
         if action == "confirm":
-            if not fields["category"]:
-                raise entries.EntryError("choose a category (类别) before confirming")
-            if not fields["summary"]:
-                raise entries.EntryError("write a summary (摘要) before confirming")
             entries.confirm(ctx.db, entry.id, ctx.user.username, **fields)
         else:
             entries.update(ctx.db, entry.id, ctx.user.username, **fields)
@@ -590,17 +585,17 @@ def ledger(ctx: Ctx) -> Response:
         first_query=keep if before else None,
         status_labels=STATUS_LABELS,
         categories=CATEGORIES,
-        overdue=_overdue_callbacks(rows),
+        overdue=_overdue_callbacks(rows, ctx.console.rules),
         times=times,
         here=ctx.request.url.path + ("?" + ctx.request.url.query if ctx.request.url.query else ""),
     )
 
 
-def _overdue_callbacks(rows: list[LedgerEntry]) -> set[int]:
-    """Returned entries not called back within 2 hours (the callback rule)."""
-    now = utcnow()
+def _overdue_callbacks(rows: list[LedgerEntry], rules: Rules) -> set[int]:
+    """Returned entries not called back in time (the callback rule)."""
+    late = utcnow() - timedelta(seconds=rules.callback_s)
     return {e.id for e in rows if e.status == "returned" and e.returned_at
-            and now - e.returned_at > timedelta(hours=2)}  # fmt: skip
+            and e.returned_at < late}  # fmt: skip
 
 
 def ledger_entry(ctx: Ctx, entry_id: int, error: str | None = None, status_code: int = 200):
@@ -677,28 +672,14 @@ def ledger_act(ctx: Ctx, entry_id: int) -> Response:
         if action == "dispatch":
             dept = f.get("department", "").strip() or None
             wo = f.get("work_order_no", "").strip() or None
-            if not dept:
-                raise entries.EntryError("choose the department (部门) to dispatch to")
-            changes: dict[str, Any] = {"department": dept}
-            if wo:
-                changes["work_order_no"] = wo
-            entries.update(ctx.db, eid, by, **changes)
-            entries.transition(ctx.db, eid, "dispatched", by)
+            entries.dispatch(ctx.db, eid, by, dept, wo)
         elif action == "in_progress":
             entries.transition(ctx.db, eid, "in_progress", by)
         elif action == "returned":
             entries.transition(ctx.db, eid, "returned", by)
         elif action == "callback":
-            result = f.get("result", "")
-            if result not in CALLBACK_RESULTS:
-                raise entries.EntryError("choose the callback result: satisfied or not satisfied")
             at = _local_input(ctx.console, f.get("callback_at", ""))
-            if at and entry.returned_at and at < entry.returned_at - timedelta(seconds=60):
-                raise entries.EntryError("the callback time is before the work was returned")
-            label = "满意" if result == "satisfied" else "不满意"
-            entries.transition(ctx.db, eid, "called_back", by, at=at, result=label)
-            if result == "not_satisfied":  # reopened: goes back to the department
-                entries.transition(ctx.db, eid, "dispatched", by)
+            entries.record_callback(ctx.db, eid, by, f.get("result", ""), at=at)
         elif action == "close":
             entries.transition(ctx.db, eid, "closed", by)
         else:
@@ -726,10 +707,7 @@ def _local_input(console: Console, value: str) -> datetime | None:
     except ValueError:
         raise entries.EntryError(f"callback time {value!r} is not a date and time") from None
     local = naive.replace(tzinfo=console.tz) if console.tz else naive.astimezone()
-    at = local.astimezone(UTC)
-    if at > utcnow() + timedelta(minutes=5):
-        raise entries.EntryError("the callback time is in the future")
-    return at
+    return local.astimezone(UTC)
 
 
 routes: list[BaseRoute] = [

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.responses import Response, StreamingResponse
 
+from domain.transcript import Transcript
 from frontdesk.console.app import Ctx, guarded, mask_phone
 from frontdesk.console.bleep import PAD, mask_wav, spoken_number_spans
 from frontdesk.console.masking import mask_text, masked_transcript
@@ -41,7 +42,6 @@ from ledger.entries import entry_to_dict, list_for_call
 from ledger.models import Call, CallTag, LedgerEntry, QaSample, User
 from ledger.transcripts import load_transcript
 from ledger.types import utcnow
-from voice.asr.transcript import Transcript
 
 TRAINERS = ("trainer",)
 MAX_SAMPLE = 200

@@ -14,11 +14,11 @@ from tests.conftest import frontdesk, frontdesk_json
 
 
 def _stored_call(data_dir) -> str:
+    from domain.calls import CallRecord
     from frontdesk.config import load_config
     from ledger import calls
     from ledger.db import open_database
     from recordings.archive import Archive
-    from voice.sip.call_record import CallRecord
 
     cfg = load_config(data_dir)
     archive = Archive(cfg.recordings_dir)

@@ -52,13 +52,14 @@ def _stereo(caller: np.ndarray, agent: np.ndarray) -> np.ndarray:
 
 
 def seed(data_dir: Path, models_dir: Path) -> Seeded:
+    from domain.calls import CallRecord
+    from frontdesk.audit_rules import audit_rules
     from frontdesk.config import AsrConfig, load_config
+    from frontdesk.worker import AsrSettings, Worker
     from ledger import calls, entries, jobs
     from ledger.db import open_database
-    from ledger.reconcile import Rules, reconcile
+    from ledger.reconcile import reconcile
     from recordings.archive import Archive
-    from voice.sip.call_record import CallRecord
-    from voice.worker import AsrSettings, Worker
 
     cfg = load_config(data_dir)
     sessions = open_database(cfg.database_url)
@@ -135,6 +136,6 @@ def seed(data_dir: Path, models_dir: Path) -> Seeded:
             entries.confirm(s, drafted[name], by="agent1",
                             at=call.ended_at + timedelta(seconds=40))  # fmt: skip
         s.commit()
-        reconcile(s, now=now, rules=Rules(recordings_root=cfg.recordings_dir))
+        reconcile(s, now=now, rules=audit_rules(cfg))
         s.commit()
     return Seeded(ids, drafted, now)

@@ -406,8 +406,8 @@ def test_after_hangup_the_draft_opens_beside_its_transcript(data_dir, tmp_path, 
 
 def test_live_transcript_endpoint_reads_the_workers_sidecar_and_refuses_paths(console, page):
     """The sidecar is written here the way voice/asr/live.py writes it (LiveResult.to_json)."""
+    from domain.transcript import Utterance
     from voice.asr.live import LiveResult, Segment
-    from voice.asr.transcript import Utterance
 
     uid = "0b7e4c52-2f51-4c0e-9d1e-6f0f2b1a7c11"
     partial = console.data_dir / "recordings" / ".partial"

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from voice.asr.transcript import Transcript, Utterance
+from domain.intake import PriorEntry
+from domain.transcript import Transcript, Utterance
 from voice.intake.extract import extract
-from voice.intake.history import PriorEntry
 from voice.intake.numbers import read_number
 
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.calls import CallRecord
 from ledger import calls, jobs
 from ledger.db import open_database
 from ledger.models import LedgerEntry
 from ledger.table_io import export_entries, import_entries
 from tests.ledger.claimers import claim_concurrently
-from voice.sip.call_record import CallRecord
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 CST = datetime(2026, 1, 1, tzinfo=UTC).astimezone().tzinfo  # any fixed zone will do

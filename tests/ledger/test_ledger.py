@@ -9,14 +9,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from domain.calls import CallRecord
+from domain.intake import Address, IntakeDraft
+from domain.recording import RecordingInfo
 from ledger import calls, entries, jobs
 from ledger.db import LedgerError, open_database
 from ledger.models import Base, Finding
 from ledger.reconcile import Rules, reconcile, resolve
-from recordings.info import RecordingInfo
 from tests.ledger.claimers import claim_concurrently
-from voice.intake.draft import Address, IntakeDraft
-from voice.sip.call_record import CallRecord
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -112,13 +112,16 @@ def test_lifecycle_with_audit_trail_and_illegal_moves_refused(db):
             entries.transition(s, e.id, "returned", by="li")
         for to in ("dispatched", "in_progress", "returned"):
             entries.transition(s, e.id, to, by="li")
-        entries.transition(s, e.id, "called_back", by="li", result="not_satisfied")
-        entries.transition(s, e.id, "dispatched", by="li")  # reopened
+        with pytest.raises(entries.EntryError, match="callback result"):
+            entries.record_callback(s, e.id, by="li", result="ok")
+        # the console and the CLI share this rule: not satisfied reopens the entry
+        entries.record_callback(s, e.id, by="li", result="not_satisfied")
+        assert e.status == "dispatched"
         s.commit()
         fields = [(c.field, c.new) for c in e.changes]
         assert ("room", "301") in fields and ("status", "registered") in fields
         assert fields.count(("status", "dispatched")) == 2
-        assert e.work_order_no and e.callback_result == "not_satisfied"
+        assert e.work_order_no and e.callback_result == "不满意"
         assert entries.create_draft(s, cid, _draft(room="999")).room == "301"  # agent's work kept
 
 
@@ -215,8 +218,9 @@ def test_callback_overdue_for_a_repair_not_called_back_in_two_hours(db):
 
 
 def test_content_mismatch_when_the_entry_contradicts_the_transcript(db):
+    from domain.transcript import Transcript, Utterance
+    from frontdesk.reading import read_call
     from ledger.transcripts import save_transcript
-    from voice.asr.transcript import Transcript, Utterance
 
     t = Transcript([Utterance("caller", 0.5, 6.0, "你好，我是四栋二单元三零一的，我家水管爆了，快派人来修一下")],
                    "whisper", "whisper-base")  # fmt: skip
@@ -228,8 +232,11 @@ def test_content_mismatch_when_the_entry_contradicts_the_transcript(db):
             e = entries.create_draft(s, cid, _draft())
             fix = {"building": "5", "urgent": False} if cid == wrong else {}
             entries.confirm(s, e.id, by="li", at=T0 + timedelta(seconds=50), **fix)
+        rules = Rules(reader=read_call)  # the worker's reading of a call, handed in
         found = [
-            f for f in reconcile(s, now=T0 + timedelta(minutes=5)) if f.kind == "CONTENT_MISMATCH"
+            f
+            for f in reconcile(s, now=T0 + timedelta(minutes=5), rules=rules)
+            if f.kind == "CONTENT_MISMATCH"
         ]
         assert [f.call_id for f in found] == [wrong]
         assert set(found[0].evidence) >= {"address", "urgent"}
@@ -239,8 +246,9 @@ def test_content_mismatch_when_the_entry_contradicts_the_transcript(db):
 def test_a_partial_address_heard_is_compared_part_by_part(db):
     """The recogniser missed the unit: building 4, room 301 heard. An entry for 4-2-401
     contradicts the room and is flagged; one for 4-2-301 agrees with every part heard."""
+    from domain.transcript import Transcript, Utterance
+    from frontdesk.reading import read_call
     from ledger.transcripts import save_transcript
-    from voice.asr.transcript import Transcript, Utterance
 
     t = Transcript([Utterance("caller", 0.5, 6.0, "你好，我是四栋三零一的，我家水管爆了，快派人来修一下")],
                    "whisper", "whisper-base")  # fmt: skip
@@ -253,7 +261,9 @@ def test_a_partial_address_heard_is_compared_part_by_part(db):
             fix = {"room": "401"} if cid == wrong else {}
             entries.confirm(s, e.id, by="li", at=T0 + timedelta(seconds=50), **fix)
         found = [
-            f for f in reconcile(s, now=T0 + timedelta(minutes=5)) if f.kind == "CONTENT_MISMATCH"
+            f
+            for f in reconcile(s, now=T0 + timedelta(minutes=5), rules=Rules(reader=read_call))
+            if f.kind == "CONTENT_MISMATCH"
         ]
         assert [f.call_id for f in found] == [wrong]
         assert found[0].evidence["address"] == {"entry": "4-2-401", "transcript": "4-?-301"}
@@ -263,9 +273,10 @@ def test_urgency_not_recorded_is_no_contradiction(db, tmp_path):
     """A sheet without a 紧急 column says nothing about urgency: its entries keep 'not
     recorded' through import and export, and a burst pipe heard in the call is no
     CONTENT_MISMATCH. A sheet that says 否 for the same call does contradict it."""
+    from domain.transcript import Transcript, Utterance
+    from frontdesk.reading import read_call
     from ledger.table_io import export_entries, import_entries
     from ledger.transcripts import save_transcript
-    from voice.asr.transcript import Transcript, Utterance
 
     t = Transcript([Utterance("caller", 0.5, 6.0, "你好，我是四栋二单元三零一的，我家水管爆了，快派人来修一下")],
                    "whisper", "whisper-base")  # fmt: skip
@@ -284,7 +295,8 @@ def test_urgency_not_recorded_is_no_contradiction(db, tmp_path):
             assert import_entries(s, sheet).imported == 1
             [e] = entries.list_entries(s)
             assert e.urgent is (None if sheet is silent else False)
-            found = [f for f in reconcile(s, now=T0 + timedelta(hours=1)) if f.status == "open"]
+            found = [f for f in reconcile(s, now=T0 + timedelta(hours=1),
+                                          rules=Rules(reader=read_call)) if f.status == "open"]  # fmt: skip
             mismatch = [f for f in found if f.kind == "CONTENT_MISMATCH"]
             assert [k for f in mismatch for k in f.evidence if k == "urgent"] == expect
             assert not [f for f in found if f.kind in ("UNLOGGED_CALL", "ORPHAN_ENTRY")]

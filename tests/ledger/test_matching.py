@@ -7,17 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.calls import CallRecord
+from domain.recording import RecordingInfo
+from domain.transcript import Transcript, Utterance
+from frontdesk.reading import read_call
 from ledger import calls
 from ledger.db import open_database
 from ledger.matching import CallCandidate, LooseEntry, assign
 from ledger.models import LedgerEntry
 from ledger.reconcile import Rules, reconcile
 from ledger.transcripts import save_transcript
-from recordings.info import RecordingInfo
-from voice.asr.transcript import Transcript, Utterance
-from voice.sip.call_record import CallRecord
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+RULES = Rules(reader=read_call)  # the worker's reading of a transcript, as the application hands it in
 PIPE = "你好，我是四栋二单元三零一的，我家水管爆了，水流了一地，快派人来修一下"
 NOISE = "我要投诉，六栋一单元五零二楼上装修太吵了，天天早上七点就开始"
 
@@ -58,12 +60,12 @@ def test_entry_from_another_phone_matches_by_address_content_and_time(db):
     with db() as s:
         cid = _call(s, "pipe", "13900000001", T0, PIPE)
         e = _entry(s, "02088886666", T0 + timedelta(seconds=80))
-        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=Rules()))
+        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=RULES))
         assert ("UNLOGGED_CALL", cid, None) not in found
         assert not any(k == "ORPHAN_ENTRY" for k, _, _ in found)
         # and the match is real: an address contradicting the transcript is then flagged
         e.room = "302"
-        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=Rules()))
+        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=RULES))
         assert ("UNLOGGED_CALL", cid, None) in found and ("ORPHAN_ENTRY", None, e.id) in found
 
 
@@ -72,7 +74,7 @@ def test_another_phone_with_unrelated_content_is_not_matched(db):
         cid = _call(s, "noise", "13900000002", T0, NOISE)
         e = _entry(s, "13700000000", T0 + timedelta(seconds=60), building="6", unit="1",
                    room="502", content="询问物业费缴纳方式")  # fmt: skip
-        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=Rules()))
+        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=RULES))
         assert ("UNLOGGED_CALL", cid, None) in found and ("ORPHAN_ENTRY", None, e.id) in found
 
 
@@ -84,13 +86,13 @@ def test_two_entries_never_claim_the_same_call(db):
         cid = _call(s, "one", "13900000003", T0, PIPE)
         a = _entry(s, "13900000003", T0 + timedelta(seconds=60))
         b = _entry(s, "13900000003", T0 + timedelta(seconds=300))
-        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=Rules()))
+        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=RULES))
         assert ("UNLOGGED_CALL", cid, None) not in found
         assert {(k, c, e) for k, c, e in found if k in ("DUPLICATE_ENTRY", "ORPHAN_ENTRY")} == {
             ("DUPLICATE_ENTRY", cid, b.id)}  # fmt: skip
         assert a.id != b.id
         second = _call(s, "two", "13900000003", T0 + timedelta(minutes=5), PIPE)
-        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=Rules()))
+        found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=RULES))
         assert not any(k in ("ORPHAN_ENTRY", "UNLOGGED_CALL") for k, _, _ in found)
         assert second
 
@@ -128,7 +130,7 @@ def test_a_late_registration_is_one_finding_about_the_pair(db):
                     room="1101")  # another flat: not this call's entry  # fmt: skip
         ed = _entry(s, "13900000014", T0 + timedelta(hours=3) + end + timedelta(hours=3),
                     building=None, unit=None, room=None, content="询问物业费缴纳方式")  # fmt: skip
-        found = _open(reconcile(s, now=T0 + timedelta(hours=8), rules=Rules()))
+        found = _open(reconcile(s, now=T0 + timedelta(hours=8), rules=RULES))
         late = {(cid, eid) for k, cid, eid in found if k == "LATE_REGISTRATION"}
         assert late == {(a, ea.id), (b, eb.id)}
         unlogged = {cid for k, cid, _ in found if k == "UNLOGGED_CALL"}
@@ -154,7 +156,7 @@ def test_withheld_caller_id_matches_by_the_number_spoken_and_a_desk_callback_is_
                     room=None, content="业主回电反映楼道灯不亮")  # fmt: skip
         e3 = _entry(s, "13900000099", out_at + timedelta(seconds=120), building=None, unit=None,
                     room=None, content="业主反映楼道灯不亮")  # fmt: skip
-        found = _open(reconcile(s, now=T0 + timedelta(hours=6), rules=Rules()))
+        found = _open(reconcile(s, now=T0 + timedelta(hours=6), rules=RULES))
         assert ("UNLOGGED_CALL", anon, None) not in found
         orphans = {eid for k, _, eid in found if k == "ORPHAN_ENTRY"}
         assert orphans == {e3.id} and e1.id and e2.id

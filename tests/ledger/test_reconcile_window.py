@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.calls import CallRecord
+from domain.recording import RecordingInfo
 from ledger import calls
 from ledger.db import open_database
 from ledger.models import Finding
 from ledger.reconcile import Rules, run
 from recordings.archive import sha256_file
-from recordings.info import RecordingInfo
-from voice.sip.call_record import CallRecord
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

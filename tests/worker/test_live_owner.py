@@ -101,13 +101,13 @@ def test_the_worker_that_takes_the_job_reuses_what_the_follower_did(tmp_path, mo
 
     import numpy as np
 
+    from domain.calls import CallRecord
     from frontdesk.config import AsrConfig
+    from frontdesk.worker import AsrSettings, Worker
     from ledger import calls, entries, jobs
     from ledger.db import open_database
     from ledger.transcripts import load_transcript
     from recordings.archive import Archive
-    from voice.sip.call_record import CallRecord
-    from voice.worker import AsrSettings, Worker
 
     sessions = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
     root = tmp_path / "rec"

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 import numpy as np
 import soundfile as sf
 
+from domain.calls import CallRecord
+from frontdesk.worker import AsrSettings, Worker
 from ledger import calls, entries, jobs
 from ledger.db import open_database
 from ledger.transcripts import load_transcript
 from recordings.archive import Archive
 from tests.conftest import SPEECH
-from voice.sip.call_record import CallRecord
-from voice.worker import AsrSettings, Worker
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 

@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
+from domain.transcript import Speaker, Transcript, Utterance
 from recordings.wavfile import WavError, read_mono_pcm16
 from voice.asr.audio import ASR_RATE, to_asr_rate
-from voice.asr.transcript import Speaker, Transcript, Utterance
 from voice.asr.vad import VadOptions, speech_segments
 
 log = logging.getLogger("frontdesk.live")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from domain.transcript import Speaker, Transcript, Utterance
 from voice.asr.audio import ASR_RATE, load_audio, to_asr_rate
 from voice.asr.engines import Engine
 from voice.asr.live import LiveResult
-from voice.asr.transcript import Speaker, Transcript, Utterance
 from voice.asr.vad import VadOptions, speech_segments
 
 log = logging.getLogger("frontdesk.asr")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from voice.intake.draft import Address
+from domain.intake import Address
 from voice.intake.numbers import digit_of, is_numeral, pinyin, read_number
 
 BUILDING_PY = {"dong", "zhuang", "chuang", "zuo"}  # 栋 幢 (both readings) 座

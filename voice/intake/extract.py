@@ -12,13 +12,12 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from voice.asr.transcript import Transcript, Utterance
+from domain.intake import Address, Evidence, IntakeDraft, PriorEntry
+from domain.transcript import Transcript, Utterance
 from voice.intake import classify
 from voice.intake.address import parse_address, validate
 from voice.intake.caller import phone_number, surname
-from voice.intake.draft import Address, Evidence, IntakeDraft
 from voice.intake.english import parse_address_en
-from voice.intake.history import PriorEntry
 from voice.intake.lexicon_zh import FILLERS
 
 REPEAT_WINDOW = timedelta(days=30)

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pjsua2 as pj
 
+from domain.calls import CallRecord
 from recordings.archive import AGENT, CALLER, Archive
 from voice.sip.answer_mode import requested_answer_delay
 from voice.sip.backoff import Backoff
-from voice.sip.call_record import CallRecord
 from voice.sip.control import ControlServer
 from voice.sip.endpoint import (
     MAX_LINES,

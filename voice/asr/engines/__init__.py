@@ -6,8 +6,8 @@ from typing import Protocol
 
 import numpy as np
 
+from domain.transcript import Speaker, Utterance
 from voice.asr.models import ModelError, ModelInfo
-from voice.asr.transcript import Speaker, Utterance
 
 
 class Engine(Protocol):

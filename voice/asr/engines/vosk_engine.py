@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 
+from domain.transcript import Speaker, Utterance, Word
 from voice.asr.audio import ASR_RATE, to_pcm16
 from voice.asr.models import ModelInfo
 from voice.asr.normalise import display_text
-from voice.asr.transcript import Speaker, Utterance, Word
 
 
 class VoskEngine:

@@ -7,9 +7,9 @@ import re
 
 import numpy as np
 
+from domain.transcript import Speaker, Utterance, Word
 from voice.asr.models import ModelInfo
 from voice.asr.normalise import display_text
-from voice.asr.transcript import Speaker, Utterance, Word
 
 # Whisper base writes these on noise and trailing silence (subtitle credits from its training data).
 _HALLUCINATIONS = re.compile(r"作词|作曲|编曲|字幕|这次的节目|请不吝|点赞|订阅|谢谢观看|明镜")

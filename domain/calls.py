@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from recordings.info import RecordingInfo
+from domain.recording import RecordingInfo
 
 Outcome = Literal["answered", "missed", "busy", "rejected", "failed", "interrupted"]
 AnsweredBy = Literal["agent", "auto"]

@@ -1,8 +1,10 @@
-"""What intake hands to the ledger: a draft entry with evidence (plain dataclasses)."""
+"""What intake hands to the ledger (a draft entry with evidence) and what the ledger hands
+to intake (earlier entries of the same caller or place): plain dataclasses, no SQL."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Literal
 
 Category = Literal["报修", "投诉", "咨询", "求助", "建议"]
@@ -53,3 +55,18 @@ class IntakeDraft:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class PriorEntry:
+    """An earlier ledger entry intake may weigh (the repeat-complaint rule)."""
+
+    entry_id: int
+    created_at: datetime
+    category: str | None
+    summary: str
+    building: str | None = None
+    unit: str | None = None
+    room: str | None = None
+    public_area: str | None = None
+    caller_phone: str | None = None

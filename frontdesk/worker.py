@@ -12,13 +12,16 @@ import os
 import socket
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.intake import IntakeDraft
+from domain.transcript import Transcript
+from frontdesk import reading
 from ledger import calls, entries, jobs, transcripts
 from recordings.archive import Archive, sha256_file
-from voice.asr.transcript import Transcript
 
 log = logging.getLogger("frontdesk.worker")
 
@@ -140,6 +143,7 @@ class Worker:
                 raise JobError(f"call {call_id} has no recording", retry=False)
             path = self.archive.resolve(call.recording_path)
             expected_sha, caller_number, call_uuid = call.recording_sha256, call.caller, call.uuid
+            invited_at = call.invited_at
         if not path.exists():
             raise JobError(f"recording {path} is missing", retry=False)
         if expected_sha and sha256_file(path) != expected_sha:
@@ -149,7 +153,7 @@ class Worker:
 
         partial_root = self.archive.root / ".partial"
         transcript = self.transcribe(path, load_live(partial_root, call_uuid))
-        draft = self.draft(transcript, caller_number, call_id)
+        draft = self.draft(transcript, caller_number, call_id, at=invited_at)
         with self.sessions() as s:
             transcripts.save_transcript(s, call_id, transcript)
             entries.create_draft(s, call_id, draft, caller_number=caller_number)
@@ -172,15 +176,15 @@ class Worker:
         except AudioError as exc:
             raise JobError(f"unreadable audio: {exc}", retry=False) from exc
 
-    def draft(self, transcript: Transcript, caller_number: str | None, call_id: int | None = None):
-        from voice.intake.extract import extract
-
-        first = extract(transcript, caller_number=caller_number)
+    def draft(
+        self,
+        transcript: Transcript,
+        caller_number: str | None,
+        call_id: int | None = None,
+        at: datetime | None = None,
+    ) -> IntakeDraft:
         with self.sessions() as s:
-            history = entries.prior_entries(s, first.address, exclude_call_id=call_id)
-        return (
-            extract(transcript, caller_number=caller_number, history=history) if history else first
-        )
+            return reading.draft(s, transcript, caller_number, call_id=call_id, at=at)
 
     def engine(self):
         """Load the model once per worker; a missing model is a retryable failure."""
