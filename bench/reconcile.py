@@ -15,6 +15,7 @@ once per distinct transcript text while generating.
     .venv/bin/python bench/reconcile.py --calls 20000      # a smoke run: seconds
     .venv/bin/python bench/reconcile.py --postgres         # a private PostgreSQL server
     .venv/bin/python bench/reconcile.py --database-url postgresql+psycopg://…/empty_db
+    .venv/bin/python bench/reconcile.py --month tests/data/reconcile_month   # a realistic month
 """
 
 from __future__ import annotations
@@ -244,7 +245,9 @@ class Generator:
                 entries.append(e)
                 exp[fault].add((None, e["id"]))
                 return 0
-            c = self._call(t, self._unique_phone("135"), "answered", 2, 60, folder, recorded=False)
+            # linked to a call that never connected (an answered call without its recording
+            # is RECORDING_MISSING, not an entry without a call)
+            c = self._call(t, self._unique_phone("135"), "missed", 2, 0, folder)
             calls.append(c)
             e = self._entry(c, pool, c["ended_at"] + timedelta(seconds=30))
             entries.append(e)
@@ -276,6 +279,9 @@ class Generator:
             exp[fault].add((cid, None))
         if fault == "RECORDING_MISSING":
             os.unlink(self.rec_root / c["recording_path"])
+            if rng.random() < 0.5:  # never stored: the PBX sent no file for this call
+                c.update(recording_path=None, recording_sha256=None, recording_size=None,
+                         recording_duration_s=None)  # fmt: skip
             exp[fault].add((cid, None))
         if fault == "RECORDING_TAMPERED":
             self.tampered.append(self.rec_root / c["recording_path"])
@@ -500,7 +506,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--postgres", action="store_true",
                    help="start a private PostgreSQL server on 127.0.0.1 for the run")  # fmt: skip
     p.add_argument("--keep", action="store_true", help="keep the generated data directory")
+    p.add_argument("--month", type=Path, metavar="DIR",
+                   help="instead: the realistic month in DIR (tests/data/reconcile_month) through "
+                   "the real import commands, scored against its truth.json")  # fmt: skip
     args = p.parse_args(argv)
+    if args.month:
+        from reconcile_month import run_month  # bench/, next to this script
+
+        url = args.database_url
+        server = None
+        if args.postgres:
+            from tests.ledger.pg import start_server
+
+            server = start_server()
+            url = server.create_database("month")
+        try:
+            print(json.dumps(run_month(args.month.resolve(), url), ensure_ascii=False, indent=1))
+        finally:
+            if server is not None:
+                server.stop()
+        return 0
     print(json.dumps(bench(args), ensure_ascii=False, indent=1))
     return 0
 

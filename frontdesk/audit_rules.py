@@ -13,6 +13,12 @@ from ledger.reconcile import Rules as AuditRules
 def audit_rules(cfg: Config, **options: Any) -> AuditRules:
     """The site's rules, its recordings, and the worker's reading of each call's transcript."""
     rules = cfg.rules()
+    tz = None
+    if cfg.console.timezone:  # the site's zone for the findings' wording
+        from zoneinfo import ZoneInfo
+
+        tz = ZoneInfo(cfg.console.timezone)
+    options = {"outbound_recorded": cfg.ledger.outbound_recorded, "tz": tz, **options}
     return AuditRules(
         grace_s=rules.registration_grace_s,
         max_rings=rules.max_rings,

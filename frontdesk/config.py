@@ -73,6 +73,10 @@ class AsrConfig:
 class LedgerConfig:
     database_url: str | None = None  # None = sqlite under the data directory
     registration_grace_s: float = 60.0  # front-desk rule: register within 1 minute
+    # A PBX's call records (`calls import --cdr`): numbers this short are extensions, so a
+    # call from one to an outside number is the desk calling out (a callback).
+    extension_digits: int = 6
+    outbound_recorded: bool = False  # the PBX records outbound calls: one without is a finding
 
 
 @dataclass

@@ -100,6 +100,7 @@ def call_to_dict(call: Call) -> dict[str, Any]:
         "rings": call.rings,
         "answered_by": call.answered_by,
         "outcome": call.outcome,
+        "direction": call.direction,
         "cause": call.cause,
         "codec": call.codec,
         "recording": recording,

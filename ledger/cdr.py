@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -35,6 +37,26 @@ FIELDS = ["accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchanne
 OUTCOME = {"ANSWERED": "answered", "NO ANSWER": "missed", "BUSY": "busy", "FAILED": "failed",
            "CONGESTION": "failed"}  # fmt: skip
 AUDIO = (".wav", ".WAV", ".gsm", ".flac", ".ogg")
+
+
+# dcontext names (FreePBX, stock dialplans) that only calls from outside arrive in
+INBOUND_CONTEXTS = ("from-trunk", "from-pstn", "from-external", "from-did", "ext-did",
+                    "incoming", "inbound")  # fmt: skip
+
+
+def call_direction(src: str, dst: str, dcontext: str, extension_digits: int = 6) -> str:
+    """in (to the desk), out (the desk calls an outside number) or internal (between
+    extensions). An extension is a number of at most ``extension_digits`` digits."""
+    if any(k in dcontext.strip().lower() for k in INBOUND_CONTEXTS):
+        return "in"
+
+    def extension(n: str) -> bool:
+        n = n.strip()
+        return n.isdigit() and len(n) <= extension_digits
+
+    if extension(src):
+        return "internal" if extension(dst) else "out"
+    return "in"
 
 
 class CdrError(ValueError):
@@ -77,17 +99,34 @@ def _find_recording(folder: Path | None, uniqueid: str) -> Path | None:
     return None
 
 
+def rings_between(start: datetime, stop: datetime | None, cadence: tuple[float, float]) -> int:
+    """Rings started from ``start`` until ``stop`` with a ring cadence of (on, off) seconds:
+    ring N starts at (N-1)*(on+off) (China 1 s/4 s: 0, 5, 10, 15 s …)."""
+    if stop is None or stop < start:
+        return 0
+    return math.floor((stop - start).total_seconds() / (cadence[0] + cadence[1]) + 1e-9) + 1
+
+
 def import_cdr(session: Session, master: Path, recordings: Path | None, archive_root: Path,
-               tz: tzinfo | None = None) -> CdrReport:  # fmt: skip
-    """Check every record, then store calls (and copy recordings into the archive)."""
+               tz: tzinfo | None = None, cadence: tuple[float, float] = (1.0, 4.0),
+               extension_digits: int = 6,
+               progress: Callable[[str, int, int | None], None] | None = None) -> CdrReport:  # fmt: skip
+    """Check every record, then store calls (and copy recordings into the archive).
+    A call's rings are counted from its start to its answer (a missed call: to its end)
+    with the site's ring ``cadence``, as the phone counts them. A call from an extension
+    (``extension_digits`` digits or fewer) to an outside number is the desk calling out."""
     tz = tz or datetime.now().astimezone().tzinfo
+    tick = progress or (lambda stage, done, total: None)
     report = CdrReport(str(master))
     try:
         text = Path(master).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise CdrError(f"{master}: cannot read ({exc})") from None
     parsed = []
+    lines = text.count("\n") or 1
     for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if n % 200 == 0:
+            tick("checking records", n, lines)
         if not row or not any(c.strip() for c in row):
             continue
         report.rows += 1
@@ -114,11 +153,12 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
             parsed.append((r, disposition, start, answer, end, rec))
         except CdrError as exc:
             report.errors.append({"line": n, "error": str(exc)})
+    tick("checking records", lines, lines)
     if report.errors:
         return report
     archive = Archive(archive_root)
     try:
-        _store(session, parsed, archive, report)
+        _store(session, parsed, archive, report, cadence, extension_digits, tick)
     except BaseException:  # nothing stored: no copied recording is left without its row
         for f in report.copied:
             f.unlink(missing_ok=True)
@@ -126,8 +166,15 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
     return report
 
 
-def _store(session: Session, parsed: list, archive: Archive, report: CdrReport) -> None:
-    for r, disposition, start, answer, end, rec in parsed:
+def _store(session: Session, parsed: list, archive: Archive, report: CdrReport,
+           cadence: tuple[float, float], extension_digits: int, tick) -> None:  # fmt: skip
+    # A transferred call's next leg (the desk put the caller through to 8002) is a record of
+    # its own on the same inbound channel: it is not a second call to the desk.
+    first_leg: dict[str, str] = {}
+    for r, *_ in sorted(parsed, key=lambda p: (p[2], p[0]["uniqueid"])):
+        first_leg.setdefault(r["channel"].strip(), r["uniqueid"].strip())
+    for i, (r, disposition, start, answer, end, rec) in enumerate(parsed, start=1):
+        tick("storing calls", i, len(parsed))
         uuid = f"pbx-{r['uniqueid'].strip()}"
         if session.scalar(select(Call.id).where(Call.uuid == uuid)) is not None:
             report.unchanged += 1
@@ -140,12 +187,22 @@ def _store(session: Session, parsed: list, archive: Archive, report: CdrReport) 
             shutil.copy2(rec, dest, follow_symlinks=False)
             info = _describe(archive, dest)
         name = r["clid"].split("<")[0].strip().strip('"')[:128] or None
+        if disposition == "ANSWERED":
+            rings = rings_between(start, answer, cadence)
+        elif disposition == "NO ANSWER":
+            rings = rings_between(start, end, cadence)
+        else:  # busy, failed: it never rang at the desk
+            rings = 0
         call = record_call(session, CallRecord(
             uuid=uuid, sip_call_id=r["uniqueid"].strip(), caller=r["src"].strip(), callee=r["dst"].strip(),
             invited_at=start, caller_name=name, answered_at=answer if disposition == "ANSWERED" else None,
             ended_at=end, outcome=OUTCOME[disposition], cause=f"PBX {disposition}", recording=info,
+            rings=rings,
         ))  # fmt: skip
         call.source = "pbx-import"
+        call.direction = call_direction(r["src"], r["dst"], r["dcontext"], extension_digits)
+        if r["channel"].strip() and first_leg[r["channel"].strip()] != r["uniqueid"].strip():
+            call.direction = "transfer"
         if info is not None:
             enqueue(session, "transcribe", call.id)
             report.with_recording += 1

@@ -47,6 +47,9 @@ class Call(Base):
     recording_channels: Mapped[int | None]
     recording_sample_rate: Mapped[int | None]
     source: Mapped[str] = mapped_column(String(16), default="phone")  # phone | pbx-import
+    # in: to the desk; out: the desk calls (a callback); internal: between extensions;
+    # transfer: a later leg of a call the desk put through to someone else
+    direction: Mapped[str] = mapped_column(String(8), default="in", server_default="in")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     transcript: Mapped[Transcript | None] = relationship(back_populates="call", uselist=False)
@@ -102,7 +105,7 @@ class LedgerEntry(Base):
     unit: Mapped[str | None] = mapped_column(String(16))
     room: Mapped[str | None] = mapped_column(String(16))
     public_area: Mapped[str | None] = mapped_column(String(64))
-    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent: Mapped[bool | None] = mapped_column(Boolean)  # None: not recorded (≠ not urgent)
     department: Mapped[str | None] = mapped_column(String(32))
     caller_name: Mapped[str | None] = mapped_column(String(64))
     caller_phone: Mapped[str | None] = mapped_column(String(32), index=True)

@@ -23,9 +23,9 @@ import json
 import os
 import stat
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,7 +33,16 @@ from sqlalchemy import Float, and_, cast, exists, func, insert, or_, select, upd
 from sqlalchemy.orm import Session
 
 from domain.intake import IntakeDraft
-from ledger.matching import CallCandidate, LooseEntry, assign
+from ledger import explain as say
+from ledger.matching import (
+    CLOCK_SLACK_S,
+    CallCandidate,
+    LooseEntry,
+    assign,
+    number_key,
+    same_number,
+    similarity,
+)
 from ledger.models import Call, EntryChange, Finding, LedgerEntry, Transcript
 from ledger.types import utcnow
 
@@ -49,7 +58,7 @@ KINDS = [
     "RECORDING_TAMPERED", "DURATION_MISMATCH", "RECORDING_UNLOGGED",
 ]  # fmt: skip
 RECORDED = ("answered", "interrupted")
-INTAKE_CACHE_VERSION = 1  # bump when voice.intake changes what it extracts
+INTAKE_CACHE_VERSION = 2  # bump when voice.intake or intake_summary changes what it holds
 CHUNK = 20_000
 
 
@@ -58,13 +67,19 @@ class Rules:
     grace_s: float = 60.0  # register within 1 minute of hangup
     max_rings: int = 3
     callback_s: float = 2 * 3600.0  # call the resident back within 2 hours
-    match_window_s: float = 1800.0
+    match_window_s: float = 1800.0  # an entry this near a call may be matched on content alone
+    # an entry from the caller's number registered up to this long after the call is
+    # matched to it (and is late), rather than leaving an unlogged call and an orphan entry
+    late_match_window_s: float = 24 * 3600.0
     duration_tolerance_s: float = 2.0
     recordings_root: Path | None = None  # set to check files (missing, tampered)
     # hash only files whose size or mtime changed since the call was stored ("changed"),
     # every file ("all"), or none (False)
     verify_hashes: bool | str = "changed"
     content: bool = True  # compare registered entries with the intake of the transcript
+    # the desk's outbound calls are recorded too (a PBX setting): one without is a finding
+    outbound_recorded: bool = False
+    tz: tzinfo | None = None  # local times in the findings' wording (None: this machine's)
     # what a call's transcript says, read the way the worker drafted it (same intake, same
     # history); handed in by the application: the ledger does not know the intake
     reader: CallReader | None = None
@@ -100,9 +115,11 @@ def reconcile(
     since: datetime | None = None,
     until: datetime | None = None,
     rules: Rules | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> list[Finding]:
     """Detect, persist, and return the findings in scope (open and resolved)."""
-    result = run(session, now=now, grace_s=grace_s, since=since, until=until, rules=rules)
+    result = run(session, now=now, grace_s=grace_s, since=since, until=until, rules=rules,
+                 progress=progress)  # fmt: skip
     found: dict[int, Finding] = {}
     for i in range(0, len(result.ids), 5000):
         part = result.ids[i : i + 5000]
@@ -118,14 +135,18 @@ def run(
     since: datetime | None = None,
     until: datetime | None = None,
     rules: Rules | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> RunResult:
-    """Detect and persist; returns finding ids and counts without loading ORM objects."""
+    """Detect and persist; returns finding ids and counts without loading ORM objects.
+    ``progress(stage, done, total)`` is told how far the calls are checked."""
     rules = rules or Rules()
     if grace_s is not None:
         rules.grace_s = grace_s
     now = now or utcnow()
     session.flush()
     ctx = _Ctx(session, rules, now.timestamp(), since, until)
+    ctx.tz = rules.tz or datetime.now().astimezone().tzinfo
+    ctx.progress = progress
     detected = list(_detect(ctx))
     result = _persist(ctx, detected, now)
     result.calls = ctx.n_calls
@@ -151,6 +172,8 @@ class _Ctx:
     since: datetime | None
     until: datetime | None
     n_calls: int = 0
+    tz: tzinfo | None = None
+    progress: Callable[[str, int, int | None], None] | None = None
     # findings whose check this run skipped (a recording not re-hashed): not evidence that
     # the problem is gone, so an open one stays open
     unchecked: set[str] = field(default_factory=set)
@@ -192,9 +215,15 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
         Call.id, Call.caller, ctx.ep(Call.invited_at), ctx.ep(Call.answered_at),
         ctx.ep(Call.ended_at), Call.rings, Call.answered_by, Call.outcome, Call.recording_path,
         Call.recording_sha256, Call.recording_size, Call.recording_duration_s,
-        ctx.ep(Call.created_at),
+        ctx.ep(Call.created_at), Call.direction, Call.callee,
     )  # fmt: skip
+    total = None
+    if ctx.progress is not None:
+        total = ctx.q(select(func.count(Call.id)).where(ctx.in_window(Call.invited_at))).scalar()
+        ctx.progress("checking calls", 0, total)
     for rows in _call_chunks(ctx, call_cols):
+        if ctx.progress is not None:
+            ctx.progress("checking calls", ctx.n_calls, total)
         ctx.n_calls += len(rows)
         lo, hi = rows[0][0], rows[-1][0]
         own: dict[int, list[tuple]] = defaultdict(list)
@@ -213,44 +242,58 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
         called_back = _callbacks(ctx, rows)
         for c in rows:
             (cid, caller, invited, answered, ended, rings, answered_by, outcome, path, sha,
-             size, rec_s, stored) = c  # fmt: skip
+             size, rec_s, stored, direction, _callee) = c  # fmt: skip
             mine = own.get(cid, [])
-            recorded = outcome in RECORDED and path
+            inbound = direction == "in"
+            talked = outcome in RECORDED  # connected: it has a recording, or should have
             end = ended if ended is not None else invited
-            if recorded and not mine and ctx.now >= end + grace:
+            who = say.call(invited, caller, ctx.tz, missed=outcome == "missed")
+            if talked and inbound and not mine and ctx.now >= end + grace:
                 yield Detected("UNLOGGED_CALL", cid, None,
-                               f"recorded call from {caller} at {_t(invited)} has no registered ledger entry",
+                               say.say("UNLOGGED_CALL", f"{who} 没有台账登记"),
                                {"ended_at": _t(end), "grace_s": grace})  # fmt: skip
             if len(mine) > 1:
                 for e in mine[1:]:
                     yield Detected("DUPLICATE_ENTRY", cid, e[0],
-                                   f"entries {', '.join(str(x[0]) for x in mine)} all claim call {cid}",
+                                   say.say("DUPLICATE_ENTRY", f"{who} 登记了 {len(mine)} 条台账"
+                                           f"（{'、'.join(str(x[0]) for x in mine)} 号）"),
                                    {"entries": [x[0] for x in mine]})  # fmt: skip
-            for e in mine:
+            for e in mine[:1]:  # a duplicate's own lateness is no second fault
                 if e[2] is not None and e[2] > end + grace:
                     yield Detected("LATE_REGISTRATION", cid, e[0],
-                                   f"registered {e[2] - end:.0f}s after hangup (limit {grace:.0f}s)",
-                                   {"registered_at": _t(e[2]), "ended_at": _t(end)})  # fmt: skip
-            if outcome == "answered" and rings > rules.max_rings:
+                                   say.say("LATE_REGISTRATION", f"{who} 挂机后 {say.span(e[2] - end)}"
+                                           f"才登记（应在 {say.span(grace)}内）"),
+                                   {"registered_at": _t(e[2]), "ended_at": _t(end),
+                                    "late_s": round(e[2] - end)})  # fmt: skip
+            if outcome == "answered" and inbound and rings > rules.max_rings:
                 yield Detected("SLOW_ANSWER", cid, None,
-                               f"answered at ring {rings} (rule: within {rules.max_rings})",
+                               say.say("SLOW_ANSWER", f"{who} 响铃 {rings} 声才接听"
+                                       f"（应在 {rules.max_rings} 声内）"),
                                {"rings": rings, "answered_by": answered_by})  # fmt: skip
-            if (outcome == "missed" and ctx.now >= end + rules.callback_s
+            if (outcome == "missed" and inbound and ctx.now >= end + rules.callback_s
                     and cid not in called_back):  # fmt: skip
                 yield Detected("MISSED_NO_CALLBACK", cid, None,
-                               f"missed call from {caller} ({rings} rings) never returned",
+                               say.say("MISSED_NO_CALLBACK", f"{who}（响铃 {rings} 声）"
+                                       f"{say.span(rules.callback_s)}内没有回电"),
                                {"rings": rings})  # fmt: skip
-            if not recorded:
+            if talked and not path and (inbound or (direction == "out" and rules.outbound_recorded)):
+                yield Detected("RECORDING_MISSING", cid, None,
+                               say.say("RECORDING_MISSING", f"{who} 已接听，但没有录音"),
+                               {"path": None})  # fmt: skip
+            if not (talked and path):
                 continue
-            yield from _check_recording(ctx, cid, path, sha, size, stored)
+            yield from _check_recording(ctx, cid, path, sha, size, stored, who)
             if answered is not None and ended is not None and rec_s is not None:
                 talk = ended - answered
                 if abs(talk - rec_s) > max(rules.duration_tolerance_s, 0.05 * talk):
                     yield Detected("DURATION_MISMATCH", cid, None,
-                                   f"call lasted {talk:.1f}s but the recording holds {rec_s:.1f}s",
+                                   say.say("DURATION_MISMATCH", f"{who} 通话 {say.span(talk)}，"
+                                           f"录音只有 {say.span(rec_s)}"),
                                    {"call_s": round(talk, 1), "recording_s": rec_s})  # fmt: skip
             if mine and cid in heard:
-                yield from _check_content(cid, mine[0], heard[cid])
+                yield from _check_content(cid, mine[0], heard[cid], who)
+        if ctx.progress is not None:
+            ctx.progress("checking calls", ctx.n_calls, total)
     yield from _entry_findings(ctx, unmatched_loose)
     yield from _unlogged_recordings(ctx)
 
@@ -283,7 +326,7 @@ def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
     """Unlinked registered phone entries assigned one to one to recorded calls that have
     no registered entry of their own. Returns call id → [entry row], and the rest."""
     rules = ctx.rules
-    margin = rules.match_window_s
+    margin = max(rules.match_window_s, rules.late_match_window_s)
     E = LedgerEntry
     loose_rows = ctx.q(
         select(E.id, E.call_id, ctx.ep(E.registered_at), E.building, E.unit, E.room,
@@ -301,16 +344,16 @@ def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
         c[:4]
         for c in ctx.q(
             select(Call.id, Call.caller, ctx.ep(Call.invited_at), ctx.ep(Call.ended_at),
-                   Call.outcome)
+                   Call.outcome, Call.direction)
             .where(~has_entry, ctx.in_window(Call.invited_at, margin))
         )
-        if c[4] in RECORDED  # filtered here, or the planner scans the outcome index
+        if c[4] in RECORDED and c[5] == "in"  # here, or the planner scans the outcome index
     ]  # fmt: skip
     heard = _heard_for(ctx, [c[0] for c in free], with_text=True)
     calls = [
         CallCandidate(c[0], c[1], c[3] if c[3] is not None else c[2],
                       heard.get(c[0], {}).get("address"), heard.get(c[0], {}).get("text", ""),
-                      c[2])
+                      c[2], heard.get(c[0], {}).get("phone"))
         for c in free
     ]  # fmt: skip
     loose = [
@@ -319,45 +362,138 @@ def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
                    " ".join(x for x in (e[10], e[11], e[12]) if x))
         for e in loose_rows
     ]  # fmt: skip
-    pairs = assign(loose, calls, window_s=margin)
+    pairs = assign(loose, calls, window_s=rules.match_window_s,
+                   late_window_s=rules.late_match_window_s)  # fmt: skip
     by_id = {e[0]: e for e in loose_rows}
     assigned: dict[int, list[tuple]] = defaultdict(list)
     for entry_id, call_id in pairs.items():
         assigned[call_id].append(by_id[entry_id][:8])
     unmatched = [e for e in loose_rows if e[0] not in pairs]
-    return assigned, unmatched
+    # an entry written twice for one call: the second is a duplicate of the call's entry
+    # (DUPLICATE_ENTRY), not an entry without a call
+    dups = _duplicates(ctx, unmatched, [(by_id[eid], cid) for eid, cid in pairs.items()])
+    for e, call_id in dups:
+        assigned[call_id].append(e[:8])
+    unmatched = [e for e in unmatched if e[0] not in {d[0][0] for d in dups}]
+    behind = _outbound_behind(ctx, unmatched)
+    return assigned, [e for e in unmatched if e[0] not in behind]
+
+
+def _outbound_behind(ctx: _Ctx, unmatched: list[tuple]) -> set[int]:
+    """Entries written from a call the desk made (a missed call returned, and the resident
+    reported something): an answered outbound call to the entry's number near its time is
+    the call behind it, so it is no orphan."""
+    if not unmatched:
+        return set()
+    window = ctx.rules.match_window_s
+    ats = [e[2] if e[2] is not None else e[9] for e in unmatched]
+    t0 = datetime.fromtimestamp(min(ats) - window, UTC)
+    t1 = datetime.fromtimestamp(max(ats) + window, UTC)
+    out: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
+    for callee, start, end, outcome in ctx.q(
+        select(Call.callee, ctx.ep(Call.invited_at), ctx.ep(Call.ended_at), Call.outcome)
+        .where(Call.invited_at >= t0, Call.invited_at <= t1, Call.direction == "out")
+    ):  # fmt: skip
+        if outcome == "answered":
+            out[number_key(callee)[-8:]].append((start, end if end is not None else start, callee))
+    found = set()
+    for e, at in zip(unmatched, ats, strict=True):
+        for start, end, callee in out.get(number_key(e[8])[-8:], ()) if e[8] else ():
+            if same_number(callee, e[8]) and start - CLOCK_SLACK_S <= at <= end + window:
+                found.add(e[0])
+                break
+    return found
+
+
+DUPLICATE_SIMILARITY = 0.8  # the wording of two entries for one call, both ways
+
+
+def _duplicates(ctx: _Ctx, unmatched: list[tuple], matched: list[tuple[tuple, int]]
+                ) -> list[tuple[tuple, int]]:  # fmt: skip
+    """Unmatched loose entries that repeat an entry of a call (loose and matched, or linked
+    to it): the same number, category and address, the same wording, within the late
+    window. Returns (entry row, call id) pairs."""
+    if not unmatched:
+        return []
+    E = LedgerEntry
+    phones = sorted({e[8] for e in unmatched if e[8]})
+    originals = [(e[0], cid, e[8], e[2] if e[2] is not None else e[9], e[6], e[3:6],
+                  " ".join(x for x in (e[10], e[11]) if x)) for e, cid in matched]  # fmt: skip
+    for i in range(0, len(phones), 5000):
+        for r in ctx.q(
+            select(E.id, E.call_id, E.caller_phone, ctx.ep(E.registered_at),
+                   ctx.ep(E.created_at), E.category, E.building, E.unit, E.room, E.content,
+                   E.summary)
+            .where(E.caller_phone.in_(phones[i : i + 5000]), E.call_id.is_not(None),
+                   E.status != "draft")
+        ):  # fmt: skip
+            originals.append((r[0], r[1], r[2], r[3] if r[3] is not None else r[4], r[5],
+                              (r[6], r[7], r[8]), " ".join(x for x in (r[9], r[10]) if x)))  # fmt: skip
+    by_number: dict[str, list[tuple]] = defaultdict(list)
+    for o in originals:
+        by_number[number_key(o[2])[-8:]].append(o)
+    window = max(ctx.rules.match_window_s, ctx.rules.late_match_window_s)
+    out = []
+    for e in unmatched:
+        at = e[2] if e[2] is not None else e[9]
+        text = " ".join(x for x in (e[10], e[11]) if x)
+        best = None
+        for o in by_number.get(number_key(e[8])[-8:], ()) if e[8] else ():
+            if (o[0] == e[0] or not same_number(o[2], e[8]) or abs(o[3] - at) > window
+                    or (o[4] and e[6] and o[4] != e[6]) or tuple(o[5]) != tuple(e[3:6])):
+                continue  # fmt: skip
+            sim = min(similarity(text, o[6]), similarity(o[6], text)) if text or o[6] else 1.0
+            if sim >= DUPLICATE_SIMILARITY and (best is None or abs(o[3] - at) < best[0]):
+                best = (abs(o[3] - at), o[1])
+        if best is not None:
+            out.append((e, best[1]))
+    return out
 
 
 def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
-    """Missed calls in the chunk that were returned: a later answered call with that
-    number, or an entry for that number, within the callback limit.
+    """Missed calls in the chunk that were returned within the callback limit: a later
+    answered call from that number, an answered call from the desk to it, or an entry for
+    that number.
 
     The chunk itself holds most later calls; the index on invited_at finds the others
     (its rowid lets the database skip the chunk's own rows without reading them). Entries
     are looked up by number only for the few missed calls no call returned."""
-    missed = [c for c in rows if c[7] == "missed"]
+    missed = [c for c in rows if c[7] == "missed" and c[13] == "in"]
     if not missed:
         return set()
     cb = ctx.rules.callback_s
     ends = [c[4] if c[4] is not None else c[2] for c in missed]
     wanted = {c[1] for c in missed}
+    by_key: dict[str, list[str]] = defaultdict(list)  # last 8 digits → missed callers
+    for n in wanted:
+        by_key[number_key(n)[-8:]].append(n)
     later: dict[str, list[tuple[float, int]]] = defaultdict(list)
+
+    def returned(caller: str, callee: str, at: float, cid: int, outcome: str, direction: str):
+        if outcome != "answered":
+            return
+        if direction == "out":  # the desk called the resident back
+            for n in by_key.get(number_key(callee)[-8:], ()):
+                if same_number(n, callee):
+                    later[n].append((at, cid))
+        elif caller in wanted:
+            later[caller].append((at, cid))
+
     for c in rows:
-        if c[7] == "answered" and c[1] in wanted:
-            later[c[1]].append((c[2], c[0]))
+        returned(c[1], c[14], c[2], c[0], c[7], c[13])
     t0 = datetime.fromtimestamp(min(ends), UTC)
     t1 = datetime.fromtimestamp(max(ends) + cb, UTC)
     lo, hi = rows[0][0], rows[-1][0]
     full = ctx.since is None and ctx.until is None  # the chunk is every call from lo to hi
     if not full:
         later.clear()  # a window's chunk has gaps: ask the database for every later call
-    for caller, at, cid, outcome in ctx.q(
-        select(Call.caller, ctx.ep(Call.invited_at), Call.id, Call.outcome).where(
+    for caller, at, cid, outcome, direction, callee in ctx.q(
+        select(Call.caller, ctx.ep(Call.invited_at), Call.id, Call.outcome, Call.direction,
+               Call.callee).where(
             Call.invited_at >= t0, Call.invited_at <= t1,
             ~Call.id.between(lo, hi) if full else True)
     ).all():  # fmt: skip
-        if caller in wanted and outcome == "answered":
-            later[caller].append((at, cid))
+        returned(caller, callee, at, cid, outcome, direction)
     out = set()
     for c, end in zip(missed, ends, strict=True):
         if any(other != c[0] and end <= at <= end + cb for at, other in later.get(c[1], ())):
@@ -374,7 +510,7 @@ def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
     return out
 
 
-def _check_recording(ctx: _Ctx, cid, path, sha, size, stored) -> Iterator[Detected]:
+def _check_recording(ctx: _Ctx, cid, path, sha, size, stored, who: str = "") -> Iterator[Detected]:
     rules = ctx.rules
     if rules.recordings_root is None:
         return
@@ -382,7 +518,8 @@ def _check_recording(ctx: _Ctx, cid, path, sha, size, stored) -> Iterator[Detect
     try:
         st = os.stat(full)
     except OSError:
-        yield Detected("RECORDING_MISSING", cid, None, f"recording {path} is missing",
+        yield Detected("RECORDING_MISSING", cid, None,
+                       say.say("RECORDING_MISSING", f"{who} 的录音文件不见了（{path}）"),
                        {"path": path})  # fmt: skip
         return
     skipped = Detected("RECORDING_TAMPERED", cid, None, "").key
@@ -400,7 +537,8 @@ def _check_recording(ctx: _Ctx, cid, path, sha, size, stored) -> Iterator[Detect
     actual = sha256_file(Path(full))
     if actual != sha:
         yield Detected("RECORDING_TAMPERED", cid, None,
-                       f"recording {path} does not match its SHA-256",
+                       say.say("RECORDING_TAMPERED", f"{who} 的录音与存档时的校验值不符，"
+                               f"文件被改动过（{path}）"),
                        {"expected": sha, "actual": actual})  # fmt: skip
 
 
@@ -533,26 +671,46 @@ def intake_summary(heard) -> dict[str, Any]:
     return {
         "v": INTAKE_CACHE_VERSION,
         "address": heard.address.code(),
+        # each part heard, so a partial address (the unit missed) is still compared
+        "building": heard.address.building,
+        "unit": heard.address.unit,
+        "room": heard.address.room,
         "category": heard.category,
         "category_conf": float(heard.confidence.get("category", 0.0)),
+        "phone": heard.caller.phone,  # the number the caller gave (a withheld caller ID)
         "urgent": bool(heard.urgent),
     }
 
 
-def _check_content(cid: int, e: tuple, heard: dict) -> Iterator[Detected]:
+# A category that asks for action registered as one that does not: the work is never
+# dispatched. (The other way round, or between two actionable ones, is the agent's judgement
+# against a recogniser's guess.)
+NEEDS_ACTION = {"报修", "投诉"}
+NO_ACTION = {"咨询", "建议"}
+URGENCY_MATTERS = {"报修", "求助", None}  # an inquiry about a planned 停水 is not an emergency
+
+
+def _check_content(cid: int, e: tuple, heard: dict, who: str = "") -> Iterator[Detected]:
     entry_id, _, _, building, unit, room, category, urgent = e[:8]
-    code = f"{building}-{unit}-{room}" if building and unit and room else None
     diffs = {}
-    if heard.get("address") and code and heard["address"] != code:
-        diffs["address"] = {"entry": code, "transcript": heard["address"]}
-    if heard.get("category") and category and heard["category"] != category:
+    written = (building, unit, room)
+    said = (heard.get("building"), heard.get("unit"), heard.get("room"))
+    # two parts heard at least: one number alone (a phone number's tail, 一张) is no address
+    if sum(1 for h in said if h) >= 2 and any(
+        h and w and str(h) != str(w) for h, w in zip(said, written, strict=True)
+    ):
+        diffs["address"] = {"entry": "-".join(w or "?" for w in written),
+                            "transcript": "-".join(h or "?" for h in said)}  # fmt: skip
+    if heard.get("category") in NEEDS_ACTION and category in NO_ACTION:
         if heard.get("category_conf", 0.0) >= 0.6:
             diffs["category"] = {"entry": category, "transcript": heard["category"]}
-    if heard.get("urgent") and not urgent:
-        diffs["urgent"] = {"entry": bool(urgent), "transcript": True}
+    if (heard.get("urgent") and urgent is not None and not urgent  # None: never recorded
+            and category in URGENCY_MATTERS):  # fmt: skip
+        diffs["urgent"] = {"entry": False, "transcript": True}
     if diffs:
         yield Detected("CONTENT_MISMATCH", cid, entry_id,
-                       f"entry {entry_id} contradicts the call's transcript on {', '.join(diffs)}",
+                       say.say("CONTENT_MISMATCH", f"{who} 的台账（{entry_id} 号）与录音不一致："
+                               + say.content(diffs)),
                        diffs)  # fmt: skip
 
 
@@ -566,23 +724,24 @@ def _entry_findings(ctx: _Ctx, unmatched_loose: list[tuple]) -> Iterator[Detecte
     for e in unmatched_loose:
         if lo <= e[9] < hi:
             code = f"{e[3]}-{e[4]}-{e[5]}" if e[3] and e[4] and e[5] else None
-            yield _orphan(e[0], None, code or e[12], e[8])
-    for eid, cid, b, u, r, area, phone in ctx.q(
-        select(E.id, E.call_id, E.building, E.unit, E.room, E.public_area, E.caller_phone)
+            yield _orphan(ctx, e[0], None, code or e[12], e[8], e[9])
+    for eid, cid, b, u, r, area, phone, created in ctx.q(
+        select(E.id, E.call_id, E.building, E.unit, E.room, E.public_area, E.caller_phone,
+               ctx.ep(E.created_at))
         .join(Call, Call.id == E.call_id)
-        .where(E.source == "来电", E.status != "draft", Call.recording_path.is_(None),
+        .where(E.source == "来电", E.status != "draft", Call.outcome.not_in(RECORDED),
                ctx.in_window(E.created_at))
     ):  # fmt: skip
-        yield _orphan(eid, cid, f"{b}-{u}-{r}" if b and u and r else area, phone)
+        yield _orphan(ctx, eid, cid, f"{b}-{u}-{r}" if b and u and r else area, phone, created)
     # when the callback was written down (the trail): a backdated callback_at is no excuse
     noted = (
         select(func.max(EntryChange.at))
         .where(EntryChange.entry_id == E.id, EntryChange.field == "callback_at")
         .scalar_subquery()
     )
-    for eid, cid, returned, cb_at, category, status, cb_noted in ctx.q(
+    for eid, cid, returned, cb_at, category, status, b, u, r, area, cb_noted in ctx.q(
         select(E.id, E.call_id, ctx.ep(E.returned_at), ctx.ep(E.callback_at), E.category,
-               E.status, ctx.ep(noted))
+               E.status, E.building, E.unit, E.room, E.public_area, ctx.ep(noted))
         .where(E.returned_at.is_not(None), ctx.in_window(E.created_at))
         .execution_options(yield_per=20_000)  # PostgreSQL: a server-side cursor, not all rows
     ):  # fmt: skip
@@ -594,14 +753,21 @@ def _entry_findings(ctx: _Ctx, unmatched_loose: list[tuple]) -> Iterator[Detecte
         if cb_at is not None and cb_noted is not None:
             cb_at = max(cb_at, cb_noted)
         if (cb_at is None and ctx.now > due) or (cb_at is not None and cb_at > due):
+            where = "-".join(x for x in (b, u, r) if x) or area or "（无地址）"
+            late = (f"返单后 {say.span(cb_at - returned)}才回访" if cb_at is not None
+                    else "至今没有回访")  # fmt: skip
             yield Detected("CALLBACK_OVERDUE", cid, eid,
-                           f"repair returned at {_t(returned)} not called back within 2 hours",
+                           say.say("CALLBACK_OVERDUE", f"{where} 的报修（台账 {eid} 号）"
+                                   f"{say.when(returned, ctx.tz)} 返单，{late}"
+                                   f"（应在 {say.span(rules.callback_s)}内）"),
                            {"returned_at": _t(returned), "callback_at": _t(cb_at)})  # fmt: skip
 
 
-def _orphan(eid: int, cid: int | None, where: str | None, phone: str | None) -> Detected:
+def _orphan(ctx: _Ctx, eid: int, cid: int | None, where: str | None, phone: str | None,
+            at: float | None) -> Detected:  # fmt: skip
     return Detected("ORPHAN_ENTRY", cid, eid,
-                    f"phone entry {eid} ({where or '-'}) has no recorded call",
+                    say.say("ORPHAN_ENTRY", f"{say.when(at, ctx.tz)} 登记的台账（{eid} 号，"
+                            f"{where or '无地址'}，{say.mask(phone)}）找不到对应的来电录音"),
                     {"caller_phone": phone})  # fmt: skip
 
 
@@ -718,7 +884,8 @@ def resolve(session: Session, finding_id: int, by: str, note: str) -> Finding:
 
 def finding_to_dict(f: Finding) -> dict[str, Any]:
     return {
-        "id": f.id, "kind": f.kind, "call_id": f.call_id, "entry_id": f.entry_id,
+        "id": f.id, "kind": f.kind, "label": say.LABELS.get(f.kind, f.kind),
+        "call_id": f.call_id, "entry_id": f.entry_id,
         "detail": f.detail, "detected_at": f.detected_at, "status": f.status,
         "resolved_by": f.resolved_by, "resolved_at": f.resolved_at, "note": f.note,
         "evidence": {k: v for k, v in (f.evidence or {}).items() if not k.startswith("_")},

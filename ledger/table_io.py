@@ -12,18 +12,22 @@ import hashlib
 import io
 import os
 import tempfile
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger import sheet_words as words
 from ledger.cells import csv_row, from_csv_cell, xlsx_text_cells
 from ledger.models import LedgerEntry
 
-# field, Chinese header, English header
+# field, Chinese header, English header: what export writes (import also reads the
+# spellings in ledger.sheet_words)
 COLUMNS: list[tuple[str, str, str]] = [
     ("created_at", "登记时间", "registered at"),
     ("source", "来源", "source"),
@@ -39,30 +43,15 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("department", "派单部门", "department"),
     ("status", "状态", "status"),
     ("work_order_no", "工单号", "work order"),
+    ("returned_at", "返单时间", "returned at"),
     ("callback_at", "回访时间", "callback at"),
     ("callback_result", "回访结果", "callback result"),
 ]
-ALIASES = {
-    "时间": "created_at", "来电时间": "created_at", "日期": "created_at", "联系电话": "caller_phone",
-    "业主姓名": "caller_name", "栋": "building", "楼号": "building", "房间": "room", "室": "room",
-    "分类": "category", "事由": "content", "登记内容": "content", "部门": "department",
-    "处理状态": "status", "工单编号": "work_order_no",
-}  # fmt: skip
-HEADER_TO_FIELD = {
-    **{zh: f for f, zh, _ in COLUMNS},
-    **{en: f for f, _, en in COLUMNS},
-    **{f: f for f, _, _ in COLUMNS},
-    **ALIASES,
-}
-STATUS_ZH = {
-    "草稿": "draft", "已登记": "registered", "已派单": "dispatched", "处理中": "in_progress",
-    "已返单": "returned", "已回访": "called_back", "已关闭": "closed", "已完成": "closed",
-}  # fmt: skip
-STATUS_TO_ZH = {v: k for k, v in STATUS_ZH.items() if k != "已完成"}
+STATUS_ZH = {zh: en for en, zh in words.STATUS_TO_ZH.items()}
+STATUS_TO_ZH = words.STATUS_TO_ZH
 CATEGORIES = {"报修", "投诉", "咨询", "求助", "建议"}
-SOURCES = {"来电", "来访"}
-TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-                "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d %H:%M")  # fmt: skip
+TIMES = ("created_at", "call_at", "dispatched_at", "returned_at", "closed_at", "callback_at")
+MAPPED = ("status", "source", "urgent", "callback_result", "building", "unit", "room")
 
 
 class TableError(ValueError):
@@ -76,13 +65,24 @@ class ImportReport:
     imported: int = 0
     unchanged: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # values written another way than the ledger's, and what they were read as:
+    # {"column": "状态", "value": "已结案", "as": "closed", "rows": 12}
+    mapped: list[dict[str, Any]] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # imported, but worth a look
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def _read_rows(path: Path) -> list[dict[str, Any]]:
+HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    """The header and the non-empty rows with their spreadsheet row numbers. The header is
+    the first of the top rows that names at least two known columns (a sheet often has
+    its title above it)."""
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
@@ -90,91 +90,158 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
             wb = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a broken file
             raise TableError(f"{path}: not a readable XLSX workbook ({exc})") from None
-        rows = list(wb.active.iter_rows(values_only=True))
-        if not rows:
-            return []
-        header = [str(h).strip() if h is not None else "" for h in rows[0]]
-        return [
-            dict(zip(header, r, strict=False))
-            for r in rows[1:]
-            if any(v not in (None, "") for v in r)
-        ]
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK unless told otherwise
-        try:
-            text = raw.decode(enc)
+        rows = [list(r) for r in wb.active.iter_rows(values_only=True)]
+    else:
+        raw = path.read_bytes()
+        for enc in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK unless told
+            try:
+                text = raw.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise TableError(f"{path}: neither UTF-8 nor GB18030 text")
+        # our own exports escape formulas with a leading '; read them back as written
+        rows = [[from_csv_cell(c) for c in r] for r in csv.reader(io.StringIO(text))]
+    at = 0
+    for i, r in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if sum(1 for h in r if words.field_of(h)) >= 2:
+            at = i
             break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise TableError(f"{path}: neither UTF-8 nor GB18030 text")
-    reader = csv.DictReader(io.StringIO(text))
-    rows = [r for r in reader if any((v or "").strip() for v in r.values() if isinstance(v, str))]
-    return [{k: from_csv_cell(v) for k, v in r.items()} for r in rows]  # our own '=… back
+    if not rows:
+        return [], []
+    header = [str(h).strip() if h is not None else "" for h in rows[at]]
+    data = [
+        (n, r)
+        for n, r in enumerate(rows[at + 1 :], start=at + 2)  # numbered as Excel shows them
+        if any(v not in (None, "") and str(v).strip() for v in r)
+    ]
+    return header, data
 
 
-def _time(value: Any, tz: tzinfo) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        dt = value
-    else:
-        text = str(value).strip()
-        dt = None
-        try:
-            dt = datetime.fromisoformat(text)
-        except ValueError:
-            for fmt in TIME_FORMATS:
-                try:
-                    dt = datetime.strptime(text, fmt)
-                    break
-                except ValueError:
-                    continue
-        if dt is None:
-            raise ValueError(f"cannot read the time {text!r} (e.g. 2026-11-01 08:30)")
+def _local(dt: datetime, tz: tzinfo) -> datetime:
     return (dt.replace(tzinfo=tz) if dt.tzinfo is None else dt).astimezone(UTC)
 
 
-def _row_to_fields(row: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
+def _row_to_fields(
+    header: list[str], row: list[Any], tz: tzinfo, mapped: Counter | None = None
+) -> dict[str, Any]:
+    if len(row) > len(header) and any(v not in (None, "") for v in row[len(header) :]):
+        raise ValueError("more cells than headers")
     out: dict[str, Any] = {}
-    for header, value in row.items():
-        if header is None:
-            raise ValueError("more cells than headers")
-        f = HEADER_TO_FIELD.get(str(header).strip())
+    raw_times: dict[str, tuple[str, Any]] = {}
+    for h, value in zip(header, row, strict=False):
+        f = words.field_of(h)
         if f is None or value is None:
             continue
         v = value.strip() if isinstance(value, str) else value
         if v == "":
             continue
-        if f in ("created_at", "callback_at"):
-            v = _time(v, tz)
-        elif f == "urgent":
-            v = str(v).strip().lower() in ("是", "紧急", "1", "true", "yes", "y")
+        if f in TIMES or f == "_date":
+            if f in raw_times and f != "_date":
+                raise ValueError(f"two columns give {f}: {raw_times[f][0]} and {h}")
+            raw_times[f] = (h, v)
+            continue
+        key = str(v).strip().lower() if isinstance(v, str) else str(v).lower()
+        if f == "urgent":
+            if key not in words.URGENT:
+                raise ValueError(f"{h} {value!r} is neither yes (是) nor no (否)")
+            v = words.URGENT[key]
         elif f == "status":
-            v = STATUS_ZH.get(str(v), str(v))
-            if v not in STATUS_TO_ZH:
+            if key in words.CALLBACK_RESULT:  # 满意 as a status: called back, and how it went
+                out.setdefault("callback_result", words.CALLBACK_RESULT[key])
+                v = "called_back"
+            elif key in words.STATUS:
+                v = words.STATUS[key]
+            else:
                 raise ValueError(f"unknown status {value!r}")
+        elif f == "callback_result":
+            if key not in words.CALLBACK_RESULT:
+                raise ValueError(f"{h} {value!r} is not 满意, 基本满意 or 不满意")
+            v = words.CALLBACK_RESULT[key]
         elif f == "category":
             if v not in CATEGORIES:
                 raise ValueError(f"unknown category {value!r} (报修, 投诉, 咨询, 求助, 建议)")
         elif f == "source":
-            if v not in SOURCES:
+            if key not in words.SOURCE:
                 raise ValueError(f"unknown source {value!r} (来电 or 来访)")
+            v = words.SOURCE[key]
         elif f in ("building", "unit", "room"):
-            v = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+            v = words.address_part(f, v)
+        elif f == "caller_phone":
+            v = words.phone(v)
+        elif f == "address":
+            parts = words.split_address(v)
+            if parts is None:
+                out.setdefault("public_area", str(v))
+            else:
+                for name, part in zip(("building", "unit", "room"), parts, strict=True):
+                    out.setdefault(name, part)
+            continue
         else:
             v = str(v)
+        written = str(value).strip()
+        if (mapped is not None and f in MAPPED and isinstance(value, str) and written != str(v)
+                and written not in words.CANONICAL.get(f, ())):  # fmt: skip
+            mapped[(h, written, "是" if v is True else "否" if v is False else v)] += 1
         out[f] = v
+    if out.get("room") and not (out.get("building") or out.get("unit")):
+        parts = words.split_address(out["room"])  # 房号 written as 4-2-301
+        if parts:
+            out["building"], out["unit"], out["room"] = parts
+    _times(out, raw_times, tz)
     for f, v in out.items():  # PostgreSQL enforces column lengths; say so per row, not at commit
-        limit = getattr(LedgerEntry.__table__.c[f].type, "length", None)
+        col = LedgerEntry.__table__.c.get(f)
+        limit = getattr(col.type, "length", None) if col is not None else None
         if limit and isinstance(v, str) and len(v) > limit:
-            zh = next(z for name, z, _ in COLUMNS if name == f)
+            zh = next((z for name, z, _ in COLUMNS if name == f), f)
             raise ValueError(f"{zh} ({f}) is {len(v)} characters long; at most {limit}")
     if "created_at" not in out:
         raise ValueError("登记时间 (registered at) is missing")
     if not (out.get("content") or out.get("category")):
         raise ValueError("neither 内容 (content) nor 类别 (category) is filled in")
     return out
+
+
+def _times(out: dict[str, Any], raw: dict[str, tuple[str, Any]], tz: tzinfo) -> None:
+    """Times as aware UTC. A column with the day alone (日期) completes every column with a
+    time of day alone (时间 10:42); 登记时间 and 来电时间 may both be given: the entry was
+    created at the call and registered at 登记时间."""
+    day: date | None = None
+    anchor: datetime | None = None  # 登记时间 in full: the day of a call time typed as 08:07
+    if "created_at" in raw:
+        m = words.moment(raw["created_at"][1])
+        if isinstance(m, datetime):
+            anchor = m
+    if "_date" in raw:
+        h, v = raw["_date"]
+        m = words.moment(v)
+        if isinstance(m, datetime) and m.time() != time(0):
+            raw.setdefault("created_at", (h, m))  # the 日期 column holds date and time
+        elif isinstance(m, time):
+            raise ValueError(f"{h} {v!r} is a time of day, not a date")
+        else:
+            day = m.date() if isinstance(m, datetime) else m
+    for f, (h, v) in raw.items():
+        if f == "_date":
+            continue
+        m = words.moment(v)
+        if isinstance(m, time):
+            if day is None and anchor is None:
+                raise ValueError(f"{h} {v!r} has no date (and no 日期 column gives one)")
+            m = datetime.combine(day or anchor.date(), m)
+            if day is None and f == "call_at" and m - anchor > timedelta(hours=12):
+                m -= timedelta(days=1)  # called at 23:58, registered at 00:02
+        elif not isinstance(m, datetime):
+            m = datetime.combine(m, time(0))
+        out[f] = _local(m, tz)
+    if "created_at" not in out and "call_at" in out:
+        out["created_at"] = out["call_at"]
+    elif "created_at" in out and "call_at" in out:
+        out["registered_at"], out["created_at"] = out["created_at"], out["call_at"]
+    elif "created_at" not in out and day is not None:
+        out["created_at"] = _local(datetime.combine(day, time(0)), tz)
+    out.pop("call_at", None)
 
 
 def _key(fields: dict[str, Any]) -> str:
@@ -188,32 +255,60 @@ def _key(fields: dict[str, Any]) -> str:
 
 
 def import_entries(
-    session: Session, path: Path, by: str = "import", tz: tzinfo | None = None
-) -> ImportReport:
-    """Validate every row, then write all of them or none (the caller commits)."""
+    session: Session, path: Path, by: str = "import", tz: tzinfo | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
+) -> ImportReport:  # fmt: skip
+    """Validate every row, then write all of them or none (the caller commits).
+    ``progress(stage, done, total)`` is told how far each stage is."""
+    tick = progress or (lambda stage, done, total: None)
     path = Path(path)
     tz = tz or datetime.now().astimezone().tzinfo
     report = ImportReport(str(path))
     if not path.is_file():
         raise TableError(f"{path}: no such file")
-    rows = _read_rows(path)
+    header, rows = _read_rows(path)
     report.rows = len(rows)
-    if rows and not any(HEADER_TO_FIELD.get(str(h).strip()) for h in rows[0] if h is not None):
+    if rows and not any(words.field_of(h) for h in header):
         raise TableError(
             f"{path}: no known column headers (expected e.g. {', '.join(zh for _, zh, _ in COLUMNS[:6])} …)"
         )
+    report.ignored_columns = [h for h in header if h and not words.field_of(h)]
+    mapped: Counter = Counter()
     parsed = []
-    for n, row in enumerate(rows, start=2):  # row 1 is the header, as Excel numbers them
+    for i, (n, row) in enumerate(rows, start=1):
         try:
-            parsed.append((n, _row_to_fields(row, tz)))
+            parsed.append((n, _row_to_fields(header, row, tz, mapped)))
         except ValueError as exc:
             report.errors.append({"row": n, "error": str(exc)})
+        if i % 500 == 0 or i == len(rows):
+            tick("checking rows", i, len(rows))
+    report.mapped = [{"column": h, "value": v, "as": to, "rows": k}
+                     for (h, v, to), k in sorted(mapped.items(), key=lambda x: (x[0][0], -x[1]))]  # fmt: skip
     if report.errors:
         return report
+    if any("urgent" in f for _, f in parsed):  # a 是否紧急 column in use: blank is "no"
+        for _, f in parsed:
+            f.setdefault("urgent", False)
+    first_row: dict[str, int] = {}
+    for n, f in parsed:  # one work order in two rows: a copy; the second is kept without it
+        wo = f.get("work_order_no")
+        if wo and wo in first_row:
+            report.warnings.append({"row": n, "warning": f"工单号 {wo} is also in row "
+                                    f"{first_row[wo]}: imported without it (a duplicate?)"})  # fmt: skip
+            f["_copy_of_work_order"] = f.pop("work_order_no")
+        elif wo:
+            first_row[wo] = n
     _check_work_orders(session, parsed, report)
     if report.errors:
         return report
     keys = [_key(f) for _, f in parsed]
+    repeats: Counter = Counter()
+    for i, ((_, f), k) in enumerate(zip(parsed, keys, strict=True)):
+        if "_copy_of_work_order" in f:
+            k = "wo:" + f.pop("_copy_of_work_order")
+        # the same row twice is two entries (a duplicate registration, for the audit)
+        repeats[k] += 1
+        keys[i] = k if repeats[k] == 1 else f"{k}#{repeats[k]}"
     existing: set[str] = set()
     for i in range(0, len(keys), 5000):  # SQLite caps the parameters of one statement
         part = keys[i : i + 5000]
@@ -221,7 +316,9 @@ def import_entries(
             session.scalars(select(LedgerEntry.import_key).where(LedgerEntry.import_key.in_(part)))
         )
     seen: set[str] = set()
-    for (_n, f), key in zip(parsed, keys, strict=True):
+    for i, ((_n, f), key) in enumerate(zip(parsed, keys, strict=True), start=1):
+        if i % 500 == 0 or i == len(parsed):
+            tick("storing entries", i, len(parsed))
         if key in existing or key in seen:
             report.unchanged += 1
             continue
@@ -230,7 +327,7 @@ def import_entries(
         e = LedgerEntry(status=status, import_key=key, registered_by=by, **f)
         e.source = f.get("source", "来电")
         e.summary = (f.get("content") or "")[:60]
-        if status != "draft":
+        if status != "draft" and e.registered_at is None:
             e.registered_at = f["created_at"]
         session.add(e)
         report.imported += 1
@@ -274,10 +371,12 @@ def export_entries(session: Session, path: Path, lang: str = "zh", tz: tzinfo | 
             v = getattr(e, f)
             if isinstance(v, datetime):
                 v = v.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
-            elif f == "urgent":
+            elif f == "urgent" and v is not None:  # None: not recorded, left empty
                 v = ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
             elif f == "status" and lang == "zh":
                 v = STATUS_TO_ZH.get(v, v)
+            elif f == "callback_result" and lang == "zh":
+                v = words.CALLBACK_RESULT_TO_ZH.get(v, v)
             row.append("" if v is None else v)
         rows.append(row)
     path = Path(path)

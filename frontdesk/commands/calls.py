@@ -9,6 +9,7 @@ from frontdesk.config import config_from_args
 from frontdesk.errors import UserError
 from frontdesk.ledger_session import sessions_for
 from frontdesk.output import add_format_arg, emit
+from frontdesk.progress import progress_for
 from frontdesk.timeparse import parse_time
 
 COLUMNS = ["id", "invited_at", "caller", "outcome", "rings", "answered_by", "recording"]
@@ -61,9 +62,11 @@ def run_import(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     if args.recordings is not None and not args.recordings.is_dir():
         raise UserError(f"{args.recordings}: no such folder")
-    with sessions_for(cfg)() as s:
+    with sessions_for(cfg)() as s, progress_for(args.format, "calls") as bar:
         try:
-            report = import_cdr(s, args.cdr, args.recordings, cfg.recordings_dir)
+            report = import_cdr(s, args.cdr, args.recordings, cfg.recordings_dir,
+                                cadence=(cfg.phone.ring_on, cfg.phone.ring_off),
+                                extension_digits=cfg.ledger.extension_digits, progress=bar)  # fmt: skip
         except CdrError as exc:
             raise UserError(str(exc)) from None
         except IntegrityError:  # its message holds the rows' values: residents' data

@@ -10,6 +10,7 @@ from frontdesk.config import config_from_args
 from frontdesk.errors import UserError
 from frontdesk.ledger_session import sessions_for
 from frontdesk.output import add_format_arg, emit
+from frontdesk.progress import progress_for
 
 COLUMNS = ["id", "created_at", "status", "category", "address", "urgent", "department", "summary"]
 FIELDS = ["category", "building", "unit", "room", "public_area", "department", "caller_name",
@@ -102,9 +103,9 @@ def run_import(args: argparse.Namespace) -> int:
 
     from ledger.table_io import TableError, import_entries
 
-    with sessions_for(config_from_args(args))() as s:
+    with sessions_for(config_from_args(args))() as s, progress_for(args.format) as bar:
         try:
-            report = import_entries(s, args.file, by=args.by)
+            report = import_entries(s, args.file, by=args.by, progress=bar)
             if report.ok:
                 s.commit()
             else:
@@ -118,12 +119,21 @@ def run_import(args: argparse.Namespace) -> int:
                 "already there); nothing imported"
             ) from None
     d = {"file": report.file, "rows": report.rows, "imported": report.imported if report.ok else 0,
-         "unchanged": report.unchanged, "errors": report.errors}  # fmt: skip
+         "unchanged": report.unchanged, "errors": report.errors, "mapped": report.mapped,
+         "ignored_columns": report.ignored_columns, "warnings": report.warnings}  # fmt: skip
     if args.format == "json":
         emit(d, "json")
     else:
         for e in report.errors:
             print(f"{args.file}: row {e['row']}: {e['error']}", file=sys.stderr)
+        for w in report.warnings:
+            print(f"{args.file}: row {w['row']}: {w['warning']}", file=sys.stderr)
+        for m in report.mapped:
+            print(
+                f"{args.file}: {m['column']} {m['value']!r} read as {m['as']!r} ({m['rows']} rows)"
+            )
+        if report.ignored_columns:
+            print(f"{args.file}: columns not used: {', '.join(report.ignored_columns)}")
         verdict = (
             "nothing imported"
             if report.errors

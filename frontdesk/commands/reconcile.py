@@ -10,10 +10,11 @@ from frontdesk.config import config_from_args
 from frontdesk.errors import UserError
 from frontdesk.ledger_session import sessions_for
 from frontdesk.output import emit
+from frontdesk.progress import progress_for
 from frontdesk.timeparse import parse_time
 from ledger.cells import csv_cell
 
-COLUMNS = ["id", "kind", "call_id", "entry_id", "status", "detected_at", "detail"]
+COLUMNS = ["id", "kind", "label", "call_id", "entry_id", "status", "detected_at", "detail"]
 
 
 def register(sub) -> None:
@@ -68,9 +69,9 @@ def run(args: argparse.Namespace) -> int:
             rules.grace_s = args.grace
         if args.verify_all:
             rules.verify_hashes = True
-        found = reconcile(
-            s, since=parse_time(args.since), until=parse_time(args.until), rules=rules
-        )
+        with progress_for(args.format, "calls") as bar:
+            found = reconcile(s, since=parse_time(args.since), until=parse_time(args.until),
+                              rules=rules, progress=bar)  # fmt: skip
         s.commit()
         rows = [finding_to_dict(f) for f in found if args.all or f.status == "open"]
     rows.sort(key=lambda r: r["id"])

@@ -60,17 +60,19 @@ def test_a_refused_cdr_import_leaves_no_copied_recording_and_no_traceback(tmp_pa
 SHEET = "登记时间,来源,电话,姓名,类别,内容,工单号\n"
 
 
-def test_a_work_order_number_twice_in_the_file_is_an_error_not_a_drop(tmp_path):
+def test_a_work_order_number_twice_in_the_file_is_reported_not_dropped(tmp_path):
+    """Both rows are kept (a copied row is a 重复登记 the audit must see); the import says so."""
     f = tmp_path / "wo.csv"
     f.write_text(SHEET + "2026-10-03 09:12,来电,13800138000,王先生,报修,厨房漏水,WO-7\n"
                  "2026-10-04 10:00,来电,13900000000,李女士,报修,门锁坏了,WO-7\n", encoding="utf-8")  # fmt: skip
     var = tmp_path / "var"
     r = frontdesk(var, "ledger", "import", str(f), "--format", "json", check=False)
-    assert r.returncode == 1
-    assert json.loads(r.stdout)["errors"] == [
-        {"row": 3, "error": "工单号 work order WO-7 is also on row 2"}
-    ]
-    assert frontdesk_json(var, "ledger", "list") == []
+    assert r.returncode == 0
+    report = json.loads(r.stdout)
+    assert report["imported"] == 2
+    assert [w["row"] for w in report["warnings"]] == [3]
+    assert "WO-7" in report["warnings"][0]["warning"]
+    assert len(frontdesk_json(var, "ledger", "list")) == 2
 
 
 def test_a_work_order_number_already_in_the_ledger_is_named_without_residents_data(tmp_path):

@@ -80,15 +80,17 @@ def test_another_phone_with_unrelated_content_is_not_matched(db):
 
 def test_two_entries_never_claim_the_same_call(db):
     """Two hand-written entries fit one call (same number, same address and content): one
-    is matched, the other stays an orphan, not a second claim; with two calls each gets one."""
+    is matched, the other is the same call registered twice (重复登记), not an entry
+    without a call; with two calls each gets one."""
     with db() as s:
         cid = _call(s, "one", "13900000003", T0, PIPE)
         a = _entry(s, "13900000003", T0 + timedelta(seconds=60))
         b = _entry(s, "13900000003", T0 + timedelta(seconds=300))
         found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=RULES))
         assert ("UNLOGGED_CALL", cid, None) not in found
-        assert not any(k == "DUPLICATE_ENTRY" for k, _, _ in found)
-        assert ("ORPHAN_ENTRY", None, b.id) in found and ("ORPHAN_ENTRY", None, a.id) not in found
+        assert {(k, c, e) for k, c, e in found if k in ("DUPLICATE_ENTRY", "ORPHAN_ENTRY")} == {
+            ("DUPLICATE_ENTRY", cid, b.id)}  # fmt: skip
+        assert a.id != b.id
         second = _call(s, "two", "13900000003", T0 + timedelta(minutes=5), PIPE)
         found = _open(reconcile(s, now=T0 + timedelta(hours=1), rules=RULES))
         assert not any(k in ("ORPHAN_ENTRY", "UNLOGGED_CALL") for k, _, _ in found)
@@ -108,3 +110,53 @@ def test_assignment_is_one_to_one_and_prefers_the_better_pair():
     pairs = assign(entries, calls_, window_s=1800)
     assert pairs == {11: 2, 12: 1}
     assert len(set(pairs.values())) == len(pairs)
+
+
+def test_a_late_registration_is_one_finding_about_the_pair(db):
+    """Registered 31 and 40 minutes after hangup (past the near window): each entry is
+    still its call's, and the lateness is one LATE_REGISTRATION; no unlogged call and no
+    orphan entry. A late entry from the same number that contradicts the call (another
+    address), or says something else entirely, is not taken for it."""
+    with db() as s:
+        a = _call(s, "a", "13900000011", T0, PIPE)
+        b = _call(s, "b", "13900000012", T0 + timedelta(hours=1), NOISE)
+        c = _call(s, "c", "13900000013", T0 + timedelta(hours=2), PIPE)
+        d = _call(s, "d", "13900000014", T0 + timedelta(hours=3), NOISE)
+        end = timedelta(seconds=48)
+        ea = _entry(s, "13900000011", T0 + end + timedelta(minutes=31))
+        eb = _entry(s, "13900000012", T0 + timedelta(hours=1) + end + timedelta(minutes=40),
+                    building="6", unit="1", room="502", content="楼上装修太吵，早上七点开始")  # fmt: skip
+        ec = _entry(s, "13900000013", T0 + timedelta(hours=2) + end + timedelta(minutes=50),
+                    room="1101")  # another flat: not this call's entry  # fmt: skip
+        ed = _entry(s, "13900000014", T0 + timedelta(hours=3) + end + timedelta(hours=3),
+                    building=None, unit=None, room=None, content="询问物业费缴纳方式")  # fmt: skip
+        found = _open(reconcile(s, now=T0 + timedelta(hours=8), rules=RULES))
+        late = {(cid, eid) for k, cid, eid in found if k == "LATE_REGISTRATION"}
+        assert late == {(a, ea.id), (b, eb.id)}
+        unlogged = {cid for k, cid, _ in found if k == "UNLOGGED_CALL"}
+        orphans = {eid for k, _, eid in found if k == "ORPHAN_ENTRY"}
+        assert unlogged == {c, d} and orphans == {ec.id, ed.id}
+
+
+def test_withheld_caller_id_matches_by_the_number_spoken_and_a_desk_callback_is_a_call(db):
+    """The caller withheld the number but gave it in the call: the entry with that number
+    is the call's. An entry written after the desk's answered callback to a resident has
+    that call behind it: no orphan. An entry for a number nobody called stays an orphan."""
+    said = "我要办装修手续，要交押金吗，我的电话是幺五八 七七幺九 九六四六"
+    with db() as s:
+        anon = _call(s, "anon", "anonymous", T0, said)
+        e1 = _entry(s, "15877199646", T0 + timedelta(seconds=70), building=None, unit=None,
+                    room=None, content="咨询装修申报")  # fmt: skip
+        out_at = T0 + timedelta(hours=2)
+        calls.record_call(s, CallRecord(
+            uuid="cb", sip_call_id="cb", caller="8001", callee="913900000021", invited_at=out_at,
+            answered_at=out_at + timedelta(seconds=9), ended_at=out_at + timedelta(seconds=70),
+            outcome="answered")).direction = "out"  # the desk calling out  # fmt: skip
+        e2 = _entry(s, "13900000021", out_at + timedelta(seconds=120), building=None, unit=None,
+                    room=None, content="业主回电反映楼道灯不亮")  # fmt: skip
+        e3 = _entry(s, "13900000099", out_at + timedelta(seconds=120), building=None, unit=None,
+                    room=None, content="业主反映楼道灯不亮")  # fmt: skip
+        found = _open(reconcile(s, now=T0 + timedelta(hours=6), rules=RULES))
+        assert ("UNLOGGED_CALL", anon, None) not in found
+        orphans = {eid for k, _, eid in found if k == "ORPHAN_ENTRY"}
+        assert orphans == {e3.id} and e1.id and e2.id

@@ -80,3 +80,30 @@ def test_opening_a_fresh_ledger_at_the_same_moment_migrates_once(db_url):
 def _open_uncached(db, url):
     db._opened.pop(url, None)
     return db.open_database(url)
+
+
+def test_urgency_not_recorded_can_be_kept_after_the_upgrade(new_db_url):
+    """0005 lets entries.urgent be NULL (not recorded) while every existing yes and no is
+    kept; old calls become calls to the desk (direction 'in')."""
+    url = new_db_url()
+    engine = make_engine(url)
+    upgrade(engine, "0004")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO calls (uuid, sip_call_id, caller, callee, invited_at, rings, outcome,"
+                       " source, created_at) VALUES ('u1', 's', '138', 'fd', :at, 3, 'answered', 'phone', :at)"),
+                  {"at": AT})  # fmt: skip
+        for content, urgent in (("水管爆了", True), ("咨询物业费", False)):
+            c.execute(text("INSERT INTO entries (source, status, urgent, summary, content, confidence,"
+                           " evidence, created_at, updated_at) VALUES ('来电', 'registered', :u, 's', :c,"
+                           " '{}', '[]', :at, :at)"), {"u": urgent, "c": content, "at": AT})  # fmt: skip
+    engine.dispose()
+    sessions = open_database(url)
+    from ledger.models import Call, LedgerEntry
+
+    with sessions() as s:
+        assert {e.content: e.urgent for e in s.query(LedgerEntry)} == {"水管爆了": True, "咨询物业费": False}
+        assert [c.direction for c in s.query(Call)] == ["in"]
+        s.add(LedgerEntry(source="来访", status="registered", content="没有写紧急", created_at=AT))
+        s.commit()
+    with sessions() as s:
+        assert s.query(LedgerEntry).filter_by(content="没有写紧急").one().urgent is None
