@@ -216,8 +216,11 @@ def _parse_plain(text: str) -> AddressMatch:
             used_units.add(unit)
             room, r_end = _room_after(text, unit[2])
             cand = (b_num, unit[0], room, b_start, r_end if room else unit[2])
-        else:
-            cand = (b_num, None, None, b_start, b_end)
+        else:  # 7号楼五零一: a room straight after the building, the unit not said
+            room, r_end = _room_after(text, b_end)
+            unit_next = _syllables(text[r_end : r_end + 2]) in (["dan", "yuan"], ["dai", "yuan"])
+            room = room if room and len(room) >= 3 and not unit_next else None
+            cand = (b_num, None, room, b_start, r_end if room else b_end)
         score = 2 * bool(cand[1]) + 3 * bool(cand[2])
         if score > best_score:  # the most complete mention; the first of equals
             best, best_score = cand, score
