@@ -58,7 +58,7 @@ KINDS = [
     "RECORDING_TAMPERED", "DURATION_MISMATCH", "RECORDING_UNLOGGED",
 ]  # fmt: skip
 RECORDED = ("answered", "interrupted")
-INTAKE_CACHE_VERSION = 2  # bump when voice.intake or intake_summary changes what it holds
+INTAKE_CACHE_VERSION = 3  # bump when voice.intake or intake_summary changes what it holds
 CHUNK = 20_000
 
 

@@ -64,9 +64,6 @@ def test_content_mismatch_precision(month):
     assert q["injected"] == 8 and q["precision"] >= 0.9, q
 
 
-@pytest.mark.xfail(strict=True, reason="intake reads no room in '7号楼五零一卫生间' (a building, "
-                   "then a room without 单元 or 室), so that partial-address fault is not heard "
-                   "(7 of 8): for the intake rewrite")  # fmt: skip
 def test_content_mismatch_recall(month):
     q = month["quality"]["CONTENT_MISMATCH"]
     assert q["recall"] >= 0.9, q
