@@ -58,7 +58,8 @@ KINDS = [
     "RECORDING_TAMPERED", "DURATION_MISMATCH", "RECORDING_UNLOGGED",
 ]  # fmt: skip
 RECORDED = ("answered", "interrupted")
-INTAKE_CACHE_VERSION = 3  # bump when voice.intake or intake_summary changes what it holds
+URGENT_SURE = 0.75  # the intake marks an urgency below this 请核对 (voice/intake/extract.py)
+INTAKE_CACHE_VERSION = 4  # bump when voice.intake or intake_summary changes what it holds
 CHUNK = 20_000
 
 
@@ -679,6 +680,7 @@ def intake_summary(heard) -> dict[str, Any]:
         "category_conf": float(heard.confidence.get("category", 0.0)),
         "phone": heard.caller.phone,  # the number the caller gave (a withheld caller ID)
         "urgent": bool(heard.urgent),
+        "urgent_conf": float(heard.confidence.get("urgent", 0.0)),
     }
 
 
@@ -705,7 +707,9 @@ def _check_content(cid: int, e: tuple, heard: dict, who: str = "") -> Iterator[D
         if heard.get("category_conf", 0.0) >= 0.6:
             diffs["category"] = {"entry": category, "transcript": heard["category"]}
     if (heard.get("urgent") and urgent is not None and not urgent  # None: never recorded
-            and category in URGENCY_MATTERS):  # fmt: skip
+            and category in URGENCY_MATTERS
+            # what the intake flags for the agent to check is no finding against the agent
+            and heard.get("urgent_conf", 1.0) >= URGENT_SURE):  # fmt: skip
         diffs["urgent"] = {"entry": False, "transcript": True}
     if diffs:
         yield Detected("CONTENT_MISMATCH", cid, entry_id,

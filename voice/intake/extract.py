@@ -162,8 +162,11 @@ def _classify(d: IntakeDraft, model: IntakeModel, caller: str, agent: str, ev) -
     if urg:
         d.urgent = urg.label == "True"
         d.confidence["urgent"] = urg.probability
-        plainly = None if d.urgent else _said_urgent(caller)
-        if plainly and 1.0 - urg.probability >= URGENT_GUARD_FLOOR:
+        plainly = _said_urgent(caller)
+        if plainly and d.urgent:
+            d.confidence["urgent"] = max(urg.probability, 0.9)  # the rule and the model agree
+            ev("urgent", plainly)
+        elif plainly and 1.0 - urg.probability >= URGENT_GUARD_FLOOR:
             d.urgent = True
             d.confidence["urgent"] = 0.6  # the rule against the model: flagged for the agent
             ev("urgent", plainly)
