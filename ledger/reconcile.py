@@ -33,6 +33,7 @@ from sqlalchemy import Float, and_, cast, exists, func, insert, or_, select, upd
 from sqlalchemy.orm import Session
 
 from domain.intake import IntakeDraft
+from domain.rules import Rules as DomainRules
 from ledger import explain as say
 from ledger.matching import (
     CLOCK_SLACK_S,
@@ -63,16 +64,21 @@ INTAKE_CACHE_VERSION = 4  # bump when voice.intake or intake_summary changes wha
 CHUNK = 20_000
 
 
+_DOMAIN = DomainRules()
+
+
 @dataclass
 class Rules:
-    grace_s: float = 60.0  # register within 1 minute of hangup
-    max_rings: int = 3
-    callback_s: float = 2 * 3600.0  # call the resident back within 2 hours
-    match_window_s: float = 1800.0  # an entry this near a call may be matched on content alone
+    """The audit's settings: the front desk's rules (domain.rules, one place) and how to run."""
+
+    grace_s: float = _DOMAIN.registration_grace_s  # register within 1 minute of hangup
+    max_rings: int = _DOMAIN.max_rings
+    callback_s: float = _DOMAIN.callback_s  # call the resident back within 2 hours
+    match_window_s: float = _DOMAIN.match_window_s  # this near a call: matched on content alone
     # an entry from the caller's number registered up to this long after the call is
     # matched to it (and is late), rather than leaving an unlogged call and an orphan entry
     late_match_window_s: float = 24 * 3600.0
-    duration_tolerance_s: float = 2.0
+    duration_tolerance_s: float = _DOMAIN.duration_tolerance_s
     recordings_root: Path | None = None  # set to check files (missing, tampered)
     # hash only files whose size or mtime changed since the call was stored ("changed"),
     # every file ("all"), or none (False)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.vocabulary import CATEGORIES
 from ledger import sheet_words as words
 from ledger.cells import csv_row, from_csv_cell, xlsx_text_cells
 from ledger.models import LedgerEntry
@@ -49,7 +50,6 @@ COLUMNS: list[tuple[str, str, str]] = [
 ]
 STATUS_ZH = {zh: en for en, zh in words.STATUS_TO_ZH.items()}
 STATUS_TO_ZH = words.STATUS_TO_ZH
-CATEGORIES = {"报修", "投诉", "咨询", "求助", "建议"}
 TIMES = ("created_at", "call_at", "dispatched_at", "returned_at", "closed_at", "callback_at")
 MAPPED = ("status", "source", "urgent", "callback_result", "building", "unit", "room")
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from starlette.responses import Response
 
 from frontdesk.console.access import COLUMNS, AccessFilter, access_to_dict, query_access
-from frontdesk.console.app import Ctx, guarded
-from frontdesk.console.replay import _int, _local_day
+from frontdesk.console.app import Ctx, guarded, local_day
+from frontdesk.console.replay import _int
 from ledger.cells import csv_row
 from ledger.models import AccessLog
 
@@ -26,8 +26,8 @@ KEYS = ("user", "call", "caller", "action", "from", "to")
 def _filters(ctx: Ctx) -> tuple[dict[str, str], AccessFilter]:
     raw = {k: ctx.query.get(k, "").strip() for k in KEYS}
     f = AccessFilter(
-        since=_local_day(ctx, raw["from"], "from") if raw["from"] else None,
-        until=_local_day(ctx, raw["to"], "to") + timedelta(days=1) if raw["to"] else None,
+        since=local_day(ctx, raw["from"], "from") if raw["from"] else None,
+        until=local_day(ctx, raw["to"], "to", after=True) if raw["to"] else None,
         user=raw["user"] or None,
         call_id=_int(raw["call"], "call"),
         caller="".join(ch for ch in raw["caller"] if ch.isdigit() or ch in "+*#") or None,

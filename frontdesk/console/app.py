@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -35,6 +35,7 @@ from starlette.responses import (
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from domain.localtime import day_bounds, local_midnight
 from frontdesk.config import Config
 from frontdesk.console import accounts, logins
 from frontdesk.console.access import log_access
@@ -98,6 +99,13 @@ class Console:
             with self.sessions() as db:
                 self._has_users = accounts.has_users(db)
         return self._has_users
+
+    def midnight(self, day: date) -> datetime:
+        """Local midnight starting ``day`` (the console's zone), as aware UTC."""
+        return local_midnight(day, self.tz)
+
+    def day_bounds(self, day: date) -> tuple[datetime, datetime]:
+        return day_bounds(day, self.tz)
 
     def local_time(self, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
         if value is None:
@@ -465,3 +473,13 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def local_day(ctx: Ctx, value: str, name: str, after: bool = False) -> datetime:
+    """A "YYYY-MM-DD" query value → local midnight in UTC (of the next day with ``after``, for
+    an inclusive "to"); 400 naming the parameter when it is no date."""
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+        return ctx.console.midnight(day + timedelta(days=1) if after else day)
+    except (ValueError, OverflowError):
+        raise HTTPException(400, f"{name}={value!r}: expected a date like 2026-11-24") from None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -122,8 +122,7 @@ def _filtered(ctx: Ctx, f: Filters, columns: list[Any]) -> Select:
 
 
 def _local_midnight(ctx: Ctx, d: date) -> datetime:
-    tz = ctx.console.tz or datetime.now().astimezone().tzinfo
-    return datetime.combine(d, time(0), tzinfo=tz)
+    return ctx.console.midnight(d)
 
 
 LIST_COLUMNS = [

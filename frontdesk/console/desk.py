@@ -371,18 +371,16 @@ def _low_confidence(confidence: dict[str, Any] | None) -> set[str]:
 
 def _local_day(console: Console, day: str | None) -> tuple[datetime, datetime, str]:
     """[start, end) in UTC of a local calendar day ("YYYY-MM-DD"; today when empty)."""
-    now = datetime.now(UTC).astimezone(console.tz)
     if day:
         try:
             d = datetime.strptime(day, "%Y-%m-%d").date()
-        except ValueError:
+            start, end = console.day_bounds(d)
+        except (ValueError, OverflowError):
             raise HTTPException(400, f"date {day!r} is not YYYY-MM-DD") from None
     else:
-        d = now.date()
-    start = datetime(d.year, d.month, d.day, tzinfo=now.tzinfo)
-    if console.tz is None:  # the machine's zone: let astimezone find the day's offset
-        start = datetime(d.year, d.month, d.day).astimezone()
-    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC), d.isoformat()
+        d = datetime.now(UTC).astimezone(console.tz).date()
+        start, end = console.day_bounds(d)
+    return start, end, d.isoformat()
 
 
 def _open_drafts(ctx: Ctx) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ the ledger. Charts are inline SVG built here as plain geometry and drawn by the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Integer, and_, case, cast, exists, func, literal_column, select
@@ -28,7 +28,6 @@ PERIODS = {"day": "日 Day", "week": "周 Week", "month": "月 Month"}
 UNFINISHED = ("registered", "dispatched", "in_progress", "returned", "called_back")
 HOT = ("投诉", "报修")  # what "hot complaints" counts: complaints and repair reports
 MAX_RINGS = 3
-CALLBACK_S = 2 * 3600
 UNFINISHED_LIMIT = 100
 
 
@@ -99,7 +98,7 @@ def _tz(ctx: Ctx) -> tzinfo:
 
 
 def _at(ctx: Ctx, d: date) -> datetime:
-    return datetime.combine(d, time(0), tzinfo=_tz(ctx))
+    return ctx.console.midnight(d)
 
 
 def _seconds(dialect: str, later: Any, earlier: Any) -> ColumnElement:
@@ -181,7 +180,7 @@ def kpi_page(ctx: Ctx) -> Response:
             _sum(LedgerEntry.status != "draft"), _sum(repaired),
             _sum(and_(repaired, LedgerEntry.callback_at.is_not(None),
                       _seconds(dialect, LedgerEntry.callback_at, LedgerEntry.returned_at)
-                      <= CALLBACK_S)),
+                      <= ctx.console.rules.callback_s)),
         ).where(e_period).group_by(LedgerEntry.category, LedgerEntry.building)
     ).all()  # fmt: skip
     returned = sum(int(r[3]) for r in groups)

@@ -12,7 +12,6 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from sqlalchemy import or_, select
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
-from frontdesk.console.app import Ctx, guarded, mask_phone
+from frontdesk.console.app import Ctx, guarded, local_day, mask_phone
 from frontdesk.console.masking import mask_name, mask_text, masked_transcript
 from frontdesk.console.recordings import LISTENERS, verified_recording
 from ledger.entries import entry_to_dict, list_for_call
@@ -56,15 +55,6 @@ def privacy(ctx: Ctx) -> dict[str, Any]:
 def _prefix_range(prefix: str) -> tuple[str, str]:
     """caller LIKE 'prefix%' as a range the caller index can serve in SQLite and PostgreSQL."""
     return prefix, prefix + "\U0010ffff"
-
-
-def _local_day(ctx: Ctx, value: str, name: str) -> datetime:
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise HTTPException(400, f"{name}={value!r}: expected a date like 2026-11-24") from None
-    tz = ctx.console.tz or datetime.now().astimezone().tzinfo
-    return datetime.combine(day, time(0), tzinfo=tz)
 
 
 def _int(value: str | None, name: str) -> int | None:
@@ -101,9 +91,9 @@ def search_calls(ctx: Ctx, filters: dict[str, str], before: int | None, limit: i
         else:  # "139" matches a third of all calls: walk newest first instead of sorting them
             q = q.where(Call.caller.like(caller + "%"))
     if filters.get("from"):
-        q = q.where(Call.invited_at >= _local_day(ctx, filters["from"], "from"))
+        q = q.where(Call.invited_at >= local_day(ctx, filters["from"], "from"))
     if filters.get("to"):
-        q = q.where(Call.invited_at < _local_day(ctx, filters["to"], "to") + timedelta(days=1))
+        q = q.where(Call.invited_at < local_day(ctx, filters["to"], "to", after=True))
     if filters.get("outcome"):
         sqlite = ctx.db.get_bind().dialect.name == "sqlite"
         outcome = Call.outcome.concat("") if sqlite else Call.outcome
@@ -192,12 +182,12 @@ def call_log(ctx: Ctx) -> Response:
         before=before,
         next_before=calls[-1].id if calls and more else None,
         outcomes=OUTCOMES,
-        known_tags=_known_tags(ctx),
+        known_tags=known_tags(ctx),
         **privacy(ctx),
     )
 
 
-def _known_tags(ctx: Ctx) -> list[str]:
+def known_tags(ctx: Ctx) -> list[str]:
     used = ctx.db.scalars(select(CallTag.tag).distinct().order_by(CallTag.tag).limit(50))
     return sorted(set(TAGS) | set(used))
 
@@ -240,7 +230,7 @@ def replay_page(ctx: Ctx, call_id: int) -> Response:
         entries=entries,
         tags=tags,
         may_tag=ctx.user.may(*TAGGERS),
-        known_tags=_known_tags(ctx),
+        known_tags=known_tags(ctx),
         speeds=(0.75, 1, 1.25, 1.5, 2),
         **shown,
     )

@@ -33,11 +33,11 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response, StreamingResponse
 
 from domain.transcript import Transcript
-from frontdesk.console.app import Ctx, guarded, mask_phone
+from frontdesk.console.app import Ctx, guarded, local_day, mask_phone
 from frontdesk.console.bleep import PAD, mask_wav, spoken_number_spans
 from frontdesk.console.masking import mask_name, mask_text, masked_transcript
 from frontdesk.console.recordings import verified_recording
-from frontdesk.console.replay import OUTCOMES, _known_tags, _local_day, privacy
+from frontdesk.console.replay import OUTCOMES, known_tags, privacy
 from ledger.entries import entry_to_dict, list_for_call
 from ledger.models import Call, CallTag, LedgerEntry, QaSample, User
 from ledger.transcripts import load_transcript
@@ -122,8 +122,8 @@ def sample_criteria(ctx: Ctx, form: dict[str, str]) -> dict[str, Any]:
 
 def draw_sample(ctx: Ctx, criteria: dict[str, Any]) -> list[int]:
     """The calls the criteria pick: candidates in id order, then random.Random(seed)."""
-    lo = _local_day(ctx, criteria["from"], "from")
-    hi = _local_day(ctx, criteria["to"], "to") + timedelta(days=1)
+    lo = local_day(ctx, criteria["from"], "from")
+    hi = local_day(ctx, criteria["to"], "to", after=True)
     q = (
         select(Call.id)
         .join(LedgerEntry, LedgerEntry.call_id == Call.id)
@@ -167,7 +167,7 @@ def training_page(ctx: Ctx, error: str | None = None, status: int = 200,
         status_code=status,
         tag=tag,
         tagged=tagged,
-        known_tags=_known_tags(ctx),
+        known_tags=known_tags(ctx),
         samples=samples,
         agents=agents,
         outcomes=OUTCOMES,
