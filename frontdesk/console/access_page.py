@@ -13,8 +13,8 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from frontdesk.console.access import COLUMNS, AccessFilter, access_to_dict, query_access
-from frontdesk.console.app import Ctx, guarded, local_day
 from frontdesk.console.replay import _int
+from frontdesk.console.web import Ctx, guarded, local_day
 from ledger.cells import csv_row
 from ledger.models import AccessLog
 

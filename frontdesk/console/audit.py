@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from frontdesk.audit_rules import audit_rules
-from frontdesk.console.app import Ctx, guarded
+from frontdesk.console.web import Ctx, guarded
 from ledger.cells import csv_row
 from ledger.models import Call, Finding, LedgerEntry, User
 from ledger.reconcile import KINDS, reconcile, resolve

@@ -30,7 +30,7 @@ from starlette.routing import BaseRoute, Route
 from domain.rules import Rules
 from domain.vocabulary import CATEGORIES, COMPLAINT_CLASSES, DEPARTMENTS, REPAIR_SCOPES
 from frontdesk.console.accounts import Principal
-from frontdesk.console.app import Console, Ctx, _lookup, guarded
+from frontdesk.console.web import Console, Ctx, _lookup, guarded
 from ledger import entries
 from ledger.models import Call, LedgerEntry
 from ledger.transcripts import load_transcript

@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from frontdesk.console.app import Ctx, guarded
+from frontdesk.console.web import Ctx, guarded
 from ledger.draft_accuracy import draft_accuracy
 from ledger.models import Call, LedgerEntry
 from ledger.types import utcnow

@@ -23,8 +23,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 
 from frontdesk.console import logins
-from frontdesk.console.app import Ctx, guarded
 from frontdesk.console.bleep import PAD, mask_wav, spoken_number_spans
+from frontdesk.console.web import Ctx, guarded
 from ledger.models import Call
 from ledger.transcripts import load_transcript
 from recordings.archive import Archive, sha256_file

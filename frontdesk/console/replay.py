@@ -21,9 +21,9 @@ from sqlalchemy import or_, select
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
-from frontdesk.console.app import Ctx, guarded, local_day, mask_phone
 from frontdesk.console.masking import mask_name, mask_text, masked_transcript
 from frontdesk.console.recordings import LISTENERS, verified_recording
+from frontdesk.console.web import Ctx, guarded, local_day, mask_phone
 from ledger.entries import entry_to_dict, list_for_call
 from ledger.models import Call, CallTag, LedgerEntry
 from ledger.transcripts import load_transcript

@@ -33,11 +33,11 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response, StreamingResponse
 
 from domain.transcript import Transcript
-from frontdesk.console.app import Ctx, guarded, local_day, mask_phone
 from frontdesk.console.bleep import PAD, mask_wav, spoken_number_spans
 from frontdesk.console.masking import mask_name, mask_text, masked_transcript
 from frontdesk.console.recordings import verified_recording
 from frontdesk.console.replay import OUTCOMES, known_tags, privacy
+from frontdesk.console.web import Ctx, guarded, local_day, mask_phone
 from ledger.entries import entry_to_dict, list_for_call
 from ledger.models import Call, CallTag, LedgerEntry, QaSample, User
 from ledger.transcripts import load_transcript

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from frontdesk.console import accounts
-from frontdesk.console.app import Ctx, guarded
+from frontdesk.console.web import Ctx, guarded
 from ledger.models import User
 
 ADMINS = ("admin",)

@@ -61,3 +61,16 @@ def test_the_checker_sees_a_lazy_import(tmp_path):
     f = tmp_path / "m.py"
     f.write_text("def f():\n    from voice.intake.extract import extract\n")
     assert imports_of(f) == [(2, "voice.intake.extract")]
+
+
+def test_console_pages_build_on_web_and_never_on_the_app():
+    """app.py assembles the pages; a page importing app back would be a cycle."""
+    console = ROOT / "frontdesk" / "console"
+    bad = [
+        f"{p.name}:{line} imports {m}"
+        for p in sorted(console.glob("*.py"))
+        if p.name != "app.py"
+        for line, m in imports_of(p)
+        if m == "frontdesk.console.app"
+    ]
+    assert bad == []

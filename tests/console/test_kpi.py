@@ -142,7 +142,7 @@ def _handler_ctx(url: str, tmp_path: Path, query: str):
 
     from frontdesk.config import load_config
     from frontdesk.console.accounts import Principal
-    from frontdesk.console.app import Console, Ctx
+    from frontdesk.console.web import Console, Ctx
     from ledger.db import open_database
 
     cfg = load_config(tmp_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from frontdesk.console.app import mask_phone
+from frontdesk.console.web import mask_phone
 from tests.conftest import frontdesk
 from tests.console.conftest import PASSWORD, login
 
