@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 
+from voice.asr import digits
 from voice.asr.models import ModelInfo
 from voice.asr.normalise import display_text
 from voice.asr.transcript import Speaker, Utterance, Word
@@ -49,6 +50,12 @@ def _install_short_window() -> bool:
     return True
 
 
+# The second pass on an utterance whose numbers look wrong: a prompt that is all numbers
+# said the front-desk way, so Whisper writes every digit (and repeats) as Arabic digits.
+DIGIT_PROMPT = "以下是普通话的句子。房号1002，2003，301。电话13805792461，18966660000。"
+LOW_DIGIT_CONF = 0.5  # a digit word below this probability sends the utterance to the second pass
+
+
 def clean(text: str) -> str:
     text = _LOOP.sub(r"\1", text)
     parts = re.split(r"(?<=[。！？，,.!?])", text)
@@ -69,6 +76,7 @@ class WhisperEngine:
         word_timestamps: bool = True,
         without_timestamps: bool = False,
         hotwords: str | None = None,
+        digit_pass: bool = True,
     ) -> None:
         from faster_whisper import WhisperModel
 
@@ -82,6 +90,8 @@ class WhisperEngine:
         self.pad_frames = None if pad_s is None or not _install_short_window() else int(pad_s * 100)
         self.word_timestamps = word_timestamps  # the console's replay highlights words
         self.without_timestamps = without_timestamps
+        self.digit_pass = digit_pass
+        self.digit_passes = 0  # how many utterances were decoded again (bench)
         self._m = WhisperModel(
             str(info.path), device="cpu", compute_type="int8", cpu_threads=threads
         )
@@ -93,14 +103,14 @@ class WhisperEngine:
         finally:
             _window_frames.reset(token)
 
-    def _transcribe(self, audio: np.ndarray, offset_s: float, speaker: Speaker) -> Utterance | None:
+    def _decode(self, audio: np.ndarray, prompt: str | None, word_times: bool):
         segments, _ = self._m.transcribe(
             audio,
             language=self.language,
-            initial_prompt=self.initial_prompt,
+            initial_prompt=prompt,
             hotwords=self.hotwords,
             beam_size=self.beam_size,
-            word_timestamps=self.word_timestamps,
+            word_timestamps=word_times,
             without_timestamps=self.without_timestamps,
             # Speech is at most ~7 tokens/s; a loop on the trailing silence ran to 224 tokens
             # (1.1 s of decoding each). The cap keeps a loop short; ``clean`` removes it.
@@ -113,8 +123,7 @@ class WhisperEngine:
             # times); the loops it would catch are cut by ``clean``.
             temperature=0.0,
         )
-        words: list[Word] = []
-        texts = []
+        kept = []
         # the segments generator decodes lazily: consume it while the short window is set
         for seg in list(segments):
             probs = [w.probability for w in seg.words or []]
@@ -124,14 +133,56 @@ class WhisperEngine:
                 or (probs and sum(probs) / len(probs) < 0.3)
             ):
                 continue  # Whisper inventing text on noise or on the silence after speech
-            texts.append(seg.text)
+            kept.append(seg)
+        return kept
+
+    def _transcribe(self, audio: np.ndarray, offset_s: float, speaker: Speaker) -> Utterance | None:
+        segs = self._decode(audio, self.initial_prompt, self.word_timestamps)
+        words: list[Word] = []
+        for seg in segs:
             for w in seg.words or []:
                 words.append(Word(display_text(w.word), round(float(offset_s + w.start), 3),
                                   round(float(offset_s + w.end), 3), round(float(w.probability), 3)))  # fmt: skip
-        text = clean(display_text("".join(texts)))
+        raw = clean(display_text("".join(s.text for s in segs)))
+        if self.digit_pass and self._numbers_doubtful(raw, words):
+            self.digit_passes += 1
+            again = self._decode(audio, DIGIT_PROMPT, False)
+            raw = choose_numbers(raw, clean(display_text("".join(s.text for s in again))))
+        text = digits.cut_loops(raw)
         if not text:
             return None
         conf = float(np.mean([w.conf for w in words])) if words else 0.0
         start = words[0].start if words else offset_s
         end = words[-1].end if words else offset_s + len(audio) / 16000
         return Utterance(speaker, start, end, text, [w for w in words if w.w], round(conf, 3))
+
+    @staticmethod
+    def _numbers_doubtful(text: str, words: list[Word]) -> bool:
+        """A number looks wrong (a loop, a digit too many or too few) or was heard unsurely."""
+        found = digits.spans(text)
+        if any(digits.suspect(s.digits) for s in found):
+            return True
+        return bool(found) and any(
+            w.conf < LOW_DIGIT_CONF for w in words if any(c in digits.DIGIT for c in w.w)
+        )
+
+
+def choose_numbers(first: str, second: str) -> str:
+    """``first`` with each doubtful number replaced by the second pass's reading of it.
+
+    The passes are matched number by number when they found as many; otherwise the second
+    text is taken whole only if it has fewer doubtful numbers (its other words come from a
+    prompt that is all numbers, so they are trusted less)."""
+    a, b = digits.spans(first), digits.spans(second)
+    if len(a) == len(b):
+        out, at = [], 0
+        for x, y in zip(a, b, strict=True):
+            out.append(first[at : x.start])
+            better = digits.suspect(x.digits) and not digits.suspect(y.digits)
+            out.append(y.digits if better else first[x.start : x.end])
+            at = x.end
+        out.append(first[at:])
+        return "".join(out)
+    bad_a = sum(digits.suspect(s.digits) for s in a)
+    bad_b = sum(digits.suspect(s.digits) for s in b)
+    return second if b and bad_b < bad_a else first
