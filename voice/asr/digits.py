@@ -68,8 +68,8 @@ def normalise_numbers(text: str) -> str:
 
 def well_formed(digits: str) -> bool:
     """A mainland mobile number (11 digits from 1), a landline (7-8), or a room (3-4)."""
-    if digits.startswith("1") and len(digits) >= 9:
-        return len(digits) == 11
+    if digits.startswith("1") and len(digits) >= 5:  # no landline or room starts so
+        return len(digits) == 11 and not LOOP.search(digits)
     return len(digits) in (3, 4, 7, 8) and not LOOP.search(digits)
 
 
