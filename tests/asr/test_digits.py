@@ -71,3 +71,15 @@ def test_a_short_last_utterance_after_a_pause_is_a_segment():
     # the former settings (open at 80 % voiced, drop under 250 ms, no hangover) lost it
     old = VadOptions(ratio=0.8, close_ratio=0.8, min_speech_ms=250, preroll_ms=0, hangover_ms=0)
     assert all(e <= at / ASR_RATE for _, e in speech_segments(call.astype(np.float32), old))
+
+
+def test_decoder_loops_on_numbers_are_cut_and_real_repeats_kept():
+    from voice.asr.engines.whisper_engine import clean
+
+    # what Whisper base wrote on the silence after a number (yardstick, test split)
+    assert clean("我是九栋二单元2003,9十九,九十九,九十九,九十九,九十九,").startswith("我是九栋二单元2003")
+    assert len(clean("电话131455667766677666776677667766776677")) < 15
+    assert clean("电话13999990000，幺三九，九九九九，零零零零") == "电话13999990000，幺三九，九九九九，零零零零"
+    # a sentence said twice by the decoder, and counting on the silence after a room number
+    assert clean("第六栋二单元2003。第六栋二单元2003。123456777,") == "第六栋二单元2003。"
+    assert clean("电话13123456789。") == "电话13123456789。"

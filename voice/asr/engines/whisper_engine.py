@@ -16,6 +16,10 @@ from voice.asr.transcript import Speaker, Utterance, Word
 _HALLUCINATIONS = re.compile(r"作词|作曲|编曲|字幕|这次的节目|请不吝|点赞|订阅|谢谢观看|明镜")
 # The same 1-4 characters four or more times; digits are left alone (phone numbers repeat).
 _LOOP = re.compile(r"([^\d零〇一二三四五六七八九幺两]{1,4}?)\1{3,}")
+# Loops with digits in them (九十九，九十九，… / 776677667766 on the silence after a phone
+# number): a group of 2-6 characters three or more times, or one digit seven or more times.
+# A phone number has neither (13999990000 has five nines).
+_NUMBER_LOOP = re.compile(r"(.{2,6}?)\1{2,}|(\d)\2{6,}")
 
 
 # Whisper's encoder always sees a 30 s window: a 4 s utterance is padded with 26 s of
@@ -56,10 +60,21 @@ DIGIT_PROMPT = "以下是普通话的句子。房号1002，2003，301。电话13
 LOW_DIGIT_CONF = 0.5  # a digit word below this probability sends the utterance to the second pass
 
 
+# A sentence written twice in a row (Whisper base repeats itself on the padding after speech).
+_REPEATED_SENTENCE = re.compile(r"([^。！？，,.!?]{4,}[。！？，,.!?])\1+")
+# Counting on the silence after a number (…2003。123456777): no mobile number starts 12.
+_COUNTING = re.compile(r"^\W*1\W?2\W?3\W?4\W?5\W?6")
+
+
 def clean(text: str) -> str:
+    text = _REPEATED_SENTENCE.sub(r"\1", text)
     text = _LOOP.sub(r"\1", text)
+    for _ in range(3):  # a loop cut can leave a shorter one
+        text, n = _NUMBER_LOOP.subn(lambda m: m.group(1) or m.group(2) * 4, text)
+        if not n:
+            break
     parts = re.split(r"(?<=[。！？，,.!?])", text)
-    return "".join(p for p in parts if not _HALLUCINATIONS.search(p)).strip()
+    return "".join(p for p in parts if not (_HALLUCINATIONS.search(p) or _COUNTING.search(p))).strip()
 
 
 class WhisperEngine:
@@ -116,11 +131,12 @@ class WhisperEngine:
             beam_size=beam_size or self.beam_size,
             word_timestamps=word_times,
             without_timestamps=self.without_timestamps,
-            # Speech is at most ~7 tokens/s; a loop on the trailing silence ran to 224 tokens
+            # Speech is ~7 tokens/s, a number said fast up to ~14 (digits are a token each; at
+            # 10/s 五五五五幺二三四 was cut off); a loop on the trailing silence ran to 224 tokens
             # (1.1 s of decoding each). The cap keeps a loop short; ``clean`` removes it.
             # (at most 200: with the longest prompt Whisper keeps, 223 tokens, the two must
             # stay within its 448)
-            max_new_tokens=min(200, int(16 + 10 * len(audio) / 16000)),
+            max_new_tokens=min(200, int(16 + 16 * len(audio) / 16000)),
             vad_filter=False,
             condition_on_previous_text=False,
             # No temperature fallback: re-decoding doubled the time (RTF 0.37 → 0.21 with word
@@ -131,14 +147,13 @@ class WhisperEngine:
         # the segments generator decodes lazily: consume it while the short window is set
         for seg in list(segments):
             probs = [w.probability for w in seg.words or []]
-            # a number (a phone number said last, 五五五五 looping on) is kept despite low
-            # word scores or a loop: the second pass looks at it again; dropping it lost it
-            number = bool(digits.spans(display_text(seg.text)))
-            mean_p = sum(probs) / len(probs) if probs else 1.0
+            # A looping segment is kept when ``clean`` cuts the loop: dropping it lost what was
+            # said before the loop (我是九栋二单元2003 before 九十九，九十九，…).
+            looped = seg.compression_ratio > 2.4 and clean(display_text(seg.text)) == display_text(seg.text)
             if (
                 (seg.no_speech_prob > 0.8 and seg.avg_logprob < -1.0)
-                or (seg.compression_ratio > 2.4 and not number)
-                or mean_p < (0.15 if number else 0.3)
+                or looped
+                or (probs and sum(probs) / len(probs) < 0.3)
             ):
                 continue  # Whisper inventing text on noise or on the silence after speech
             kept.append(seg)
