@@ -16,9 +16,9 @@ from voice.asr.transcript import Speaker, Utterance, Word
 _HALLUCINATIONS = re.compile(r"作词|作曲|编曲|字幕|这次的节目|请不吝|点赞|订阅|谢谢观看|明镜")
 # The same 1-4 characters four or more times; digits are left alone (phone numbers repeat).
 _LOOP = re.compile(r"([^\d零〇一二三四五六七八九幺两]{1,4}?)\1{3,}")
-# Loops with digits in them (九十九，九十九，… / 776677667766 on the silence after a phone
-# number): a group of 2-6 characters three or more times, or one digit seven or more times.
-# A phone number has neither (13999990000 has five nines).
+# Loops ``_LOOP`` leaves, those with digits in them (九十九，九十九，… / 776677667766 on the
+# silence after a phone number): any group of 2-6 characters three or more times in a row, or
+# one digit seven or more times. A phone number has neither (13999990000 has five nines).
 _NUMBER_LOOP = re.compile(r"(.{2,6}?)\1{2,}|(\d)\2{6,}")
 
 
