@@ -11,8 +11,8 @@ peak RSS is its own. Systems:
   prompt and VAD).
 - ``pipeline_digit_pass``: the same with the second pass on doubtful numbers (off by default).
 - ``pipeline_beam5``: the pipeline with beam search 5 (the cost of a wider search).
-- ``pipeline_no_fallback``: the pipeline without faster-whisper's temperature fallback
-  (greedy only, as before the yardstick).
+- ``pipeline_fallback``: the pipeline with faster-whisper's temperature fallback (0.2, 0.4)
+  where a decode loops or scores low (off by default).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "tests" / "data" / "asr_eval"
 SYSTEMS = ("whisper_base_plain", "pipeline", "pipeline_digit_pass", "pipeline_beam5",
-           "pipeline_no_fallback")
+           "pipeline_fallback")
 TELEPHONE = ("band8k", "ulaw", "alaw", "loss10", "noisy")
 
 
@@ -86,8 +86,8 @@ def load_system(name: str, models_dir: Path):
     opts: dict = {}
     if name == "pipeline_beam5":
         opts["beam_size"] = 5
-    if name == "pipeline_no_fallback":
-        opts["fallback"] = False
+    if name == "pipeline_fallback":
+        opts["fallback"] = True
     if name == "pipeline_digit_pass":
         opts["digit_pass"] = True
     engine = load_engine(info, language=cfg.language, initial_prompt=cfg.prompt(),

@@ -95,10 +95,11 @@ class WhisperEngine:
         # digits prompt, beam 5; or the whole utterance, beam 5) read no number right that
         # the first got wrong, at 40 % more CPU (bench/asr.py, system pipeline_digit_pass).
         digit_pass: bool = False,
-        # faster-whisper's temperature fallback (0.2, 0.4) where a decode loops or scores low:
-        # on the yardstick's dev split CER 0.197 → 0.185, numbers exact 12 → 13 of 24, for
-        # 17 % more CPU (0.196 → 0.230 CPU s per audio s)
-        fallback: bool = True,
+        # faster-whisper's temperature fallback (0.2, 0.4) where a decode loops or scores low.
+        # Dev split: CER 0.197 → 0.185, numbers exact 12 → 13 of 24, +17 % CPU; test split:
+        # CER 0.200 either way, +52 % CPU (0.25 → 0.38 CPU s per audio s, over the 0.15 RTF
+        # budget on 2 cores). Off.
+        fallback: bool = False,
     ) -> None:
         from faster_whisper import WhisperModel
 
