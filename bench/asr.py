@@ -1,4 +1,10 @@
-"""ASR figures on the committed fixtures, printed as one JSON document.
+"""ASR figures on the yardstick and the committed fixtures, printed as one JSON document.
+
+- ``yardstick``: the ASR evaluation set (tests/data/asr_eval, ``--split test`` by default,
+  the frozen split; tune on ``--split dev`` only): per system (``--systems``, see
+  bench/asr_yardstick.py) and per condition and kind, CER, digit-sequence exactness, words
+  lost at the ends of utterances, what intake registers (address, phone, category), RTF,
+  load time and peak RSS.
 
 - ``configs``: per Whisper decoding configuration, CER and real-time factor (with VAD)
   on the clean 16 kHz and telephone-band 8 kHz Mandarin fixtures and on the 55 s two-party
@@ -12,8 +18,8 @@
   transcript + draft done; measured in a fresh process, whose peak RSS is the worker's.
 
 CER maps digits to Chinese numerals (Whisper writes "301" where the reference says 三零一)
-and drops punctuation. Usage: python bench/asr.py [--only configs,prompts,ready]
-[--speed 1.0]   (needs whisper-base installed: make model)
+and drops punctuation. Usage: python bench/asr.py [--only yardstick,configs,prompts,ready]
+[--split test|dev] [--systems pipeline,whisper_base_plain] [--items] [--speed 1.0]   (needs whisper-base installed: make model)
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.asr_yardstick import SYSTEMS, bench_yardstick, run_one  # noqa: E402
 from frontdesk.config import AsrConfig, load_config  # noqa: E402
 from voice.asr.engines import load_engine  # noqa: E402
 from voice.asr.metrics import cer  # noqa: E402
@@ -191,7 +198,11 @@ def bench_ready(models_dir: Path, speed: float, repeat: int = 2) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", default="configs,prompts,ready")
+    ap.add_argument("--only", default="yardstick,configs,prompts,ready")
+    ap.add_argument("--split", default="test", choices=("test", "dev"))
+    ap.add_argument("--systems", default=",".join(SYSTEMS))
+    ap.add_argument("--items", action="store_true", help="per-recording figures and texts too")
+    ap.add_argument("--yardstick-one", help=argparse.SUPPRESS)
     ap.add_argument("--speed", type=float, default=1.0, help="recording speed × real time")
     ap.add_argument("--ready-here", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -200,11 +211,16 @@ def main() -> int:
     if not (models_dir / "whisper-base").is_dir():
         print(f"no model at {models_dir / 'whisper-base'}: run `make model` first", file=sys.stderr)
         return 2
+    if args.yardstick_one:
+        json.dump(run_one(args.yardstick_one, args.split, models_dir), sys.stdout, ensure_ascii=False)
+        return 0
     if args.ready_here:
         json.dump(bench_ready(models_dir, args.speed), sys.stdout)
         return 0
     parts = set(args.only.split(","))
     out: dict = {"cores": os.cpu_count(), "load_avg_before": os.getloadavg()}
+    if "yardstick" in parts:
+        out["yardstick"] = bench_yardstick(args.split, args.systems.split(","), args.items)
     if "configs" in parts:
         out["configs"] = bench_configs(models_dir)
     if "prompts" in parts:

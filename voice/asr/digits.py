@@ -1,0 +1,83 @@
+"""Numbers in a transcript: phone numbers and rooms said digit by digit.
+
+Callers say 幺 for 1 (and 洞 for 0, 两 for 2); recognisers write those, or Arabic digits,
+or a homophone (要 for 幺), in one number. ``normalise_numbers`` writes every number said
+digit by digit in Arabic digits, so the ledger, the console and intake see one form.
+``spans`` finds them; ``suspect`` says which need a second look (a decoder loop, a phone
+number with a digit too many or too few, low word confidence).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DIGIT = {
+    **{c: str(i) for i, c in enumerate("零一二三四五六七八九")},
+    **{str(i): str(i) for i in range(10)},
+    **{chr(ord("０") + i): str(i) for i in range(10)},
+    "〇": "0", "洞": "0", "幺": "1", "两": "2",
+}  # fmt: skip
+_SEP = " ,，、-‐–—·"
+# a run of digit characters (with 要, heard for 幺) and group separators between them
+_RUN = re.compile(rf"[{''.join(DIGIT)}要](?:[{re.escape(_SEP)}]*[{''.join(DIGIT)}要])*")
+MIN_DIGITS = 3  # shorter runs are counts and building/unit numbers (一下, 二单元), left alone
+LOOP = re.compile(r"(\d{1,3}?)\1{5,}")  # the same digit or group six or more times
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # in the text
+    end: int
+    digits: str
+
+
+def spans(text: str) -> list[Span]:
+    """Numbers said digit by digit (three digits or more), with where they are in ``text``."""
+    out = []
+    for m in _RUN.finditer(text):
+        raw = m.group(0)
+        digits = "".join(DIGIT.get(c, "1" if c == "要" else "") for c in raw)
+        n_yao = raw.count("要")
+        # 要 is 幺 only inside a number (电话要三八… is "is 138…" misheard) and never alone
+        if n_yao and len(digits) - n_yao < 2:
+            continue
+        start, end = m.start(), m.end()
+        if raw.startswith("要") and len(digits) - 1 < 6:
+            start, digits = start + 1, digits[1:]  # 我要三个 / 要二零 : a verb before a short number
+        if len(digits) >= MIN_DIGITS:
+            out.append(Span(start, end, digits))
+    return out
+
+
+def normalise_numbers(text: str) -> str:
+    """Numbers said digit by digit as Arabic digits, their groups kept: 幺三八，六六七七 →
+    138，6677; 三零一 → 301; 十二栋 and 一下 are left as they are."""
+    out, at = [], 0
+    for sp in spans(text):
+        out.append(text[at : sp.start])
+        raw = text[sp.start : sp.end]
+        groups = re.split(rf"[{re.escape(_SEP)}]+", raw)
+        if len(groups) > 2 and all(len(g) == 1 for g in groups):
+            raw = "".join(groups)  # said one digit at a time: one number, not 11 groups
+        out.append("".join(DIGIT.get(c, "1" if c == "要" else c) for c in raw))
+        at = sp.end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def well_formed(digits: str) -> bool:
+    """A mainland mobile number (11 digits from 1), a landline (7-8), or a room (3-4)."""
+    if digits.startswith("1") and len(digits) >= 5:  # no landline or room starts so
+        return len(digits) == 11 and not LOOP.search(digits)
+    return len(digits) in (3, 4, 7, 8) and not LOOP.search(digits)
+
+
+def suspect(digits: str) -> bool:
+    return bool(LOOP.search(digits)) or not well_formed(digits)
+
+
+def cut_loops(text: str) -> str:
+    """A decoder loop on digits (1399999999…) cut back to four repeats: the count is lost
+    either way, but a 60-digit number is no use to anyone reading the transcript."""
+    return re.sub(r"(\d{1,3}?)(?:[ ,，、-]?\1){5,}", lambda m: m.group(1) * 4, text)
