@@ -54,7 +54,6 @@ class Plain:
 
     def transcribe(self, path: Path):
         from domain.transcript import Transcript, Utterance
-
         from voice.asr.audio import load_audio, to_asr_rate
         from voice.asr.normalise import to_simplified  # scoring reads simplified script
 

@@ -110,7 +110,7 @@ def _seconds(dialect: str, later: Any, earlier: Any) -> ColumnElement:
 
 def _local_hour(ctx: Ctx, dialect: str, col: Any, at: datetime) -> ColumnElement:
     """The hour of ``col`` in the console's time zone (its UTC offset at ``at`` on SQLite)."""
-    offset = int((at.utcoffset() or timedelta(0)).total_seconds())
+    offset = int((at.astimezone(_tz(ctx)).utcoffset() or timedelta(0)).total_seconds())
     if dialect == "sqlite":
         return cast(func.strftime("%H", col, f"{offset:+d} seconds"), Integer)
     zone = getattr(_tz(ctx), "key", None)  # a named zone: PostgreSQL knows its DST rules
