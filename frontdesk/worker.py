@@ -143,7 +143,6 @@ class Worker:
                 raise JobError(f"call {call_id} has no recording", retry=False)
             path = self.archive.resolve(call.recording_path)
             expected_sha, caller_number, call_uuid = call.recording_sha256, call.caller, call.uuid
-            invited_at = call.invited_at
         if not path.exists():
             raise JobError(f"recording {path} is missing", retry=False)
         if expected_sha and sha256_file(path) != expected_sha:
@@ -153,7 +152,8 @@ class Worker:
 
         partial_root = self.archive.root / ".partial"
         transcript = self.transcribe(path, load_live(partial_root, call_uuid))
-        draft = self.draft(transcript, caller_number, call_id, at=invited_at)
+        # drafted now, with the ledger as it is now (the reconciler re-reads as of the call)
+        draft = self.draft(transcript, caller_number, call_id)
         with self.sessions() as s:
             transcripts.save_transcript(s, call_id, transcript)
             entries.create_draft(s, call_id, draft, caller_number=caller_number)

@@ -69,4 +69,9 @@ def test_digits_said_after_a_pause_at_the_very_end_of_a_call_are_kept(data_dir, 
     # every digit said after the first group is there, to the last one: nothing lost at the
     # end (how exactly Whisper hears 幺五零 is the yardstick's digit exactness, not this)
     runs = digit_runs(said_last.text)
-    assert runs and runs[-1].endswith(item["expect"]["phone"][3:]), transcript.text("caller")
+    tail = item["expect"]["phone"][3:]
+    # a repeated digit heard once (五五 → 5) is the yardstick's digit exactness, not a loss at
+    # the end; a number cut short before its last digits is
+    heard_tail = {tail} | {tail[:i] + tail[i + 1 :] for i in range(len(tail) - 1)
+                           if tail[i] == tail[i + 1]}  # fmt: skip
+    assert runs and any(runs[-1].endswith(t) for t in heard_tail), transcript.text("caller")
