@@ -1,4 +1,4 @@
-"""A ledger entry's status and its transitions; a call's outcome; who answered.
+"""A ledger entry's status, its transitions and the field each status stamps.
 
 Lifecycle (domain.md): registered → dispatched → in progress (跟进处理) → returned (返单) →
 called back (回访) → closed (结案); a dissatisfied resident reopens it (→ dispatched).
@@ -38,28 +38,3 @@ STAMPS: dict[EntryStatus, str] = {
     S.CALLED_BACK: "callback_at",
     S.CLOSED: "closed_at",
 }
-STATUS_ZH: dict[EntryStatus, str] = {
-    S.DRAFT: "草稿", S.REGISTERED: "已登记", S.DISPATCHED: "已派单", S.IN_PROGRESS: "处理中",
-    S.RETURNED: "已返单", S.CALLED_BACK: "已回访", S.CLOSED: "已关闭",
-}  # fmt: skip
-
-
-def can_go(current: str, to: str) -> bool:
-    return EntryStatus(to) in TRANSITIONS.get(EntryStatus(current), frozenset())
-
-
-class CallOutcome(StrEnum):
-    ANSWERED = "answered"
-    MISSED = "missed"
-    BUSY = "busy"
-    REJECTED = "rejected"
-    FAILED = "failed"
-    INTERRUPTED = "interrupted"  # the phone died mid-call; the recording was recovered
-
-
-RECORDED_OUTCOMES = (CallOutcome.ANSWERED, CallOutcome.INTERRUPTED)
-
-
-class AnsweredBy(StrEnum):
-    AGENT = "agent"
-    AUTO = "auto"

@@ -130,13 +130,17 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from frontdesk.reading import current_model
     from voice.intake.evaluation import score
     from voice.intake.extract import extract
+    from voice.intake.model import ModelError
 
     cfg = config_from_args(args)
     try:
         rows = [json.loads(x) for x in args.file.read_text(encoding="utf-8").splitlines() if x.strip()]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UserError(f"cannot read {args.file}: {exc}") from None
-    model = current_model(cfg.models_dir)
+    try:
+        model = current_model(cfg.models_dir)
+    except ModelError as exc:
+        raise UserError(str(exc)) from None
     try:
         result = score(rows, lambda t: extract(t, model=model))
     except (KeyError, TypeError) as exc:
@@ -170,7 +174,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.text is None and args.jsonl is None:
         raise UserError("give --text or --jsonl (or: intake train | model | evaluate)")
-    model = current_model(config_from_args(args).models_dir)
+    from voice.intake.model import ModelError
+
+    try:
+        model = current_model(config_from_args(args).models_dir)
+    except ModelError as exc:
+        raise UserError(str(exc)) from None
 
     def extract(source, **kw):
         return _extract(source, model=model, **kw)

@@ -29,3 +29,23 @@ def test_a_model_trained_from_an_imported_sheet_changes_drafts(tmp_path):
 def test_training_an_empty_ledger_alone_is_a_clear_error(tmp_path):
     r = frontdesk(tmp_path, "intake", "train", "--no-shipped", check=False)
     assert r.returncode != 0 and "no registered entries" in r.stderr
+
+
+def test_evaluate_a_broken_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "calls.jsonl"
+    bad.write_text('{"id": "x", "text": "电梯坏了"}\n{not json\n', encoding="utf-8")
+    r = frontdesk(tmp_path / "var", "intake", "evaluate", str(bad), check=False)
+    assert r.returncode != 0 and "cannot read" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_corrupt_site_model_is_named_and_the_ledger_is_untouched(tmp_path):
+    var = tmp_path / "var"
+    frontdesk(var, "ledger", "import", str(DATA / "intake" / "company_sheet.csv"))
+    broken = var / "models" / "intake" / "intake-20991231T000000.npz"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_bytes(b"not a model")
+    r = frontdesk(var, "intake", "model", check=False)
+    assert r.returncode != 0 and "not an intake model" in r.stderr and "Traceback" not in r.stderr
+    r = frontdesk(var, "intake", "--text", "电梯坏了", check=False)
+    assert r.returncode != 0 and "not an intake model" in r.stderr and "Traceback" not in r.stderr
+    assert len(frontdesk_json(var, "ledger", "list")) == 60  # nothing stored was lost

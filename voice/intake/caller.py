@@ -1,8 +1,7 @@
-"""Who called: surname and honorific, and a phone number spoken digit by digit."""
+"""Who called: the honorifics and common surnames (read by names.py), and a phone number
+spoken digit by digit."""
 
 from __future__ import annotations
-
-import re
 
 from voice.intake.numbers import number_spans
 
@@ -13,18 +12,6 @@ SURNAMES = set(
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
     "龚邵万钱严覃武戴莫孔向汤"
 )
-
-
-def surname(text: str) -> tuple[str | None, str | None, str | None]:
-    """(surname, honorific, the words heard)."""
-    m = re.search(r"(?:我|本人)姓([\u4e00-\u9fff])", text)
-    if m and m.group(1) in SURNAMES | {"欧", "司"}:
-        hon = re.match(r"[\u4e00-\u9fff]?(" + "|".join(HONORIFICS) + ")", text[m.end() :])
-        return m.group(1), hon.group(1) if hon else None, m.group(0)
-    for m in re.finditer(r"([\u4e00-\u9fff])(" + "|".join(HONORIFICS) + ")", text):
-        if m.group(1) in SURNAMES:
-            return m.group(1), m.group(2), m.group(0)
-    return None, None, None
 
 
 def phone_number(text: str) -> tuple[str | None, str | None]:
