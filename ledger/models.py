@@ -11,12 +11,17 @@ Finding     what the reconciler flagged, persisted so re-runs are idempotent
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from ledger.types import UTCDateTime, utcnow
+from domain.calls import AnsweredBy, Outcome
+from domain.status import EntryStatus
+from ledger.types import UTCDateTime, choice, utcnow
+
+JobStatus = Literal["queued", "running", "done", "failed"]
+FindingStatus = Literal["open", "resolved"]
 
 
 class Base(DeclarativeBase):
@@ -36,8 +41,8 @@ class Call(Base):
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     rings: Mapped[int] = mapped_column(Integer, default=0)
-    answered_by: Mapped[str | None] = mapped_column(String(16))
-    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    answered_by: Mapped[AnsweredBy | None] = mapped_column(choice(AnsweredBy, 16))
+    outcome: Mapped[Outcome] = mapped_column(choice(Outcome, 16), index=True)
     cause: Mapped[str | None] = mapped_column(String(255))
     codec: Mapped[str | None] = mapped_column(String(32))
     recording_path: Mapped[str | None] = mapped_column(String(512))
@@ -78,7 +83,7 @@ class Job(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|done|failed
+    status: Mapped[JobStatus] = mapped_column(choice(JobStatus, 16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=5)
     run_after: Mapped[datetime] = mapped_column(default=utcnow)
@@ -99,7 +104,9 @@ class LedgerEntry(Base):
         ForeignKey("calls.id", ondelete="SET NULL"), index=True
     )
     source: Mapped[str] = mapped_column(String(8), default="来电")  # 来电 call | 来访 walk-in
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    status: Mapped[EntryStatus] = mapped_column(
+        choice(EntryStatus, 16), default=EntryStatus.DRAFT, index=True
+    )
     category: Mapped[str | None] = mapped_column(String(8), index=True)
     building: Mapped[str | None] = mapped_column(String(16), index=True)
     unit: Mapped[str | None] = mapped_column(String(16))
@@ -166,7 +173,9 @@ class Finding(Base):
     )
     detail: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[FindingStatus] = mapped_column(
+        choice(FindingStatus, 16), default="open", index=True
+    )
     detected_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(64))

@@ -306,3 +306,31 @@ def test_urgency_not_recorded_is_no_contradiction(db, tmp_path):
             cell = out.read_text(encoding="utf-8-sig").splitlines()[1].split(",")[10]
             assert cell == ("" if sheet is silent else "否")
             s.commit()
+
+
+def test_statuses_and_outcomes_are_closed_sets_read_back_as_their_types(db):
+    """The columns hold one of the domain's words: a drifted spelling is refused on write
+    (nothing half-stored), and an entry's status comes back as an EntryStatus."""
+    from sqlalchemy.exc import StatementError
+
+    from domain.status import EntryStatus
+    from ledger.models import Call, LedgerEntry
+
+    with db() as s:
+        call = calls.record_call(s, _call())
+        entry = entries.create_draft(s, call.id, _draft())
+        s.commit()
+        entry_id, call_id = entry.id, call.id
+        s.expire_all()
+        assert s.get(LedgerEntry, entry_id).status is EntryStatus.DRAFT
+        entry.status = "not_satisfied"
+        with pytest.raises(StatementError, match="not_satisfied"):
+            s.commit()
+        s.rollback()
+        call.outcome = "hung_up"
+        with pytest.raises(StatementError, match="hung_up"):
+            s.commit()
+        s.rollback()
+    with db() as s:
+        assert s.get(LedgerEntry, entry_id).status is EntryStatus.DRAFT
+        assert s.get(Call, call_id).outcome == "answered"
