@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Float, and_, cast, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -45,6 +45,15 @@ from ledger.matching import (
     similarity,
 )
 from ledger.models import Call, EntryChange, Finding, LedgerEntry, Transcript
+from ledger.reconcile.rows import (
+    RECORDED,
+    CallRow,
+    EntryRow,
+    LooseEntryRow,
+    call_columns,
+    entry_columns,
+    loose_entry_columns,
+)
 from ledger.types import utcnow
 
 
@@ -58,7 +67,6 @@ KINDS = [
     "SLOW_ANSWER", "MISSED_NO_CALLBACK", "CALLBACK_OVERDUE", "RECORDING_MISSING",
     "RECORDING_TAMPERED", "DURATION_MISMATCH", "RECORDING_UNLOGGED",
 ]  # fmt: skip
-RECORDED = ("answered", "interrupted")
 URGENT_SURE = 0.75  # the intake marks an urgency below this 请核对 (voice/intake/extract.py)
 INTAKE_CACHE_VERSION = 4  # bump when voice.intake or intake_summary changes what it holds
 CHUNK = 20_000
@@ -218,42 +226,36 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
     rules = ctx.rules
     assigned, unmatched_loose = _match_loose(ctx)
     grace = rules.grace_s
-    call_cols = (
-        Call.id, Call.caller, ctx.ep(Call.invited_at), ctx.ep(Call.answered_at),
-        ctx.ep(Call.ended_at), Call.rings, Call.answered_by, Call.outcome, Call.recording_path,
-        Call.recording_sha256, Call.recording_size, Call.recording_duration_s,
-        ctx.ep(Call.created_at), Call.direction, Call.callee,
-    )  # fmt: skip
     total = None
     if ctx.progress is not None:
         total = ctx.q(select(func.count(Call.id)).where(ctx.in_window(Call.invited_at))).scalar()
         ctx.progress("checking calls", 0, total)
-    for rows in _call_chunks(ctx, call_cols):
+    for rows in _call_chunks(ctx):
         if ctx.progress is not None:
             ctx.progress("checking calls", ctx.n_calls, total)
         ctx.n_calls += len(rows)
-        lo, hi = rows[0][0], rows[-1][0]
-        own: dict[int, list[tuple]] = defaultdict(list)
-        for e in ctx.rows(
-            select(LedgerEntry.id, LedgerEntry.call_id, ctx.ep(LedgerEntry.registered_at),
-                   LedgerEntry.building, LedgerEntry.unit, LedgerEntry.room,
-                   LedgerEntry.category, LedgerEntry.urgent)
+        lo, hi = rows[0].id, rows[-1].id
+        own: dict[int, list[EntryRow]] = defaultdict(list)
+        for e in map(EntryRow._make, ctx.rows(
+            select(*entry_columns(ctx.ep))
             .where(LedgerEntry.call_id.between(lo, hi), LedgerEntry.status != "draft")
             .order_by(LedgerEntry.id)
-        ):  # fmt: skip
-            own[e[1]].append(e)
+        )):  # fmt: skip
+            own[e.call_id].append(e)
         for cid, es in assigned.items():
             if lo <= cid <= hi:
                 own[cid].extend(es)
-        heard = _heard_for(ctx, [c[0] for c in rows if own.get(c[0])]) if rules.content else {}
+        heard = _heard_for(ctx, [c.id for c in rows if own.get(c.id)]) if rules.content else {}
         called_back = _callbacks(ctx, rows)
         for c in rows:
-            (cid, caller, invited, answered, ended, rings, answered_by, outcome, path, sha,
-             size, rec_s, stored, direction, _callee) = c  # fmt: skip
+            cid, caller, invited, answered, ended = c.id, c.caller, c.invited, c.answered, c.ended
+            rings, answered_by, outcome, direction = c.rings, c.answered_by, c.outcome, c.direction
+            path, sha, size, stored = c.recording_path, c.recording_sha256, c.recording_size, c.stored
+            rec_s = c.recording_s
             mine = own.get(cid, [])
             inbound = direction == "in"
             talked = outcome in RECORDED  # connected: it has a recording, or should have
-            end = ended if ended is not None else invited
+            end = c.end
             who = say.call(invited, caller, ctx.tz, missed=outcome == "missed")
             if talked and inbound and not mine and ctx.now >= end + grace:
                 yield Detected("UNLOGGED_CALL", cid, None,
@@ -261,17 +263,18 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
                                {"ended_at": _t(end), "grace_s": grace})  # fmt: skip
             if len(mine) > 1:
                 for e in mine[1:]:
-                    yield Detected("DUPLICATE_ENTRY", cid, e[0],
+                    yield Detected("DUPLICATE_ENTRY", cid, e.id,
                                    say.say("DUPLICATE_ENTRY", f"{who} 登记了 {len(mine)} 条台账"
-                                           f"（{'、'.join(str(x[0]) for x in mine)} 号）"),
-                                   {"entries": [x[0] for x in mine]})  # fmt: skip
+                                           f"（{'、'.join(str(x.id) for x in mine)} 号）"),
+                                   {"entries": [x.id for x in mine]})  # fmt: skip
             for e in mine[:1]:  # a duplicate's own lateness is no second fault
-                if e[2] is not None and e[2] > end + grace:
-                    yield Detected("LATE_REGISTRATION", cid, e[0],
-                                   say.say("LATE_REGISTRATION", f"{who} 挂机后 {say.span(e[2] - end)}"
+                if e.registered is not None and e.registered > end + grace:
+                    yield Detected("LATE_REGISTRATION", cid, e.id,
+                                   say.say("LATE_REGISTRATION", f"{who} 挂机后 "
+                                           f"{say.span(e.registered - end)}"
                                            f"才登记（应在 {say.span(grace)}内）"),
-                                   {"registered_at": _t(e[2]), "ended_at": _t(end),
-                                    "late_s": round(e[2] - end)})  # fmt: skip
+                                   {"registered_at": _t(e.registered), "ended_at": _t(end),
+                                    "late_s": round(e.registered - end)})  # fmt: skip
             if outcome == "answered" and inbound and rings > rules.max_rings:
                 yield Detected("SLOW_ANSWER", cid, None,
                                say.say("SLOW_ANSWER", f"{who} 响铃 {rings} 声才接听"
@@ -305,14 +308,16 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
     yield from _unlogged_recordings(ctx)
 
 
-def _call_chunks(ctx: _Ctx, cols) -> Iterator[list]:
+def _call_chunks(ctx: _Ctx) -> Iterator[list[CallRow]]:
     """The calls in scope, CHUNK at a time, in id order. A window is found through the
     invited_at index first: keyset paging by id alone would scan every call for one day."""
+    cols = call_columns(ctx.ep)
     if ctx.since is None and ctx.until is None:
         last = 0
         while rows := ctx.rows(select(*cols).where(Call.id > last).order_by(Call.id).limit(CHUNK)):
-            last = rows[-1][0]
-            yield rows
+            page = list(map(CallRow._make, rows))
+            last = page[-1].id
+            yield page
         return
     ids = sorted(ctx.q(select(Call.id).where(ctx.in_window(Call.invited_at))).scalars())
     for i in range(0, len(ids), CHUNK):
@@ -320,80 +325,79 @@ def _call_chunks(ctx: _Ctx, cols) -> Iterator[list]:
         if len(part) > 5000 and part[-1] - part[0] < 2 * len(part):  # mostly contiguous
             wanted = set(part)
             rows = ctx.rows(select(*cols).where(Call.id.between(part[0], part[-1])))
-            rows = [r for r in rows if r[0] in wanted]
+            page = [c for c in map(CallRow._make, rows) if c.id in wanted]
         else:
-            rows = []
+            page = []
             for j in range(0, len(part), 5000):
-                rows += ctx.rows(select(*cols).where(Call.id.in_(part[j : j + 5000])))
-        rows.sort(key=lambda r: r[0])
-        yield rows
+                page += map(CallRow._make,
+                            ctx.rows(select(*cols).where(Call.id.in_(part[j : j + 5000]))))  # fmt: skip
+        page.sort(key=lambda c: c.id)
+        yield page
 
 
-def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[tuple]], list[tuple]]:
+def _match_loose(ctx: _Ctx) -> tuple[dict[int, list[EntryRow]], list[LooseEntryRow]]:
     """Unlinked registered phone entries assigned one to one to recorded calls that have
     no registered entry of their own. Returns call id → [entry row], and the rest."""
     rules = ctx.rules
     margin = max(rules.match_window_s, rules.late_match_window_s)
     E = LedgerEntry
-    loose_rows = ctx.q(
-        select(E.id, E.call_id, ctx.ep(E.registered_at), E.building, E.unit, E.room,
-               E.category, E.urgent, E.caller_phone, ctx.ep(E.created_at), E.content, E.summary,
-               E.public_area)
+    loose_rows = [LooseEntryRow._make(r) for r in ctx.q(
+        select(*loose_entry_columns(ctx.ep))
         # coalesce: keeps the planner on the created_at range rather than the call_id index
         .where(func.coalesce(E.call_id, 0) == 0, E.source == "来电", E.status != "draft",
                ctx.in_window(E.created_at, margin))
         .order_by(E.id)
-    ).all()  # fmt: skip
+    )]  # fmt: skip
     if not loose_rows:
         return {}, []
     has_entry = exists().where(E.call_id == Call.id, E.status != "draft")
     free = [
-        c[:4]
-        for c in ctx.q(
+        (cid, caller, invited, ended)
+        for cid, caller, invited, ended, outcome, direction in ctx.q(
             select(Call.id, Call.caller, ctx.ep(Call.invited_at), ctx.ep(Call.ended_at),
                    Call.outcome, Call.direction)
             .where(~has_entry, ctx.in_window(Call.invited_at, margin))
         )
-        if c[4] in RECORDED and c[5] == "in"  # here, or the planner scans the outcome index
+        if outcome in RECORDED and direction == "in"  # here, or the planner scans the outcome index
     ]  # fmt: skip
-    heard = _heard_for(ctx, [c[0] for c in free], with_text=True)
+    heard = _heard_for(ctx, [cid for cid, *_ in free], with_text=True)
     calls = [
-        CallCandidate(c[0], c[1], c[3] if c[3] is not None else c[2],
-                      heard.get(c[0], {}).get("address"), heard.get(c[0], {}).get("text", ""),
-                      c[2], heard.get(c[0], {}).get("phone"))
-        for c in free
+        CallCandidate(cid, caller, ended if ended is not None else invited,
+                      heard.get(cid, {}).get("address"), heard.get(cid, {}).get("text", ""),
+                      invited, heard.get(cid, {}).get("phone"))
+        for cid, caller, invited, ended in free
     ]  # fmt: skip
     loose = [
-        LooseEntry(e[0], e[8], e[2] if e[2] is not None else e[9],
-                   f"{e[3]}-{e[4]}-{e[5]}" if e[3] and e[4] and e[5] else None,
-                   " ".join(x for x in (e[10], e[11], e[12]) if x))
+        LooseEntry(e.id, e.caller_phone, e.at, e.address,
+                   " ".join(x for x in (e.content, e.summary, e.public_area) if x))
         for e in loose_rows
     ]  # fmt: skip
     pairs = assign(loose, calls, window_s=rules.match_window_s,
                    late_window_s=rules.late_match_window_s)  # fmt: skip
-    by_id = {e[0]: e for e in loose_rows}
-    assigned: dict[int, list[tuple]] = defaultdict(list)
+    by_id = {e.id: e for e in loose_rows}
+    assigned: dict[int, list[EntryRow]] = defaultdict(list)
     for entry_id, call_id in pairs.items():
-        assigned[call_id].append(by_id[entry_id][:8])
-    unmatched = [e for e in loose_rows if e[0] not in pairs]
+        assigned[call_id].append(by_id[entry_id].entry())
+    unmatched = [e for e in loose_rows if e.id not in pairs]
     # an entry written twice for one call: the second is a duplicate of the call's entry
     # (DUPLICATE_ENTRY), not an entry without a call
     dups = _duplicates(ctx, unmatched, [(by_id[eid], cid) for eid, cid in pairs.items()])
     for e, call_id in dups:
-        assigned[call_id].append(e[:8])
-    unmatched = [e for e in unmatched if e[0] not in {d[0][0] for d in dups}]
+        assigned[call_id].append(e.entry())
+    duplicated = {e.id for e, _ in dups}
+    unmatched = [e for e in unmatched if e.id not in duplicated]
     behind = _outbound_behind(ctx, unmatched)
-    return assigned, [e for e in unmatched if e[0] not in behind]
+    return assigned, [e for e in unmatched if e.id not in behind]
 
 
-def _outbound_behind(ctx: _Ctx, unmatched: list[tuple]) -> set[int]:
+def _outbound_behind(ctx: _Ctx, unmatched: list[LooseEntryRow]) -> set[int]:
     """Entries written from a call the desk made (a missed call returned, and the resident
     reported something): an answered outbound call to the entry's number near its time is
     the call behind it, so it is no orphan."""
     if not unmatched:
         return set()
     window = ctx.rules.match_window_s
-    ats = [e[2] if e[2] is not None else e[9] for e in unmatched]
+    ats = [e.at for e in unmatched]
     t0 = datetime.fromtimestamp(min(ats) - window, UTC)
     t1 = datetime.fromtimestamp(max(ats) + window, UTC)
     out: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
@@ -405,9 +409,10 @@ def _outbound_behind(ctx: _Ctx, unmatched: list[tuple]) -> set[int]:
             out[number_key(callee)[-8:]].append((start, end if end is not None else start, callee))
     found = set()
     for e, at in zip(unmatched, ats, strict=True):
-        for start, end, callee in out.get(number_key(e[8])[-8:], ()) if e[8] else ():
-            if same_number(callee, e[8]) and start - CLOCK_SLACK_S <= at <= end + window:
-                found.add(e[0])
+        phone = e.caller_phone
+        for start, end, callee in out.get(number_key(phone)[-8:], ()) if phone else ():
+            if same_number(callee, phone) and start - CLOCK_SLACK_S <= at <= end + window:
+                found.add(e.id)
                 break
     return found
 
@@ -415,49 +420,69 @@ def _outbound_behind(ctx: _Ctx, unmatched: list[tuple]) -> set[int]:
 DUPLICATE_SIMILARITY = 0.8  # the wording of two entries for one call, both ways
 
 
-def _duplicates(ctx: _Ctx, unmatched: list[tuple], matched: list[tuple[tuple, int]]
-                ) -> list[tuple[tuple, int]]:  # fmt: skip
+class _Original(NamedTuple):
+    """An entry of a call that a loose entry may repeat."""
+
+    id: int
+    call_id: int
+    phone: str
+    at: float
+    category: str | None
+    address: tuple[str | None, str | None, str | None]  # building, unit, room
+    text: str
+
+
+def _wording(content: str | None, summary: str | None) -> str:
+    return " ".join(x for x in (content, summary) if x)
+
+
+def _duplicates(ctx: _Ctx, unmatched: list[LooseEntryRow],
+                matched: list[tuple[LooseEntryRow, int]]) -> list[tuple[LooseEntryRow, int]]:  # fmt: skip
     """Unmatched loose entries that repeat an entry of a call (loose and matched, or linked
     to it): the same number, category and address, the same wording, within the late
     window. Returns (entry row, call id) pairs."""
     if not unmatched:
         return []
     E = LedgerEntry
-    phones = sorted({e[8] for e in unmatched if e[8]})
-    originals = [(e[0], cid, e[8], e[2] if e[2] is not None else e[9], e[6], e[3:6],
-                  " ".join(x for x in (e[10], e[11]) if x)) for e, cid in matched]  # fmt: skip
+    phones = sorted({e.caller_phone for e in unmatched if e.caller_phone})
+    originals = [_Original(e.id, cid, e.caller_phone, e.at, e.category,
+                           (e.building, e.unit, e.room), _wording(e.content, e.summary))
+                 for e, cid in matched]  # fmt: skip
     for i in range(0, len(phones), 5000):
-        for r in ctx.q(
+        for eid, cid, phone, registered, created, category, b, u, r, content, summary in ctx.q(
             select(E.id, E.call_id, E.caller_phone, ctx.ep(E.registered_at),
                    ctx.ep(E.created_at), E.category, E.building, E.unit, E.room, E.content,
                    E.summary)
             .where(E.caller_phone.in_(phones[i : i + 5000]), E.call_id.is_not(None),
                    E.status != "draft")
         ):  # fmt: skip
-            originals.append((r[0], r[1], r[2], r[3] if r[3] is not None else r[4], r[5],
-                              (r[6], r[7], r[8]), " ".join(x for x in (r[9], r[10]) if x)))  # fmt: skip
-    by_number: dict[str, list[tuple]] = defaultdict(list)
+            originals.append(_Original(eid, cid, phone,
+                                       registered if registered is not None else created,
+                                       category, (b, u, r), _wording(content, summary)))  # fmt: skip
+    by_number: dict[str, list[_Original]] = defaultdict(list)
     for o in originals:
-        by_number[number_key(o[2])[-8:]].append(o)
+        by_number[number_key(o.phone)[-8:]].append(o)
     window = max(ctx.rules.match_window_s, ctx.rules.late_match_window_s)
     out = []
     for e in unmatched:
-        at = e[2] if e[2] is not None else e[9]
-        text = " ".join(x for x in (e[10], e[11]) if x)
+        at, phone = e.at, e.caller_phone
+        text = _wording(e.content, e.summary)
+        address = (e.building, e.unit, e.room)
         best = None
-        for o in by_number.get(number_key(e[8])[-8:], ()) if e[8] else ():
-            if (o[0] == e[0] or not same_number(o[2], e[8]) or abs(o[3] - at) > window
-                    or (o[4] and e[6] and o[4] != e[6]) or tuple(o[5]) != tuple(e[3:6])):
+        for o in by_number.get(number_key(phone)[-8:], ()) if phone else ():
+            if (o.id == e.id or not same_number(o.phone, phone) or abs(o.at - at) > window
+                    or (o.category and e.category and o.category != e.category)
+                    or o.address != address):
                 continue  # fmt: skip
-            sim = min(similarity(text, o[6]), similarity(o[6], text)) if text or o[6] else 1.0
-            if sim >= DUPLICATE_SIMILARITY and (best is None or abs(o[3] - at) < best[0]):
-                best = (abs(o[3] - at), o[1])
+            sim = min(similarity(text, o.text), similarity(o.text, text)) if text or o.text else 1.0
+            if sim >= DUPLICATE_SIMILARITY and (best is None or abs(o.at - at) < best[0]):
+                best = (abs(o.at - at), o.call_id)
         if best is not None:
             out.append((e, best[1]))
     return out
 
 
-def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
+def _callbacks(ctx: _Ctx, rows: list[CallRow]) -> set[int]:
     """Missed calls in the chunk that were returned within the callback limit: a later
     answered call from that number, an answered call from the desk to it, or an entry for
     that number.
@@ -465,12 +490,12 @@ def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
     The chunk itself holds most later calls; the index on invited_at finds the others
     (its rowid lets the database skip the chunk's own rows without reading them). Entries
     are looked up by number only for the few missed calls no call returned."""
-    missed = [c for c in rows if c[7] == "missed" and c[13] == "in"]
+    missed = [c for c in rows if c.outcome == "missed" and c.direction == "in"]
     if not missed:
         return set()
     cb = ctx.rules.callback_s
-    ends = [c[4] if c[4] is not None else c[2] for c in missed]
-    wanted = {c[1] for c in missed}
+    ends = [c.end for c in missed]
+    wanted = {c.caller for c in missed}
     by_key: dict[str, list[str]] = defaultdict(list)  # last 8 digits → missed callers
     for n in wanted:
         by_key[number_key(n)[-8:]].append(n)
@@ -487,10 +512,10 @@ def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
             later[caller].append((at, cid))
 
     for c in rows:
-        returned(c[1], c[14], c[2], c[0], c[7], c[13])
+        returned(c.caller, c.callee, c.invited, c.id, c.outcome, c.direction)
     t0 = datetime.fromtimestamp(min(ends), UTC)
     t1 = datetime.fromtimestamp(max(ends) + cb, UTC)
-    lo, hi = rows[0][0], rows[-1][0]
+    lo, hi = rows[0].id, rows[-1].id
     full = ctx.since is None and ctx.until is None  # the chunk is every call from lo to hi
     if not full:
         later.clear()  # a window's chunk has gaps: ask the database for every later call
@@ -503,17 +528,17 @@ def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
         returned(caller, callee, at, cid, outcome, direction)
     out = set()
     for c, end in zip(missed, ends, strict=True):
-        if any(other != c[0] and end <= at <= end + cb for at, other in later.get(c[1], ())):
-            out.add(c[0])
+        if any(other != c.id and end <= at <= end + cb for at, other in later.get(c.caller, ())):
+            out.add(c.id)
             continue
         hit = ctx.q(
             select(LedgerEntry.id).where(
-                LedgerEntry.caller_phone == c[1],
+                LedgerEntry.caller_phone == c.caller,
                 LedgerEntry.created_at >= datetime.fromtimestamp(end, UTC),
                 LedgerEntry.created_at <= datetime.fromtimestamp(end + cb, UTC)).limit(1)
         ).first()  # fmt: skip
         if hit is not None:
-            out.add(c[0])
+            out.add(c.id)
     return out
 
 
@@ -652,14 +677,14 @@ def _heard_for(ctx: _Ctx, call_ids: list[int], with_text: bool = False) -> dict[
     for i in range(0, len(call_ids) if wanted is None else 1, 5000):
         if wanted is None:
             where = [Transcript.call_id.in_(call_ids[i : i + 5000])]
-        for row in ctx.rows(select(*cols).where(*where)):
-            if wanted is not None and row[0] not in wanted:
+        for call_id, stored, *text in ctx.rows(select(*cols).where(*where)):
+            if wanted is not None and call_id not in wanted:
                 continue
-            cached = json.loads(row[1]) if sqlite and row[1] is not None else row[1]
+            cached = json.loads(stored) if sqlite and stored is not None else stored
             if not cached or cached.get("v") != INTAKE_CACHE_VERSION:
-                cached = _compute_intake(s, row[0], ctx.rules.reader)
+                cached = _compute_intake(s, call_id, ctx.rules.reader)
             if cached is not None:
-                out[row[0]] = {**cached, "text": row[2]} if with_text else cached
+                out[call_id] = {**cached, "text": text[0]} if with_text else cached
     return out
 
 
@@ -698,8 +723,9 @@ NO_ACTION = {"咨询", "建议"}
 URGENCY_MATTERS = {"报修", "求助", None}  # an inquiry about a planned 停水 is not an emergency
 
 
-def _check_content(cid: int, e: tuple, heard: dict, who: str = "") -> Iterator[Detected]:
-    entry_id, _, _, building, unit, room, category, urgent = e[:8]
+def _check_content(cid: int, e: EntryRow, heard: dict, who: str = "") -> Iterator[Detected]:
+    entry_id, building, unit, room, category, urgent = (e.id, e.building, e.unit, e.room,
+                                                        e.category, e.urgent)  # fmt: skip
     diffs = {}
     written = (building, unit, room)
     said = (heard.get("building"), heard.get("unit"), heard.get("room"))
@@ -727,14 +753,13 @@ def _check_content(cid: int, e: tuple, heard: dict, who: str = "") -> Iterator[D
 # ---------------------------------------------------------------- entries
 
 
-def _entry_findings(ctx: _Ctx, unmatched_loose: list[tuple]) -> Iterator[Detected]:
+def _entry_findings(ctx: _Ctx, unmatched_loose: list[LooseEntryRow]) -> Iterator[Detected]:
     rules, E = ctx.rules, LedgerEntry
     lo = ctx.since.timestamp() if ctx.since else float("-inf")
     hi = ctx.until.timestamp() if ctx.until else float("inf")
     for e in unmatched_loose:
-        if lo <= e[9] < hi:
-            code = f"{e[3]}-{e[4]}-{e[5]}" if e[3] and e[4] and e[5] else None
-            yield _orphan(ctx, e[0], None, code or e[12], e[8], e[9])
+        if lo <= e.created < hi:
+            yield _orphan(ctx, e.id, None, e.address or e.public_area, e.caller_phone, e.created)
     for eid, cid, b, u, r, area, phone, created in ctx.q(
         select(E.id, E.call_id, E.building, E.unit, E.room, E.public_area, E.caller_phone,
                ctx.ep(E.created_at))
