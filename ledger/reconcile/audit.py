@@ -1,0 +1,98 @@
+"""One reconcile run: the unlinked entries matched to calls, the calls paged and each
+checked, the entries' own checks, the files no row names; then the findings persisted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.models import Finding
+from ledger.reconcile.callbacks import called_back
+from ledger.reconcile.checks import check_call
+from ledger.reconcile.context import Ctx
+from ledger.reconcile.detected import Detected
+from ledger.reconcile.entry_checks import callbacks_overdue, orphan_entries
+from ledger.reconcile.files import unlogged_recordings
+from ledger.reconcile.findings_store import RunResult, persist
+from ledger.reconcile.intake_cache import heard_for
+from ledger.reconcile.loose import match_loose
+from ledger.reconcile.paging import call_pages, count_calls, entries_of_page
+from ledger.reconcile.settings import Rules
+from ledger.types import utcnow
+
+
+def reconcile(
+    session: Session,
+    now: datetime | None = None,
+    grace_s: float | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    rules: Rules | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
+) -> list[Finding]:
+    """Detect, persist, and return the findings in scope (open and resolved)."""
+    result = run(session, now=now, grace_s=grace_s, since=since, until=until, rules=rules,
+                 progress=progress)  # fmt: skip
+    found: dict[int, Finding] = {}
+    for i in range(0, len(result.ids), 5000):
+        part = result.ids[i : i + 5000]
+        q = select(Finding).where(Finding.id.in_(part)).execution_options(populate_existing=True)
+        found.update((f.id, f) for f in session.scalars(q))
+    return [found[i] for i in result.ids]
+
+
+def run(
+    session: Session,
+    now: datetime | None = None,
+    grace_s: float | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    rules: Rules | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
+) -> RunResult:
+    """Detect and persist; returns finding ids and counts without loading ORM objects.
+    ``progress(stage, done, total)`` is told how far the calls are checked."""
+    rules = rules or Rules()
+    if grace_s is not None:
+        rules.grace_s = grace_s
+    now = now or utcnow()
+    session.flush()
+    ctx = Ctx(session, rules, now.timestamp(), since, until)
+    ctx.tz = rules.tz or datetime.now().astimezone().tzinfo
+    ctx.progress = progress
+    detected = list(detect(ctx))
+    result = persist(ctx, detected, now)
+    result.calls = ctx.n_calls
+    return result
+
+
+def detect(ctx: Ctx) -> Iterable[Detected]:
+    """Every finding of the run, in the order they are reported: per call (in id order),
+    then per entry, then per file."""
+    rules = ctx.rules
+    assigned, unmatched_loose = match_loose(ctx)
+    total = None
+    if ctx.progress is not None:
+        total = count_calls(ctx)
+        ctx.progress("checking calls", 0, total)
+    for page in call_pages(ctx):
+        if ctx.progress is not None:
+            ctx.progress("checking calls", ctx.n_calls, total)
+        ctx.n_calls += len(page)
+        own = entries_of_page(ctx, page)
+        lo, hi = page[0].id, page[-1].id
+        for cid, es in assigned.items():
+            if lo <= cid <= hi:
+                own[cid].extend(es)
+        heard = heard_for(ctx, [c.id for c in page if own.get(c.id)]) if rules.content else {}
+        returned = called_back(ctx, page)
+        for c in page:
+            yield from check_call(ctx, c, own.get(c.id, []), returned, heard.get(c.id))
+        if ctx.progress is not None:
+            ctx.progress("checking calls", ctx.n_calls, total)
+    yield from orphan_entries(ctx, unmatched_loose)
+    yield from callbacks_overdue(ctx)
+    yield from unlogged_recordings(ctx)

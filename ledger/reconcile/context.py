@@ -1,0 +1,76 @@
+"""One run's context: the session, the settings, the window, and the query helpers every
+part of the reconciler reads rows with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from sqlalchemy import Float, and_, cast, func
+from sqlalchemy.orm import Session
+
+from ledger import explain as say
+from ledger.reconcile.rows import CallRow
+from ledger.reconcile.settings import Rules
+
+
+def epoch(session: Session, col):
+    """The column as float seconds since 1970 (UTC), computed by the database:
+    parsing a million datetimes in Python would dominate the run."""
+    if session.bind.dialect.name == "sqlite":
+        return (func.julianday(col) - 2440587.5) * 86400.0
+    return cast(func.extract("epoch", col), Float)
+
+
+@dataclass
+class Ctx:
+    """One run: what it reads (the session, the window), how (the rules), and what it
+    gathers on the way (calls checked, checks skipped)."""
+
+    session: Session
+    rules: Rules
+    now: float
+    since: datetime | None
+    until: datetime | None
+    n_calls: int = 0
+    tz: tzinfo | None = None
+    progress: Callable[[str, int, int | None], None] | None = None
+    # findings whose check this run skipped (a recording not re-hashed): not evidence that
+    # the problem is gone, so an open one stays open
+    unchecked: set[str] = field(default_factory=set)
+
+    def in_window(self, col, margin: float = 0.0):
+        conds = []
+        if self.since is not None:
+            conds.append(col >= self.since - timedelta(seconds=margin))
+        if self.until is not None:
+            conds.append(col < self.until + timedelta(seconds=margin))
+        return and_(True, *conds)
+
+    def q(self, stmt):
+        """Core execution: rows as tuples, without the ORM's per-row result layer."""
+        return self.session.connection().execute(stmt)
+
+    def rows(self, stmt) -> list[tuple]:
+        """All rows straight from the driver's cursor, skipping SQLAlchemy's per-row
+        processing: for queries selecting only numbers, text and epoch seconds."""
+        result = self.session.connection().execute(stmt)
+        try:
+            return result.cursor.fetchall()
+        finally:
+            result.close()
+
+    def ep(self, col):
+        return epoch(self.session, col)
+
+    def who(self, c: CallRow) -> str:
+        """How a finding names a call: its local time and masked caller. Worded only for
+        a call with a finding: formatting a time for every call of a year would cost
+        seconds."""
+        return say.call(c.invited, c.caller, self.tz, missed=c.outcome == "missed")
+
+
+def iso(t: float | None) -> str | None:
+    """Epoch seconds as the ISO text findings' evidence holds."""
+    return datetime.fromtimestamp(t, UTC).isoformat() if t is not None else None
