@@ -79,10 +79,12 @@ class ImportReport:
 HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+def _read_rows(
+    path: Path, known: Callable[[Any], str | None] = words.field_of
+) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     """The header and the non-empty rows with their spreadsheet row numbers. The header is
-    the first of the top rows that names at least two known columns (a sheet often has
-    its title above it)."""
+    the first of the top rows that names at least two columns ``known`` knows (a sheet
+    often has its title above it); the roster reads with its own header words."""
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
@@ -105,7 +107,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]]]:
         rows = [[from_csv_cell(c) for c in r] for r in csv.reader(io.StringIO(text))]
     at = 0
     for i, r in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if sum(1 for h in r if words.field_of(h)) >= 2:
+        if sum(1 for h in r if known(h)) >= 2:
             at = i
             break
     if not rows:
