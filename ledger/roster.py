@@ -102,6 +102,8 @@ def phones_in(value: Any) -> list[str]:
     text = str(value).translate(words._FULLWIDTH).strip()
     if text.lower() in NO_NUMBER or not text:
         return []
+    if not re.search(r"\d", text):  # 见备注, 打物业办公室: words where a number should be
+        raise ValueError("is not a phone number")
     out: list[str] = []
     for piece in _SEPARATORS.split(text):
         piece = _NOTE.sub(" ", piece).strip()
@@ -141,7 +143,7 @@ def _row(header: list[str], fields: list[str | None], row: list[Any], above: dic
             try:
                 out["phones"] += phones_in(value)
             except ValueError as exc:
-                raise ValueError(f"{h}: {exc}") from None  # never the number itself
+                raise ValueError(f"{h} {exc}") from None  # never the number itself
         elif f in ("building", "unit", "room"):
             out[f] = words.address_part(f, value)
         elif f == "address":
@@ -212,8 +214,7 @@ def read_roster(
             report.carried += carried
             above = home
         except ValueError as exc:
-            report.errors.append({"row": n, "error": str(exc)})
-            above = None  # nothing is carried down from a broken row
+            report.errors.append({"row": n, "error": str(exc)})  # the last good row stays above
         if i % CHUNK == 0 or i == len(rows):
             tick("checking rows", i, len(rows))
     if not rows:
