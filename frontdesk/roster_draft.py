@@ -52,11 +52,11 @@ def _address(d: IntakeDraft, residents: list[RosterHome]) -> None:
     for r in residents:
         homes.setdefault((r.building, r.unit, r.room), r)
     said = tuple(getattr(d.address, p) for p in PARTS)
+    if d.address.public_area:  # a lift, the garage: the caller's home is context, not the place
+        where = "、".join(_who(h) for h in homes.values())
+        d.evidence.append(Evidence("address.roster", f"the caller's number is on the roster at {where}"))
+        return
     if not any(said):
-        if d.address.public_area:  # a lift, the garage: the home is context, not the place
-            where = "、".join(_who(h) for h in homes.values())
-            d.evidence.append(Evidence("address.roster", f"the caller's number is on the roster at {where}"))
-            return
         if len(homes) == 1:
             [home] = homes.values()
             d.address = Address(home.building, home.unit, home.room)
@@ -94,7 +94,7 @@ def _surname(d: IntakeDraft, residents: list[RosterHome]) -> None:
             [(sn, r)] = names.items()
             d.caller.surname = sn
             d.confidence["caller.surname"] = FROM_ROSTER
-            d.evidence.append(Evidence("caller.roster", f"{sn} ({_who(r)}): the caller's number"))
+            d.evidence.append(Evidence("caller.roster", f"{sn}, {_who(r)}: the caller's number"))
     elif d.caller.surname not in names:
         d.evidence.append(Evidence("caller.roster", f"the caller said {d.caller.surname}; the roster "
                                    f"has {'、'.join(names)} for this number"))  # fmt: skip
