@@ -123,11 +123,23 @@ def phones_in(value: Any) -> list[str]:
         chunks = [digits[i : i + 11] for i in range(0, len(digits), 11)]
         if len(digits) > 11 and len(digits) % 11 == 0 and all(MOBILE.fullmatch(c) for c in chunks):
             out += chunks  # two mobiles with only a space between them
-        elif 7 <= len(digits) <= 12:
+        elif _number(digits):
             out.append(digits)
         else:
             raise ValueError(f"has a number of {len(digits)} digits (a mobile has 11)")
     return list(dict.fromkeys(out))
+
+
+def _number(digits: str) -> bool:
+    """A mobile (11 digits), a landline with its area code (0571 88123456) or without it
+    (88123456), a 400/800 line; a typo (a mobile a digit short or long) is not."""
+    if MOBILE.fullmatch(digits):
+        return True
+    if digits.startswith("0"):
+        return 10 <= len(digits) <= 12
+    if digits.startswith(("400", "800")):
+        return len(digits) == 10
+    return 7 <= len(digits) <= 8 and not digits.startswith("1")
 
 
 def _row(header: list[str], fields: list[str | None], row: list[Any], above: dict[str, Any] | None

@@ -152,7 +152,7 @@ def test_numbers_as_offices_write_them(cell, numbers):
     assert phones_in(cell) == numbers
 
 
-@pytest.mark.parametrize("cell", ["见备注", "12345", "1381234567890"])
+@pytest.mark.parametrize("cell", ["见备注", "12345", "1381234567890", "138 1234 567", "138 1234 5678 转 8"])
 def test_a_cell_that_holds_no_number_is_an_error(cell):
     with pytest.raises(ValueError):
         phones_in(cell)
