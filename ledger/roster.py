@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from domain.roster import DEFAULT_SITE, MOBILE, Layout, RosterHome, phone_key
 from ledger import sheet_words as words
 from ledger.models import Roster, RosterPhone, RosterResident
-from ledger.table_io import TableError, _read_rows
+from ledger.table_io import TableError, _read_sheets
 from ledger.types import utcnow
 
 # header (as written; sheet_words.header_key compares them) → roster field
@@ -85,6 +85,7 @@ class RosterReport:
     carried: int = 0  # rows whose building (unit, room) is the row above's: merged cells
     errors: list[dict[str, Any]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    ignored_sheets: list[str] = field(default_factory=list)  # sheets without roster columns
 
     @property
     def ok(self) -> bool:
@@ -198,6 +199,12 @@ def _row(header: list[str], fields: list[str | None], row: list[Any], above: dic
     return out, carried
 
 
+def _building_title(title: str) -> str | None:
+    """The building a sheet's title names (3栋, 3号楼, 12幢), or None (Sheet1, 说明)."""
+    part = words.address_part("building", title)
+    return part if part != title.strip() and part.isalnum() and len(part) <= 4 else None
+
+
 def read_roster(
     path: Path, site: str = DEFAULT_SITE,
     progress: Callable[[str, int, int | None], None] | None = None,
@@ -209,28 +216,40 @@ def read_roster(
         raise TableError(f"{path}: no such file")
     if path.suffix.lower() not in (".xlsx", ".csv"):
         raise TableError(f"{path}: give a .xlsx or .csv roster")
-    header, rows = _read_rows(path, field_of)
-    report = RosterReport(path.name, site, rows=len(rows))
-    fields = [field_of(h) for h in header]
-    if not ({"building", "address"} & set(fields) or "room" in fields):
+    sheets = _read_sheets(path, field_of)
+    report = RosterReport(path.name, site)
+    homes: list[dict[str, Any]] = []
+    used = 0
+    total = sum(len(rows) for _, _, rows in sheets)
+    for title, header, rows in sheets:
+        fields = [field_of(h) for h in header]
+        if not ({"building", "address", "room"} & set(fields)):
+            report.ignored_sheets.append(title)  # 说明, 统计: no homes on it
+            continue
+        report.rows += len(rows)
+        report.ignored_columns += [h for h, f in zip(header, fields, strict=True)
+                                   if h and f is None and h not in report.ignored_columns]  # fmt: skip
+        where = {"sheet": title} if len(sheets) > 1 else {}
+        above: dict[str, Any] | None = None  # the last good row: a merged cell's value
+        if "building" not in fields and "address" not in fields and _building_title(title):
+            above = {"building": _building_title(title)}  # one sheet per building, titled 3栋
+        for n, row in rows:
+            try:
+                home, carried = _row(header, fields, row, above)
+                home["row"] = n
+                homes.append(home)
+                report.carried += carried
+                above = home
+            except ValueError as exc:
+                report.errors.append({**where, "row": n, "error": str(exc)})
+            used += 1
+            if used % CHUNK == 0 or used == total:
+                tick("checking rows", used, total)
+    if len(report.ignored_sheets) == len(sheets):
         raise TableError(f"{path}: no roster columns found (expected e.g. 楼栋, 单元, 房号, "
                          "业主姓名, 电话 or building, unit, room, name, phone)")  # fmt: skip
-    report.ignored_columns = [h for h, f in zip(header, fields, strict=True) if h and f is None]
-    homes: list[dict[str, Any]] = []
-    above: dict[str, Any] | None = None
-    for i, (n, row) in enumerate(rows, start=1):
-        try:
-            home, carried = _row(header, fields, row, above)
-            home["row"] = n
-            homes.append(home)
-            report.carried += carried
-            above = home
-        except ValueError as exc:
-            report.errors.append({"row": n, "error": str(exc)})  # the last good row stays above
-        if i % CHUNK == 0 or i == len(rows):
-            tick("checking rows", i, len(rows))
-    if not rows:
-        report.errors.append({"row": 0, "error": "the sheet has no rows under its header"})
+    if not homes and not report.errors:  # an empty roster would wipe the site's
+        report.errors.append({"row": 0, "error": "no residents under the header"})
     report.residents = len(homes)
     report.homes = len({(h["building"], h.get("unit"), h["room"]) for h in homes})
     report.buildings = len({h["building"] for h in homes})

@@ -75,14 +75,18 @@ def run_import_roster(args: argparse.Namespace) -> int:
     d = {"file": str(args.file), "site": site, "rows": report.rows, "imported": report.ok,
          "residents": report.residents if report.ok else 0, "homes": report.homes,
          "buildings": report.buildings, "phones": report.phones, "carried_down": report.carried,
-         "errors": report.errors, "ignored_columns": report.ignored_columns}  # fmt: skip
+         "errors": report.errors, "ignored_columns": report.ignored_columns,
+         "ignored_sheets": report.ignored_sheets}  # fmt: skip
     if args.format == "json":
         emit(d, "json")
         return 0 if report.ok else 1
     for e in report.errors:
-        print(f"{args.file}: row {e['row']}: {e['error']}", file=sys.stderr)
+        sheet = f"sheet {e['sheet']} " if "sheet" in e else ""
+        print(f"{args.file}: {sheet}row {e['row']}: {e['error']}", file=sys.stderr)
     if report.ignored_columns:
         print(f"{args.file}: columns not used: {', '.join(report.ignored_columns)}")
+    if report.ignored_sheets:
+        print(f"{args.file}: sheets without roster columns, not read: {', '.join(report.ignored_sheets)}")
     if report.carried:
         print(f"{args.file}: {report.carried} rows took 楼栋/单元/房号 from the row above (merged cells)")
     if report.ok:

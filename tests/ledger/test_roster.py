@@ -156,3 +156,46 @@ def test_numbers_as_offices_write_them(cell, numbers):
 def test_a_cell_that_holds_no_number_is_an_error(cell):
     with pytest.raises(ValueError):
         phones_in(cell)
+
+
+def test_one_sheet_per_building_titled_by_it(db, tmp_path):
+    """Offices often keep a sheet per building (3栋, 5号楼) without a 楼栋 column, and a notes
+    sheet beside them; a bad row is named with its sheet."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    notes = wb.active
+    notes.title = "说明"
+    notes.append(["本名册仅供物业客服使用"])
+    notes.append(["更新于 2026年11月"])
+    for title, rows in (("3栋", [("2单元", "1801", "王建国", "138 1234 5678")]),
+                        ("5号楼", [("1单元", "602", "郑浩", "150 0000 5602"), (None, "601", "吴敏", "150 0000 560")])):  # fmt: skip
+        ws = wb.create_sheet(title)
+        ws.append(["单元", "房号", "业主姓名", "手机号码"])
+        for r in rows:
+            ws.append(list(r))
+    wb.save(tmp_path / "by_building.xlsx")
+    with db() as s:
+        r = import_roster(s, tmp_path / "by_building.xlsx")
+        assert r.errors == [{"sheet": "5号楼", "row": 3, "error": "手机号码 has a number of 10 digits (a mobile has 11)"}]
+        assert r.ignored_sheets == ["说明"]
+        s.rollback()
+        wb["5号楼"]["D3"] = "150 0000 5601"
+        wb.save(tmp_path / "by_building.xlsx")
+        r = import_roster(s, tmp_path / "by_building.xlsx")
+        s.commit()
+        assert r.ok and r.residents == 3
+        assert [h.code() for h in residents_for(s, "15000005601")] == ["5-1-601"]
+        assert [h.code() for h in residents_for(s, "13812345678")] == ["3-2-1801"]
+
+
+def test_a_roster_with_no_residents_replaces_nothing(db, tmp_path):
+    f = tmp_path / "empty.csv"
+    f.write_text("楼栋,单元,房号,业主姓名,电话\n", encoding="utf-8")
+    with db() as s:
+        assert import_roster(s, write_roster_xlsx(tmp_path / "r.xlsx")).ok
+        s.commit()
+        r = import_roster(s, f)
+        assert r.errors == [{"row": 0, "error": "no residents under the header"}]
+        s.rollback()
+        assert len(residents_for(s, "13812345678")) == 1
