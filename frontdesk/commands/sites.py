@@ -28,12 +28,13 @@ def register(sub) -> None:
             "Import a community roster (.xlsx, or .csv in UTF-8 or GBK) with Chinese or English "
             "headers: 楼栋, 单元, 房号 (or 地址 3-2-1801), 业主姓名, 电话, 备用电话, 身份 "
             "(业主/租户/家属) — building, unit, room, name, phone, phone 2, relation. A blank "
-            "楼栋/单元/房号 under a filled one is the row above's (a merged cell). Every row is "
+            "楼栋/单元/房号 under a filled one is the row above's (a merged cell); every sheet of a "
+            "workbook is read (one per building titled 3栋 needs no 楼栋 column). Every row is "
             "checked first; one bad row imports nothing and the report names each bad row. A good "
             "file replaces the site's roster in one go."
         ),
     )  # fmt: skip
-    im.add_argument("file", type=Path)
+    im.add_argument("file", type=Path, help="the roster, FILE.xlsx or FILE.csv")
     im.add_argument("--site", default=DEFAULT_SITE,
                     help=f"the site's code (default {DEFAULT_SITE!r}: a single-desk install)")  # fmt: skip
     im.add_argument("--by", default="import", help="recorded as who imported the roster")
