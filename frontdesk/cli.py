@@ -22,6 +22,7 @@ COMMANDS = [
     "intake",
     "calls",
     "ledger",
+    "sites",
     "reconcile",
     "models",
     "console",

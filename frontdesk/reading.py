@@ -4,6 +4,11 @@ ledger's history of the same place, through the intake.
 One reading for the worker (the draft), `frontdesk intake --call` and the reconciler (what the
 call "heard" to compare with the registered entry): a repeat complaint drafted with history is
 re-read with the same history, so the audit does not contradict the draft.
+
+The draft also weighs the site's roster (frontdesk.roster_draft): an address that cannot
+exist is flagged, a known caller's home and surname are pre-filled. The reconciler's reading
+leaves the roster out: it compares what the call said with the entry, and a home the roster
+filled in was never said.
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from domain.intake import IntakeDraft
+from domain.roster import DEFAULT_SITE
 from domain.transcript import Transcript
-from ledger import entries
+from frontdesk.roster_draft import apply_roster
+from ledger import entries, roster
 from ledger.models import Call
 from ledger.transcripts import load_transcript
 from voice.intake.extract import extract
@@ -34,13 +41,27 @@ def draft(
     call_id: int | None = None,
     at: datetime | None = None,
     model: IntakeModel | None = None,
+    site: str | None = None,
+    with_roster: bool = True,
 ) -> IntakeDraft:
-    """The draft of one transcript; ``at`` is when the call came in (history before it)."""
+    """The draft of one transcript; ``at`` is when the call came in (history before it).
+    ``site``: whose roster to weigh (default: the call's site, else the default site)."""
     first = extract(transcript, caller_number=caller_number, now=at, model=model)
     history = entries.prior_entries(session, first.address, exclude_call_id=call_id, before=at)
-    if not history:
-        return first
-    return extract(transcript, caller_number=caller_number, history=history, now=at, model=model)
+    d = first if not history else extract(transcript, caller_number=caller_number,
+                                          history=history, now=at, model=model)  # fmt: skip
+    if with_roster:
+        code = site or call_site(session, call_id)
+        apply_roster(d, roster.roster_layout(session, code),
+                     roster.residents_for(session, caller_number, code))  # fmt: skip
+    return d
+
+
+def call_site(session: Session, call_id: int | None) -> str:
+    """The site a call came in on. Until calls carry a site (the sites work adds
+    ``Call.site``) every call is the default site's."""
+    call = session.get(Call, call_id) if call_id is not None else None
+    return getattr(call, "site", None) or DEFAULT_SITE
 
 
 def read_call(session: Session, call_id: int, model: IntakeModel | None = None) -> IntakeDraft | None:
@@ -49,7 +70,8 @@ def read_call(session: Session, call_id: int, model: IntakeModel | None = None) 
     call = session.get(Call, call_id)
     if t is None or not t.utterances or call is None:
         return None
-    return draft(session, t, call.caller, call_id=call_id, at=call.invited_at, model=model)
+    return draft(session, t, call.caller, call_id=call_id, at=call.invited_at, model=model,
+                 with_roster=False)  # what the call said, for the audit
 
 
 def reader_for(models_dir: Path | None):

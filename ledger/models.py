@@ -182,6 +182,53 @@ class Finding(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+# ---- a site's community roster (业主名册): who lives where, on which numbers ----
+
+
+class Roster(Base):
+    """One site's roster as last imported; re-importing replaces its residents in one go."""
+
+    __tablename__ = "rosters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(64), unique=True, default="default",
+                                      server_default="default")
+    file: Mapped[str] = mapped_column(String(255), default="")  # the file's name, no path
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_by: Mapped[str] = mapped_column(String(64), default="import")
+
+
+class RosterResident(Base):
+    """A home and a person living there (one line of the sheet)."""
+
+    __tablename__ = "roster_residents"
+    __table_args__ = (Index("ix_roster_residents_home", "roster_id", "building", "unit", "room"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roster_id: Mapped[int] = mapped_column(ForeignKey("rosters.id", ondelete="CASCADE"))
+    building: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str | None] = mapped_column(String(16))
+    room: Mapped[str | None] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(64))
+    relation: Mapped[str | None] = mapped_column(String(16))  # owner | tenant | family
+    row: Mapped[int] = mapped_column(Integer, default=0)  # the sheet's row, as Excel numbers it
+
+
+class RosterPhone(Base):
+    """A resident's number; ``key`` is what the caller's number is matched on (phone_key)."""
+
+    __tablename__ = "roster_phones"
+    __table_args__ = (Index("ix_roster_phones_key", "roster_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roster_id: Mapped[int] = mapped_column(ForeignKey("rosters.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("roster_residents.id", ondelete="CASCADE"), index=True
+    )
+    phone: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(16))
+
+
 # ---- the console: people, their sessions, what they heard and exported, training tags ----
 
 

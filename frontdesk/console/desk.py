@@ -66,6 +66,7 @@ EVIDENCE_FIELDS = {"address": ADDRESS, "address.invalid": ADDRESS,
                    "caller.phone": ("caller_phone",), "caller.surname": ("caller_name",),
                    "caller": ("caller_name",)}  # fmt: skip
 LOW_CONFIDENCE = 0.6
+ROSTER_MARKS = ("address.invalid", "address.roster", "caller.roster")  # frontdesk.roster_draft
 
 
 # ---- who is asking (for the async routes the `guarded` wrapper does not cover) ----
@@ -356,6 +357,8 @@ def _evidence_by_field(evidence: list[Any]) -> dict[str, list[str]]:
             continue
         name = str(ev.get("field", ""))
         key = "address" if name.startswith("address") else EVIDENCE_FIELDS.get(name, (name,))[0]
+        if name in ROSTER_MARKS:  # a flag or a roster pre-fill: shown as such, not as words heard
+            key = name
         out.setdefault(key, []).append(str(ev.get("text", "")))
     return out
 
