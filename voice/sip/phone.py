@@ -25,7 +25,6 @@ import pjsua2 as pj
 from domain.calls import CallRecord
 from recordings.archive import AGENT, CALLER, Archive
 from voice.sip.answer_mode import requested_answer_delay
-from voice.sip.backoff import Backoff
 from voice.sip.control import ControlServer
 from voice.sip.endpoint import (
     MAX_LINES,
@@ -37,6 +36,7 @@ from voice.sip.endpoint import (
     rx_packets,
 )
 from voice.sip.line_state import LineState, line_state
+from voice.sip.registration import Registrar, Registration, account_config
 from voice.sip.ring_policy import RingPolicy
 
 log = logging.getLogger("frontdesk.phone")
@@ -63,19 +63,6 @@ class PhoneSettings:
     echo_canceller_ms: int = 0  # 0 = off (headset, handset); ~200 for a speakerphone
 
 
-@dataclass
-class Registration:
-    """Register the front-desk line with a PBX or registrar (digest auth when a password is set)."""
-
-    registrar: str  # sip:pbx.example.com:5060
-    username: str
-    domain: str
-    password: str | None = field(default=None, repr=False)  # never logged
-    expires: int = 300
-    retry_s: int = 5  # first wait after a failure; doubles up to retry_max_s (±25 % jitter)
-    retry_max_s: int = 300
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -84,14 +71,14 @@ class _Account(pj.Account):
     def __init__(self, phone: Phone) -> None:
         super().__init__()
         self._phone = phone
-        self.registered = False
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802 (pjsua2 API)
         self._phone._on_incoming(self, prm.callId, prm.rdata.wholeMsg)
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802
-        ok = 200 <= prm.code < 300 and prm.expiration > 0
-        self._phone._on_reg_state(ok, prm.code, prm.reason, prm.expiration)
+        if self._phone.registrar is not None:
+            ok = 200 <= prm.code < 300 and prm.expiration > 0
+            self._phone.registrar.on_state(ok, prm.code, prm.reason, prm.expiration)
 
 
 class _Call(pj.Call):
@@ -161,10 +148,7 @@ class Phone:
         self._ringing = False
         self._focus: LiveCall | None = None  # the call the agent's headset is connected to
         reg = settings.registration
-        self._backoff = Backoff(reg.retry_s, reg.retry_max_s) if reg else Backoff()
-        self._reg_next: float | None = None  # monotonic time of the next REGISTER we send
-        self._reg_sent: float | None = None  # when it was sent; None once pjsua answered
-        self._next_reg_check = 0.0
+        self.registrar = Registrar(reg) if reg is not None else None
         self._finisher: queue.Queue[tuple[CallRecord, bool] | None] = queue.Queue()
         self._finisher_thread = threading.Thread(
             target=self._finish_off_loop, name="finisher", daemon=True
@@ -192,7 +176,7 @@ class Phone:
             self.s.echo_canceller_ms,
         )
         self._ep.on_rejected = self._rejected.append  # stored in step(), not in the callback
-        acfg = self._account_config()
+        acfg = account_config(self.s.bind, self.s.port, self.s.user, self.s.registration)
         self._acc = _Account(self)
         self._acc.create(acfg, True)
         self._ring = pj.ToneGenerator()
@@ -209,32 +193,10 @@ class Phone:
             self.s.policy.ring_off,
         )
 
-    def _account_config(self) -> pj.AccountConfig:
-        acfg = pj.AccountConfig()
-        # RTP on the same address as SIP: left unset, pjsua binds media to every interface
-        # and advertises the first non-loopback one, so callers' audio would be reachable
-        # from the network while the phone is "bound to 127.0.0.1".
-        acfg.mediaConfig.transportConfig.boundAddress = self.s.bind
-        reg = self.s.registration
-        if reg is None:
-            acfg.idUri = f"sip:{self.s.user}@{self.s.bind}:{self.s.port}"
-            return acfg
-        acfg.idUri = f"sip:{reg.username}@{reg.domain}"
-        acfg.regConfig.registrarUri = reg.registrar
-        acfg.regConfig.timeoutSec = reg.expires
-        # pjsua's own retry is a fixed interval: off; the phone backs off itself (_registration)
-        acfg.regConfig.retryIntervalSec = 0
-        acfg.regConfig.randomRetryIntervalSec = 0
-        acfg.regConfig.dropCallsOnFail = False  # a registrar outage must not cut live calls
-        if reg.password:
-            acfg.sipConfig.authCreds.append(
-                pj.AuthCredInfo("digest", "*", reg.username, 0, reg.password)
-            )
-        log.info("registering %s with %s", acfg.idUri, reg.registrar)
-        return acfg
-
     def request_stop(self, *_: object) -> None:
         self._stop = True
+        if self.registrar is not None:
+            self.registrar.stopping = True
 
     def run(self) -> None:
         """Serve until SIGTERM/SIGINT; then hang up, finish every recording, exit."""
@@ -267,9 +229,8 @@ class Phone:
             if self.s.media_timeout_s > 0:
                 self._check_media(now)
         self._update_ring_tone()
-        if self.s.registration is not None and now >= self._next_reg_check:
-            self._next_reg_check = now + 0.5
-            self._registration(now)
+        if self.registrar is not None and self._acc is not None:
+            self.registrar.poll(self._acc, now)
         if self.control is not None:
             self.control.poll()
 
@@ -732,47 +693,6 @@ class Phone:
             )
             log.info("call %s from %s refused: %d %s", rec.uuid, rec.caller, r.code, r.reason)
             self._finisher.put((rec, False))  # stored off the SIP loop, in order
-
-    # -- registration: our own backoff (pjsua's retry is off) ----------------------------------
-    def _on_reg_state(self, ok: bool, code: int, reason: str, expires: int) -> None:
-        acc = self._acc
-        was = acc.registered if acc else False
-        self._reg_sent = None
-        if ok:
-            self._backoff.succeeded()
-            self._reg_next = None
-            if not was:
-                log.info("registration: registered (%d %s, expires %ds)", code, reason, expires)
-        elif not self._stop:
-            wait = self._backoff.failed()
-            self._reg_next = time.monotonic() + wait
-            log.warning("registration: not registered (%d %s); attempt %d failed, next in %.1fs",
-                        code, reason, self._backoff.failures, wait)  # fmt: skip
-        if acc:
-            acc.registered = ok
-
-    def _registration(self, now: float) -> None:
-        """Send the next REGISTER when its time comes; notice a registration pjsua dropped
-        without telling (a transport that died), and a REGISTER that never got an answer."""
-        acc = self._acc
-        if acc is None:
-            return
-        if self._reg_sent is not None and now - self._reg_sent > 40:  # > SIP's 32 s timeout
-            self._on_reg_state(False, 408, "no answer to REGISTER", 0)
-        if self._reg_next is None and self._reg_sent is None and acc.registered:
-            try:
-                active = acc.getInfo().regIsActive
-            except pj.Error:
-                active = True
-            if not active:
-                self._on_reg_state(False, 0, "registration lost", 0)
-        if self._reg_next is not None and now >= self._reg_next and self._reg_sent is None:
-            self._reg_next = None
-            self._reg_sent = now
-            try:
-                acc.setRegistration(True)
-            except pj.Error as exc:  # e.g. busy with the previous one: count it as a failure
-                self._on_reg_state(False, 0, exc.reason, 0)
 
     # -- ring tone on the ring device --------------------------------------------------------
     def _update_ring_tone(self) -> None:
