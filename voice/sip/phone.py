@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pjsua2 as pj
 
-from domain.calls import CallRecord
+from domain.calls import AnsweredBy, CallRecord
 from recordings.archive import AGENT, CALLER, Archive
+from voice.sip import headset
 from voice.sip.answer_mode import requested_answer_delay
 from voice.sip.control import ControlServer
 from voice.sip.endpoint import (
@@ -36,6 +37,7 @@ from voice.sip.endpoint import (
     rx_packets,
 )
 from voice.sip.line_state import LineState, line_state
+from voice.sip.outcome import ended_outcome, rang_until_the_end
 from voice.sip.registration import Registrar, Registration, account_config
 from voice.sip.ring_policy import RingPolicy
 
@@ -268,7 +270,7 @@ class Phone:
             self._finish(live)
 
     # -- agent actions --------------------------------------------------------------------
-    def answer(self, live: LiveCall, by: str = "agent") -> bool:
+    def answer(self, live: LiveCall, by: AnsweredBy = "agent") -> bool:
         if live.answered or live.ended or live.call is None:
             return False
         elapsed = time.monotonic() - live.ringing_since
@@ -285,14 +287,9 @@ class Phone:
             return False
         live.answered = True
         live.record.answered_at = _now()
-        live.record.answered_by = by  # type: ignore[assignment]
-        if by == "agent" and self._focus is not live:
-            # Picking up a second line puts the first on hold, as on any multi-line phone.
-            if self._focus is not None:
-                self.set_hold(self._focus, True)
-            self._focus_on(live)
-        elif self._focus is None:
-            self._focus_on(live)
+        live.record.answered_by = by
+        # Picking up a second line puts the first on hold, as on any multi-line phone.
+        self._move(live, headset.answer(by, self._focus is None))
         live.record.rings = self._rings(elapsed)
         log.info("call %s answered by %s at ring %d", live.record.uuid, by, live.record.rings)
         self._publish("answered", live)
@@ -324,7 +321,29 @@ class Phone:
         return True
 
     def set_hold(self, live: LiveCall, held: bool) -> bool:
-        if live.call is None or not live.answered or live.held == held:
+        move = headset.hold(self.line_state(live), held)
+        return move is not None and self._move(live, move)
+
+    def take(self, live: LiveCall) -> bool:
+        """The agent takes a waiting or held line into the headset (the current one holds)."""
+        move = headset.take(self.line_state(live))
+        return move is not None and self._move(live, move)
+
+    def _move(self, live: LiveCall, move: headset.Move) -> bool:
+        """Carry out a move of voice/sip/headset.py: the re-INVITE first (no move without
+        it), then the headset."""
+        if move.sip is not None and not self._reinvite(live, move.sip is headset.Sip.HOLD):
+            return False
+        if move.headset is headset.Headset.TAKE:
+            if self._focus is not None and self._focus is not live:
+                self._reinvite(self._focus, True)  # a hold that fails leaves it waiting
+            self._focus_on(live)
+        elif move.headset is headset.Headset.RELEASE and live is self._focus:
+            self._focus_on(self._next_waiting(live))
+        return True
+
+    def _reinvite(self, live: LiveCall, held: bool) -> bool:
+        if live.call is None:
             return False
         prm = pj.CallOpParam(True)
         try:
@@ -337,19 +356,9 @@ class Phone:
             log.info("call %s: hold=%s failed (%s)", live.record.uuid, held, exc.reason)
             return False
         live.held = held
-        if held and live is self._focus:
-            self._focus_on(self._next_waiting(live))
-        elif not held and live is not self._focus:
-            if self._focus is not None:  # resuming one line holds the one in the headset
-                self.set_hold(self._focus, True)
-            self._focus_on(live)
         return True
 
-    # -- the agent's headset follows one call -------------------------------------------
-    # One agent, several lines: the headset (microphone and earpiece) is connected to one
-    # answered call at a time. Another line answered meanwhile hears the greeting and then
-    # waits; it never hears the agent's conversation with someone else (before, the
-    # microphone went to every call, and the earpiece to none).
+    # -- the agent's headset follows one call (which one: voice/sip/headset.py) ------------
     def _focus_on(self, live: LiveCall | None) -> None:
         old, self._focus = self._focus, live
         if old is live:
@@ -361,24 +370,12 @@ class Phone:
             self._connect_agent(live, True)
             self._publish("headset", live)
 
-    def take(self, live: LiveCall) -> bool:
-        """The agent takes a waiting or held line into the headset (the current one holds)."""
-        if not live.answered or live.ended or live is self._focus:
-            return False
-        if live.held:
-            return self.set_hold(live, False)
-        if self._focus is not None:
-            self.set_hold(self._focus, True)
-        self._focus_on(live)
-        return True
-
-    def _next_waiting(self, after: LiveCall | None) -> LiveCall | None:
-        """The longest-waiting answered line that is not on hold (it gets the headset next)."""
-        waiting = [
-            c for c in self.calls
-            if c is not after and c.answered and not c.ended and not c.held
-        ]  # fmt: skip
-        return min(waiting, key=lambda c: c.record.answered_at or c.record.invited_at, default=None)
+    def _next_waiting(self, after: LiveCall) -> LiveCall | None:
+        """The line that gets the headset after ``after`` leaves it."""
+        return headset.next_line(
+            (c, self.line_state(c), c.record.answered_at or c.record.invited_at)
+            for c in self.calls if c is not after
+        )  # fmt: skip
 
     def _connect_agent(self, live: LiveCall, on: bool) -> None:
         """Wire (or unwire) the headset to ``live``; a no-op until its media is up."""
@@ -559,20 +556,12 @@ class Phone:
         rec = live.record
         rec.ended_at = _now()
         rec.cause = live.end_cause or f"{ci.lastStatusCode} {ci.lastReason}".strip()
-        if live.rejected_with == 486:
-            rec.outcome = "busy"
-        elif live.rejected_with is not None:
-            rec.outcome = "rejected"
+        rec.outcome = ended_outcome(rejected_with=live.rejected_with, answered=live.answered,
+                                    last_status=ci.lastStatusCode)  # fmt: skip
+        if rang_until_the_end(rec.outcome):
             rec.rings = self._rings((rec.ended_at - rec.invited_at).total_seconds())
-        elif live.answered:
-            rec.outcome = "answered"
-            if live.answer_mode and rec.answered_by == "auto":
-                rec.cause += "; answered automatically at the caller's request (RFC 5373)"
-        elif ci.lastStatusCode in (487, 408, 200) or ci.lastStatusCode < 300:
-            rec.outcome = "missed"  # caller gave up while it rang
-            rec.rings = self._rings((rec.ended_at - rec.invited_at).total_seconds())
-        else:
-            rec.outcome = "failed"
+        if rec.outcome == "answered" and live.answer_mode and rec.answered_by == "auto":
+            rec.cause += "; answered automatically at the caller's request (RFC 5373)"
         live.ended = True
         self._publish("ended", live)
 
