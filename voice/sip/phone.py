@@ -26,6 +26,7 @@ from domain.calls import AnsweredBy, CallRecord
 from recordings.archive import AGENT, CALLER, Archive
 from voice.sip import headset
 from voice.sip.answer_mode import requested_answer_delay
+from voice.sip.commands import call_view, handle
 from voice.sip.control import ControlServer
 from voice.sip.endpoint import (
     MAX_LINES,
@@ -184,7 +185,7 @@ class Phone:
         self._ring = pj.ToneGenerator()
         self._ring.createToneGenerator(self.s.clock_rate)
         if self.s.control_path is not None:
-            self.control = ControlServer(self.s.control_path, self.command)
+            self.control = ControlServer(self.s.control_path, lambda msg: handle(self, msg))
         log.info(
             "phone listening on %s:%d/%s; answers at the end of ring %d (%.1fs on / %.1fs off)",
             self.s.bind,
@@ -397,84 +398,17 @@ class Phone:
             except pj.Error as exc:  # a port the call has already released
                 log.debug("call %s: headset %s: %s", live.record.uuid, on, exc.reason)
 
-    # -- control socket -------------------------------------------------------------------
-    def command(self, msg: dict) -> dict:
-        cmd = msg["cmd"]
-        if cmd == "status":
-            return {"ok": True, "calls": [self._describe(c) for c in self.calls if not c.ended]}
-        actions = {
-            "answer": lambda c: self.answer(c, by="agent"),
-            "reject": lambda c: self._reject(c),
-            "hangup": lambda c: self.hangup(c),
-            "mute": lambda c: self.set_mute(c, True),
-            "unmute": lambda c: self.set_mute(c, False),
-            "hold": lambda c: self.set_hold(c, True),
-            "unhold": lambda c: self.set_hold(c, False),
-            "take": lambda c: self.take(c),
-        }
-        if cmd not in actions:
-            return {
-                "ok": False,
-                "error": f"unknown command {cmd!r}; known: status, subscribe, "
-                + ", ".join(actions),
-            }
-        live = self._pick(msg.get("call"), ringing=cmd in ("answer", "reject"), take=cmd == "take")
-        if isinstance(live, str):
-            return {"ok": False, "error": live}
-        done = actions[cmd](live)
-        return (
-            {"ok": bool(done), "call": self._describe(live)}
-            if done
-            else {
-                "ok": False,
-                "error": f"cannot {cmd} call {live.record.uuid} now",
-                "call": self._describe(live),
-            }
-        )
-
-    def _reject(self, live: LiveCall) -> bool:
+    # -- what the control socket shows (its commands: voice/sip/commands.py) ----------------
+    def reject(self, live: LiveCall) -> bool:
         if live.answered:
             return False
         live.rejected_with = 603
         return self.hangup(live, 603)
 
-    def _pick(self, call_uuid: str | None, ringing: bool, take: bool = False) -> LiveCall | str:
-        active = [c for c in self.calls if not c.ended and c.rejected_with is None]
-        if call_uuid:
-            for c in active:
-                if c.record.uuid == call_uuid:
-                    return c
-            return f"no active call {call_uuid}"
-        fits = (
-            [c for c in active if (not c.answered) == ringing]
-            if ringing
-            else [c for c in active if c.answered and not (take and c is self._focus)]
-        )
-        if len(fits) != 1:
-            return f'{len(fits)} calls fit; name one with "call": <uuid>'
-        return fits[0]
-
-    def _describe(self, live: LiveCall) -> dict:
-        r = live.record
-        state = "ended" if live.ended else "active" if live.answered else "ringing"
-        return {
-            "uuid": r.uuid,
-            "state": state,
-            "caller": r.caller,
-            "caller_name": r.caller_name,
-            "callee": r.callee,
-            "invited_at": r.invited_at.isoformat(),
-            "answered_at": r.answered_at.isoformat() if r.answered_at else None,
-            "rings": r.rings
-            if live.answered or live.ended
-            else self.s.policy.rings_at(time.monotonic() - live.ringing_since),
-            "answered_by": r.answered_by,
-            "muted": live.muted,
-            "held": live.held,
-            "focused": live is self._focus,
-            "line": self.line_state(live).value,
-            "outcome": r.outcome if live.ended else None,
-        }
+    def describe(self, live: LiveCall) -> dict:
+        rings = (live.record.rings if live.answered or live.ended
+                 else self.s.policy.rings_at(time.monotonic() - live.ringing_since))  # fmt: skip
+        return call_view(live, self.line_state(live), rings, live is self._focus)
 
     def line_state(self, live: LiveCall) -> LineState:
         return line_state(
@@ -484,7 +418,7 @@ class Phone:
 
     def _publish(self, event: str, live: LiveCall) -> None:
         if self.control is not None:
-            self.control.publish({"event": event, "call": self._describe(live)})
+            self.control.publish({"event": event, "call": self.describe(live)})
 
     def _rings(self, elapsed: float) -> int:
         n = self.s.policy.rings_at(elapsed)
