@@ -9,9 +9,7 @@ pjsua2 objects are gone, never inside a pjsua2 callback.
 from __future__ import annotations
 
 import logging
-import queue
 import signal
-import threading
 import time
 import uuid
 from collections import deque
@@ -37,6 +35,7 @@ from voice.sip.endpoint import (
     parse_party,
     rx_packets,
 )
+from voice.sip.finisher import Finisher
 from voice.sip.line_state import LineState, line_state
 from voice.sip.outcome import ended_outcome, rang_until_the_end
 from voice.sip.registration import Registrar, Registration, account_config
@@ -139,7 +138,6 @@ class Phone:
                         settings.max_lines, MAX_LINES)  # fmt: skip
             settings.max_lines = MAX_LINES
         self.archive = Archive(recordings_root)
-        self.on_call_ended = on_call_ended
         self.calls: list[LiveCall] = []
         self._stop = False
         self._ep: Endpoint | None = None
@@ -152,11 +150,7 @@ class Phone:
         self._focus: LiveCall | None = None  # the call the agent's headset is connected to
         reg = settings.registration
         self.registrar = Registrar(reg) if reg is not None else None
-        self._finisher: queue.Queue[tuple[CallRecord, bool] | None] = queue.Queue()
-        self._finisher_thread = threading.Thread(
-            target=self._finish_off_loop, name="finisher", daemon=True
-        )
-        self._finisher_thread.start()
+        self._finisher = Finisher(self.archive, on_call_ended)  # stores each ended call
         self.control: ControlServer | None = None
         greeting = settings.greeting or DEFAULT_GREETING
         self._greeting_path = greeting if Path(greeting).exists() else None
@@ -167,7 +161,7 @@ class Phone:
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
-        self.recover()
+        self._finisher.recover()
         self._ep = create_endpoint(
             self.s.bind,
             self.s.port,
@@ -242,8 +236,7 @@ class Phone:
             self._finish(live)
         if self._rejected:
             self._store_rejected()
-        self._finisher.put(None)  # every call queued so far is finished and stored first
-        self._finisher_thread.join()
+        self._finisher.close()  # every call queued so far is finished and stored first
         self._ring = None
         self._acc = None
         if self.control is not None:
@@ -615,7 +608,7 @@ class Phone:
                 cause=f"{r.code} {r.reason} (refused before ringing)",
             )
             log.info("call %s from %s refused: %d %s", rec.uuid, rec.caller, r.code, r.reason)
-            self._finisher.put((rec, False))  # stored off the SIP loop, in order
+            self._finisher.put(rec, recorded=False)  # stored off the SIP loop, in order
 
     # -- ring tone on the ring device --------------------------------------------------------
     def _update_ring_tone(self) -> None:
@@ -657,68 +650,4 @@ class Phone:
         if live.call is not None:
             live.call.live = None
         live.call = None
-        self._finisher.put((live.record, live.rejected_with is None))
-
-    def _finish_off_loop(self) -> None:
-        """The finisher thread: merge the recording and store the row, in call order. Off
-        the SIP loop, because a merge, a SHA-256 and a database commit can take long enough
-        to make a due auto-answer late (1 of 631 calls at 20 concurrent was). No pjsua here."""
-        while (item := self._finisher.get()) is not None:
-            rec, recorded = item
-            finalized = False
-            if recorded:  # a ringing call wrote meta.json; released once the row is stored
-                try:
-                    rec.recording = self.archive.finalize(
-                        rec.uuid, rec.invited_at, keep_partial=True
-                    )
-                    self.archive.save_record(rec.uuid, rec.to_dict())
-                    finalized = True
-                except OSError as exc:  # disk full, permissions: the partial files stay
-                    log.error("call %s: recording not finalized, kept for recovery: %s",
-                              rec.uuid, exc)  # fmt: skip
-                    rec.notes.append(f"recording not finalized: {exc}")
-            if self._report(rec) and finalized:
-                self.archive.release(rec.uuid)
-
-    def _report(self, rec: CallRecord) -> bool:
-        """Store the call's row; False when that failed (the partial folder then stays, and
-        the next start stores the call from it)."""
-        if rec.notes:  # what went wrong with the recording or the shutdown: kept in the row
-            rec.cause = "; ".join([*([rec.cause] if rec.cause else []), *rec.notes])[:255]
-        try:
-            self.on_call_ended(rec)
-        except Exception:  # the phone keeps answering whatever the store does
-            log.exception("call %s: storing the call failed; its recording and record "
-                          "are kept for the next start", rec.uuid)  # fmt: skip
-            return False
-        return True
-
-    def recover(self) -> list[CallRecord]:
-        """Finish recordings left by a phone that died mid-call; report them as interrupted."""
-        out = []
-        for call_uuid in self.archive.pending():
-            saved = self.archive.read_record(call_uuid)
-            if saved is not None:  # the call ended, but its row was never stored
-                rec = CallRecord.from_dict(saved)
-                invited = rec.invited_at
-            else:
-                meta = self.archive.read_meta(call_uuid)
-                invited = (datetime.fromisoformat(meta["invited_at"]) if "invited_at" in meta
-                           else _now())  # fmt: skip
-                rec = CallRecord(
-                    uuid=call_uuid,
-                    sip_call_id=meta.get("sip_call_id", ""),
-                    caller=meta.get("caller", ""),
-                    caller_name=meta.get("caller_name"),
-                    callee=meta.get("callee", ""),
-                    invited_at=invited,
-                    outcome="interrupted",
-                    cause="phone stopped during the call",
-                )
-            rec.recording = self.archive.finalize(call_uuid, invited, keep_partial=True)
-            log.warning("recovered call %s from an earlier %s", call_uuid,
-                        "failed store" if saved is not None else "crash")  # fmt: skip
-            if self._report(rec):
-                self.archive.release(call_uuid)
-            out.append(rec)
-        return out
+        self._finisher.put(live.record, recorded=live.rejected_with is None)
