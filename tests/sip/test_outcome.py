@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice.sip.outcome import ended_outcome, rang_until_the_end
+from voice.sip.outcome import ended_outcome, rang_until_the_end, refused_outcome
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,8 @@ def test_ended_outcome(rejected_with, answered, last_status, outcome):
 )  # fmt: skip
 def test_rings_run_to_the_end_only_for_a_call_nobody_answered(outcome, counted):
     assert rang_until_the_end(outcome) is counted
+
+
+def test_an_invite_refused_before_ringing_is_busy_only_for_486():
+    assert refused_outcome(486) == "busy"
+    assert [refused_outcome(c) for c in (500, 503, 488)] == ["failed"] * 3

@@ -1,10 +1,11 @@
 """The outcome of an ended call, from what the phone did and how the call ended.
 
-``busy``: refused with 486 because every line was taken (before ringing); ``rejected``: the
-agent (or a shutdown) refused it while it rang; ``answered``: by the agent or the ring
-policy; ``missed``: the caller gave up while it rang (CANCEL → 487, a 408, or a last
-status below 300: no failure response); ``failed``: anything else. ``interrupted`` is given only at recovery, to calls a
-dead phone left behind (``Phone.recover``).
+``busy``: refused with 486 because every line was taken (by the phone, or by pjsua before the
+phone saw the INVITE: ``refused_outcome``); ``rejected``: the agent (or a shutdown) refused it
+while it rang; ``answered``: by the agent or the ring policy; ``missed``: the caller gave up
+while it rang (CANCEL → 487, a 408, or a last status below 300: no failure response);
+``failed``: anything else. ``interrupted`` is given only at recovery, to calls a dead phone
+left behind (voice/sip/finisher.py : ``Finisher.recover``).
 """
 
 from __future__ import annotations
@@ -31,3 +32,8 @@ def ended_outcome(*, rejected_with: int | None, answered: bool, last_status: int
 def rang_until_the_end(outcome: Outcome) -> bool:
     """Whether the call's rings are counted up to its end: it rang and nobody answered."""
     return outcome in ("rejected", "missed")
+
+
+def refused_outcome(code: int) -> Outcome:
+    """An INVITE pjsua answered itself before ringing: 486 when every call slot was taken."""
+    return "busy" if code == 486 else "failed"

@@ -37,9 +37,10 @@ from voice.sip.endpoint import (
 )
 from voice.sip.finisher import Finisher
 from voice.sip.line_state import LineState, line_state
-from voice.sip.outcome import ended_outcome, rang_until_the_end
+from voice.sip.outcome import ended_outcome, rang_until_the_end, refused_outcome
 from voice.sip.registration import Registrar, Registration, account_config
 from voice.sip.ring_policy import RingPolicy
+from voice.sip.ring_tone import RingTone
 
 log = logging.getLogger("frontdesk.phone")
 
@@ -145,8 +146,7 @@ class Phone:
         self._rejected_seen: deque[str] = deque(maxlen=512)  # Call-IDs: retransmissions
         self._next_media_check = 0.0
         self._acc: _Account | None = None
-        self._ring: pj.ToneGenerator | None = None
-        self._ringing = False
+        self._ring: RingTone | None = None
         self._focus: LiveCall | None = None  # the call the agent's headset is connected to
         reg = settings.registration
         self.registrar = Registrar(reg) if reg is not None else None
@@ -176,8 +176,7 @@ class Phone:
         acfg = account_config(self.s.bind, self.s.port, self.s.user, self.s.registration)
         self._acc = _Account(self)
         self._acc.create(acfg, True)
-        self._ring = pj.ToneGenerator()
-        self._ring.createToneGenerator(self.s.clock_rate)
+        self._ring = RingTone(self._ep, self.s.policy, self.s.clock_rate)
         if self.s.control_path is not None:
             self.control = ControlServer(self.s.control_path, lambda msg: handle(self, msg))
         log.info(
@@ -225,7 +224,8 @@ class Phone:
             self._retry_recordings()
             if self.s.media_timeout_s > 0:
                 self._check_media(now)
-        self._update_ring_tone()
+        if self._ring is not None:
+            self._ring.ring(any(self.line_state(c) is LineState.RINGING for c in self.calls))
         if self.registrar is not None and self._acc is not None:
             self.registrar.poll(self._acc, now)
         if self.control is not None:
@@ -604,35 +604,11 @@ class Phone:
                 callee=local.user,
                 invited_at=now,
                 ended_at=now,
-                outcome="busy" if r.code == 486 else "failed",
+                outcome=refused_outcome(r.code),
                 cause=f"{r.code} {r.reason} (refused before ringing)",
             )
             log.info("call %s from %s refused: %d %s", rec.uuid, rec.caller, r.code, r.reason)
             self._finisher.put(rec, recorded=False)  # stored off the SIP loop, in order
-
-    # -- ring tone on the ring device --------------------------------------------------------
-    def _update_ring_tone(self) -> None:
-        if self._ring is None or self._ep is None:
-            return
-        ringing = any(
-            not c.answered and not c.ended and c.rejected_with is None for c in self.calls
-        )
-        if ringing == self._ringing:
-            return
-        self._ringing = ringing
-        speaker = self._ep.ring_media()
-        if ringing:
-            tone = pj.ToneDesc()
-            tone.freq1, tone.freq2 = self.s.policy.tone_hz
-            tone.on_msec = int(self.s.policy.ring_on * 1000)
-            tone.off_msec = int(self.s.policy.ring_off * 1000)
-            tones = pj.ToneDescVector()
-            tones.append(tone)
-            self._ring.play(tones, True)
-            self._ring.startTransmit(speaker)
-        else:
-            self._ring.stop()
-            self._ring.stopTransmit(speaker)
 
     # -- after the call --------------------------------------------------------------------
     def _finish(self, live: LiveCall) -> None:
