@@ -59,7 +59,7 @@ class CommandError(ValueError):
 def pick(lines: Sequence[tuple[str, LineState]], cmd: str, call_uuid: str | None) -> int:
     """The index of the line a command means, of ``(uuid, state)``: the one named, or the
     only one its command fits. Ended and refused lines are never meant."""
-    active = [i for i, (_, s) in enumerate(lines) if s not in (LineState.ENDED, LineState.REFUSED)]
+    active = [i for i, (_, s) in enumerate(lines) if s.takes_a_line]
     if call_uuid:
         for i in active:
             if lines[i][0] == call_uuid:

@@ -4,6 +4,14 @@ One process, poll mode: ``Phone.run()`` loops on ``libHandleEvents`` and does th
 few things the ring policy needs between events. Everything slow (merging the
 channel files, hashing, storing the row) happens after a call has ended and its
 pjsua2 objects are gone, never inside a pjsua2 callback.
+
+What is decided is decided elsewhere, by pure functions: a line's state (line_state.py), which
+line the headset takes and what take/hold do (headset.py), the outcome of an ended call
+(outcome.py), when to answer (ring_policy.py). Registration (registration.py), the control
+commands (commands.py), storing ended calls (finisher.py) and the ring tone (ring_tone.py)
+have their own modules. What stays here, over 400 lines, is the pjsua2 side of each line
+(callbacks, answer/hangup/re-INVITE, recorders, greeting, headset links, silent callers): one
+class, because these are one thread's pjsua2 objects and share each line's ``LiveCall``.
 """
 
 from __future__ import annotations
@@ -250,7 +258,7 @@ class Phone:
         for live in self.calls:
             if live.call is not None and not live.ended:
                 live.record.notes.append("phone shut down")
-                if not live.answered and live.rejected_with is None:
+                if self.line_state(live) is LineState.RINGING:
                     live.rejected_with = 603  # stored as rejected, not as a failure
                 try:
                     live.call.hangup(pj.CallOpParam())
@@ -431,7 +439,7 @@ class Phone:
             callee=local.user,
             invited_at=_now(),
         )
-        lines = sum(1 for c in self.calls if not c.ended and c.rejected_with is None)
+        lines = sum(1 for c in self.calls if self.line_state(c).takes_a_line)
         busy = lines >= self.s.max_lines
         auto_at = self.s.policy.auto_answer_at()
         asked = requested_answer_delay(msg) if msg else None
