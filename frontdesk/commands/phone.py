@@ -14,7 +14,7 @@ from frontdesk.store import CallStore
 from voice.sip.ring_policy import PRESETS, RingPolicy
 
 if TYPE_CHECKING:
-    from voice.sip.phone import Registration
+    from voice.sip.registration import Registration
 
 log = logging.getLogger("frontdesk.phone")
 
@@ -74,7 +74,7 @@ def registration_from(ph, args: argparse.Namespace) -> Registration | None:
     registrar = args.registrar or ph.registrar
     if not registrar:
         return None
-    from voice.sip.phone import Registration
+    from voice.sip.registration import Registration
 
     if not registrar.startswith(("sip:", "sips:")):
         raise UserError(f"registrar {registrar!r} must be a SIP URI such as sip:pbx.example.com")

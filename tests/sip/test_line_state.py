@@ -23,3 +23,9 @@ from voice.sip.line_state import LineState, line_state
 def test_line_state(facts, state):
     base = {"answered": False, "ended": False, "refused": False, "held": False, "on_headset": False}
     assert line_state(**{**base, **facts}) == state
+
+
+def test_only_ringing_and_answered_lines_take_a_line():
+    assert [s for s in LineState if s.takes_a_line] == [
+        LineState.RINGING, LineState.ON_HEADSET, LineState.WAITING, LineState.HELD,
+    ]  # fmt: skip

@@ -2,6 +2,7 @@
 
 A Unix socket (mode 0600) beside the data, served from the phone's own loop with
 non-blocking sockets, so no extra thread ever touches pjsua2.
+The commands are carried out by voice/sip/commands.py (which line one means: ``pick``).
 
 Commands:  {"cmd": "status"}            → {"ok": true, "calls": [call, …]}
            {"cmd": "answer" | "hangup" | "reject" | "mute" | "unmute" | "hold" | "unhold"

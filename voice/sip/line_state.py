@@ -17,6 +17,12 @@ class LineState(StrEnum):
     HELD = "held"  # put on hold (re-INVITE sent)
     ENDED = "ended"
 
+    @property
+    def takes_a_line(self) -> bool:
+        """Ringing or answered: counts against max_lines and may be commanded (a refused
+        line's slot is already being freed)."""
+        return self not in (LineState.ENDED, LineState.REFUSED)
+
 
 def line_state(*, answered: bool, ended: bool, refused: bool, held: bool,
                on_headset: bool) -> LineState:  # fmt: skip

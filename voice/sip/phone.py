@@ -4,14 +4,20 @@ One process, poll mode: ``Phone.run()`` loops on ``libHandleEvents`` and does th
 few things the ring policy needs between events. Everything slow (merging the
 channel files, hashing, storing the row) happens after a call has ended and its
 pjsua2 objects are gone, never inside a pjsua2 callback.
+
+What is decided is decided elsewhere, by pure functions: a line's state (line_state.py), which
+line the headset takes and what take/hold do (headset.py), the outcome of an ended call
+(outcome.py), when to answer (ring_policy.py). Registration (registration.py), the control
+commands (commands.py), storing ended calls (finisher.py) and the ring tone (ring_tone.py)
+have their own modules. What stays here, over 400 lines, is the pjsua2 side of each line
+(callbacks, answer/hangup/re-INVITE, recorders, greeting, headset links, silent callers): one
+class, because these are one thread's pjsua2 objects and share each line's ``LiveCall``.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import signal
-import threading
 import time
 import uuid
 from collections import deque
@@ -22,10 +28,11 @@ from pathlib import Path
 
 import pjsua2 as pj
 
-from domain.calls import CallRecord
+from domain.calls import AnsweredBy, CallRecord
 from recordings.archive import AGENT, CALLER, Archive
+from voice.sip import headset
 from voice.sip.answer_mode import requested_answer_delay
-from voice.sip.backoff import Backoff
+from voice.sip.commands import call_view, handle
 from voice.sip.control import ControlServer
 from voice.sip.endpoint import (
     MAX_LINES,
@@ -36,8 +43,12 @@ from voice.sip.endpoint import (
     parse_party,
     rx_packets,
 )
+from voice.sip.finisher import Finisher
 from voice.sip.line_state import LineState, line_state
+from voice.sip.outcome import ended_outcome, rang_until_the_end, refused_outcome
+from voice.sip.registration import Registrar, Registration, account_config
 from voice.sip.ring_policy import RingPolicy
+from voice.sip.ring_tone import RingTone
 
 log = logging.getLogger("frontdesk.phone")
 
@@ -63,19 +74,6 @@ class PhoneSettings:
     echo_canceller_ms: int = 0  # 0 = off (headset, handset); ~200 for a speakerphone
 
 
-@dataclass
-class Registration:
-    """Register the front-desk line with a PBX or registrar (digest auth when a password is set)."""
-
-    registrar: str  # sip:pbx.example.com:5060
-    username: str
-    domain: str
-    password: str | None = field(default=None, repr=False)  # never logged
-    expires: int = 300
-    retry_s: int = 5  # first wait after a failure; doubles up to retry_max_s (±25 % jitter)
-    retry_max_s: int = 300
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -84,14 +82,14 @@ class _Account(pj.Account):
     def __init__(self, phone: Phone) -> None:
         super().__init__()
         self._phone = phone
-        self.registered = False
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802 (pjsua2 API)
         self._phone._on_incoming(self, prm.callId, prm.rdata.wholeMsg)
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802
-        ok = 200 <= prm.code < 300 and prm.expiration > 0
-        self._phone._on_reg_state(ok, prm.code, prm.reason, prm.expiration)
+        if self._phone.registrar is not None:
+            ok = 200 <= prm.code < 300 and prm.expiration > 0
+            self._phone.registrar.on_state(ok, prm.code, prm.reason, prm.expiration)
 
 
 class _Call(pj.Call):
@@ -149,7 +147,6 @@ class Phone:
                         settings.max_lines, MAX_LINES)  # fmt: skip
             settings.max_lines = MAX_LINES
         self.archive = Archive(recordings_root)
-        self.on_call_ended = on_call_ended
         self.calls: list[LiveCall] = []
         self._stop = False
         self._ep: Endpoint | None = None
@@ -157,19 +154,11 @@ class Phone:
         self._rejected_seen: deque[str] = deque(maxlen=512)  # Call-IDs: retransmissions
         self._next_media_check = 0.0
         self._acc: _Account | None = None
-        self._ring: pj.ToneGenerator | None = None
-        self._ringing = False
+        self._ring: RingTone | None = None
         self._focus: LiveCall | None = None  # the call the agent's headset is connected to
         reg = settings.registration
-        self._backoff = Backoff(reg.retry_s, reg.retry_max_s) if reg else Backoff()
-        self._reg_next: float | None = None  # monotonic time of the next REGISTER we send
-        self._reg_sent: float | None = None  # when it was sent; None once pjsua answered
-        self._next_reg_check = 0.0
-        self._finisher: queue.Queue[tuple[CallRecord, bool] | None] = queue.Queue()
-        self._finisher_thread = threading.Thread(
-            target=self._finish_off_loop, name="finisher", daemon=True
-        )
-        self._finisher_thread.start()
+        self.registrar = Registrar(reg) if reg is not None else None
+        self._finisher = Finisher(self.archive, on_call_ended)  # stores each ended call
         self.control: ControlServer | None = None
         greeting = settings.greeting or DEFAULT_GREETING
         self._greeting_path = greeting if Path(greeting).exists() else None
@@ -180,7 +169,7 @@ class Phone:
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
-        self.recover()
+        self._finisher.recover()
         self._ep = create_endpoint(
             self.s.bind,
             self.s.port,
@@ -192,13 +181,12 @@ class Phone:
             self.s.echo_canceller_ms,
         )
         self._ep.on_rejected = self._rejected.append  # stored in step(), not in the callback
-        acfg = self._account_config()
+        acfg = account_config(self.s.bind, self.s.port, self.s.user, self.s.registration)
         self._acc = _Account(self)
         self._acc.create(acfg, True)
-        self._ring = pj.ToneGenerator()
-        self._ring.createToneGenerator(self.s.clock_rate)
+        self._ring = RingTone(self._ep, self.s.policy, self.s.clock_rate)
         if self.s.control_path is not None:
-            self.control = ControlServer(self.s.control_path, self.command)
+            self.control = ControlServer(self.s.control_path, lambda msg: handle(self, msg))
         log.info(
             "phone listening on %s:%d/%s; answers at the end of ring %d (%.1fs on / %.1fs off)",
             self.s.bind,
@@ -209,32 +197,10 @@ class Phone:
             self.s.policy.ring_off,
         )
 
-    def _account_config(self) -> pj.AccountConfig:
-        acfg = pj.AccountConfig()
-        # RTP on the same address as SIP: left unset, pjsua binds media to every interface
-        # and advertises the first non-loopback one, so callers' audio would be reachable
-        # from the network while the phone is "bound to 127.0.0.1".
-        acfg.mediaConfig.transportConfig.boundAddress = self.s.bind
-        reg = self.s.registration
-        if reg is None:
-            acfg.idUri = f"sip:{self.s.user}@{self.s.bind}:{self.s.port}"
-            return acfg
-        acfg.idUri = f"sip:{reg.username}@{reg.domain}"
-        acfg.regConfig.registrarUri = reg.registrar
-        acfg.regConfig.timeoutSec = reg.expires
-        # pjsua's own retry is a fixed interval: off; the phone backs off itself (_registration)
-        acfg.regConfig.retryIntervalSec = 0
-        acfg.regConfig.randomRetryIntervalSec = 0
-        acfg.regConfig.dropCallsOnFail = False  # a registrar outage must not cut live calls
-        if reg.password:
-            acfg.sipConfig.authCreds.append(
-                pj.AuthCredInfo("digest", "*", reg.username, 0, reg.password)
-            )
-        log.info("registering %s with %s", acfg.idUri, reg.registrar)
-        return acfg
-
     def request_stop(self, *_: object) -> None:
         self._stop = True
+        if self.registrar is not None:
+            self.registrar.stopping = True
 
     def run(self) -> None:
         """Serve until SIGTERM/SIGINT; then hang up, finish every recording, exit."""
@@ -266,10 +232,10 @@ class Phone:
             self._retry_recordings()
             if self.s.media_timeout_s > 0:
                 self._check_media(now)
-        self._update_ring_tone()
-        if self.s.registration is not None and now >= self._next_reg_check:
-            self._next_reg_check = now + 0.5
-            self._registration(now)
+        if self._ring is not None:
+            self._ring.ring(any(self.line_state(c) is LineState.RINGING for c in self.calls))
+        if self.registrar is not None and self._acc is not None:
+            self.registrar.poll(self._acc, now)
         if self.control is not None:
             self.control.poll()
 
@@ -278,8 +244,7 @@ class Phone:
             self._finish(live)
         if self._rejected:
             self._store_rejected()
-        self._finisher.put(None)  # every call queued so far is finished and stored first
-        self._finisher_thread.join()
+        self._finisher.close()  # every call queued so far is finished and stored first
         self._ring = None
         self._acc = None
         if self.control is not None:
@@ -293,7 +258,7 @@ class Phone:
         for live in self.calls:
             if live.call is not None and not live.ended:
                 live.record.notes.append("phone shut down")
-                if not live.answered and live.rejected_with is None:
+                if self.line_state(live) is LineState.RINGING:
                     live.rejected_with = 603  # stored as rejected, not as a failure
                 try:
                     live.call.hangup(pj.CallOpParam())
@@ -307,7 +272,7 @@ class Phone:
             self._finish(live)
 
     # -- agent actions --------------------------------------------------------------------
-    def answer(self, live: LiveCall, by: str = "agent") -> bool:
+    def answer(self, live: LiveCall, by: AnsweredBy = "agent") -> bool:
         if live.answered or live.ended or live.call is None:
             return False
         elapsed = time.monotonic() - live.ringing_since
@@ -324,14 +289,9 @@ class Phone:
             return False
         live.answered = True
         live.record.answered_at = _now()
-        live.record.answered_by = by  # type: ignore[assignment]
-        if by == "agent" and self._focus is not live:
-            # Picking up a second line puts the first on hold, as on any multi-line phone.
-            if self._focus is not None:
-                self.set_hold(self._focus, True)
-            self._focus_on(live)
-        elif self._focus is None:
-            self._focus_on(live)
+        live.record.answered_by = by
+        # Picking up a second line puts the first on hold, as on any multi-line phone.
+        self._move(live, headset.answer(by, self._focus is None))
         live.record.rings = self._rings(elapsed)
         log.info("call %s answered by %s at ring %d", live.record.uuid, by, live.record.rings)
         self._publish("answered", live)
@@ -363,7 +323,29 @@ class Phone:
         return True
 
     def set_hold(self, live: LiveCall, held: bool) -> bool:
-        if live.call is None or not live.answered or live.held == held:
+        move = headset.hold(self.line_state(live), held)
+        return move is not None and self._move(live, move)
+
+    def take(self, live: LiveCall) -> bool:
+        """The agent takes a waiting or held line into the headset (the current one holds)."""
+        move = headset.take(self.line_state(live))
+        return move is not None and self._move(live, move)
+
+    def _move(self, live: LiveCall, move: headset.Move) -> bool:
+        """Carry out a move of voice/sip/headset.py: the re-INVITE first (no move without
+        it), then the headset."""
+        if move.sip is not None and not self._reinvite(live, move.sip is headset.Sip.HOLD):
+            return False
+        if move.headset is headset.Headset.TAKE:
+            if self._focus is not None and self._focus is not live:
+                self._reinvite(self._focus, True)  # a hold that fails leaves it waiting
+            self._focus_on(live)
+        elif move.headset is headset.Headset.RELEASE and live is self._focus:
+            self._focus_on(self._next_waiting(live))
+        return True
+
+    def _reinvite(self, live: LiveCall, held: bool) -> bool:
+        if live.call is None:
             return False
         prm = pj.CallOpParam(True)
         try:
@@ -376,19 +358,9 @@ class Phone:
             log.info("call %s: hold=%s failed (%s)", live.record.uuid, held, exc.reason)
             return False
         live.held = held
-        if held and live is self._focus:
-            self._focus_on(self._next_waiting(live))
-        elif not held and live is not self._focus:
-            if self._focus is not None:  # resuming one line holds the one in the headset
-                self.set_hold(self._focus, True)
-            self._focus_on(live)
         return True
 
-    # -- the agent's headset follows one call -------------------------------------------
-    # One agent, several lines: the headset (microphone and earpiece) is connected to one
-    # answered call at a time. Another line answered meanwhile hears the greeting and then
-    # waits; it never hears the agent's conversation with someone else (before, the
-    # microphone went to every call, and the earpiece to none).
+    # -- the agent's headset follows one call (which one: voice/sip/headset.py) ------------
     def _focus_on(self, live: LiveCall | None) -> None:
         old, self._focus = self._focus, live
         if old is live:
@@ -400,24 +372,12 @@ class Phone:
             self._connect_agent(live, True)
             self._publish("headset", live)
 
-    def take(self, live: LiveCall) -> bool:
-        """The agent takes a waiting or held line into the headset (the current one holds)."""
-        if not live.answered or live.ended or live is self._focus:
-            return False
-        if live.held:
-            return self.set_hold(live, False)
-        if self._focus is not None:
-            self.set_hold(self._focus, True)
-        self._focus_on(live)
-        return True
-
-    def _next_waiting(self, after: LiveCall | None) -> LiveCall | None:
-        """The longest-waiting answered line that is not on hold (it gets the headset next)."""
-        waiting = [
-            c for c in self.calls
-            if c is not after and c.answered and not c.ended and not c.held
-        ]  # fmt: skip
-        return min(waiting, key=lambda c: c.record.answered_at or c.record.invited_at, default=None)
+    def _next_waiting(self, after: LiveCall) -> LiveCall | None:
+        """The line that gets the headset after ``after`` leaves it."""
+        return headset.next_line(
+            (c, self.line_state(c), c.record.answered_at or c.record.invited_at)
+            for c in self.calls if c is not after
+        )  # fmt: skip
 
     def _connect_agent(self, live: LiveCall, on: bool) -> None:
         """Wire (or unwire) the headset to ``live``; a no-op until its media is up."""
@@ -439,84 +399,17 @@ class Phone:
             except pj.Error as exc:  # a port the call has already released
                 log.debug("call %s: headset %s: %s", live.record.uuid, on, exc.reason)
 
-    # -- control socket -------------------------------------------------------------------
-    def command(self, msg: dict) -> dict:
-        cmd = msg["cmd"]
-        if cmd == "status":
-            return {"ok": True, "calls": [self._describe(c) for c in self.calls if not c.ended]}
-        actions = {
-            "answer": lambda c: self.answer(c, by="agent"),
-            "reject": lambda c: self._reject(c),
-            "hangup": lambda c: self.hangup(c),
-            "mute": lambda c: self.set_mute(c, True),
-            "unmute": lambda c: self.set_mute(c, False),
-            "hold": lambda c: self.set_hold(c, True),
-            "unhold": lambda c: self.set_hold(c, False),
-            "take": lambda c: self.take(c),
-        }
-        if cmd not in actions:
-            return {
-                "ok": False,
-                "error": f"unknown command {cmd!r}; known: status, subscribe, "
-                + ", ".join(actions),
-            }
-        live = self._pick(msg.get("call"), ringing=cmd in ("answer", "reject"), take=cmd == "take")
-        if isinstance(live, str):
-            return {"ok": False, "error": live}
-        done = actions[cmd](live)
-        return (
-            {"ok": bool(done), "call": self._describe(live)}
-            if done
-            else {
-                "ok": False,
-                "error": f"cannot {cmd} call {live.record.uuid} now",
-                "call": self._describe(live),
-            }
-        )
-
-    def _reject(self, live: LiveCall) -> bool:
+    # -- what the control socket shows (its commands: voice/sip/commands.py) ----------------
+    def reject(self, live: LiveCall) -> bool:
         if live.answered:
             return False
         live.rejected_with = 603
         return self.hangup(live, 603)
 
-    def _pick(self, call_uuid: str | None, ringing: bool, take: bool = False) -> LiveCall | str:
-        active = [c for c in self.calls if not c.ended and c.rejected_with is None]
-        if call_uuid:
-            for c in active:
-                if c.record.uuid == call_uuid:
-                    return c
-            return f"no active call {call_uuid}"
-        fits = (
-            [c for c in active if (not c.answered) == ringing]
-            if ringing
-            else [c for c in active if c.answered and not (take and c is self._focus)]
-        )
-        if len(fits) != 1:
-            return f'{len(fits)} calls fit; name one with "call": <uuid>'
-        return fits[0]
-
-    def _describe(self, live: LiveCall) -> dict:
-        r = live.record
-        state = "ended" if live.ended else "active" if live.answered else "ringing"
-        return {
-            "uuid": r.uuid,
-            "state": state,
-            "caller": r.caller,
-            "caller_name": r.caller_name,
-            "callee": r.callee,
-            "invited_at": r.invited_at.isoformat(),
-            "answered_at": r.answered_at.isoformat() if r.answered_at else None,
-            "rings": r.rings
-            if live.answered or live.ended
-            else self.s.policy.rings_at(time.monotonic() - live.ringing_since),
-            "answered_by": r.answered_by,
-            "muted": live.muted,
-            "held": live.held,
-            "focused": live is self._focus,
-            "line": self.line_state(live).value,
-            "outcome": r.outcome if live.ended else None,
-        }
+    def describe(self, live: LiveCall) -> dict:
+        rings = (live.record.rings if live.answered or live.ended
+                 else self.s.policy.rings_at(time.monotonic() - live.ringing_since))  # fmt: skip
+        return call_view(live, self.line_state(live), rings, live is self._focus)
 
     def line_state(self, live: LiveCall) -> LineState:
         return line_state(
@@ -526,7 +419,7 @@ class Phone:
 
     def _publish(self, event: str, live: LiveCall) -> None:
         if self.control is not None:
-            self.control.publish({"event": event, "call": self._describe(live)})
+            self.control.publish({"event": event, "call": self.describe(live)})
 
     def _rings(self, elapsed: float) -> int:
         n = self.s.policy.rings_at(elapsed)
@@ -546,7 +439,7 @@ class Phone:
             callee=local.user,
             invited_at=_now(),
         )
-        lines = sum(1 for c in self.calls if not c.ended and c.rejected_with is None)
+        lines = sum(1 for c in self.calls if self.line_state(c).takes_a_line)
         busy = lines >= self.s.max_lines
         auto_at = self.s.policy.auto_answer_at()
         asked = requested_answer_delay(msg) if msg else None
@@ -598,20 +491,12 @@ class Phone:
         rec = live.record
         rec.ended_at = _now()
         rec.cause = live.end_cause or f"{ci.lastStatusCode} {ci.lastReason}".strip()
-        if live.rejected_with == 486:
-            rec.outcome = "busy"
-        elif live.rejected_with is not None:
-            rec.outcome = "rejected"
+        rec.outcome = ended_outcome(rejected_with=live.rejected_with, answered=live.answered,
+                                    last_status=ci.lastStatusCode)  # fmt: skip
+        if rang_until_the_end(rec.outcome):
             rec.rings = self._rings((rec.ended_at - rec.invited_at).total_seconds())
-        elif live.answered:
-            rec.outcome = "answered"
-            if live.answer_mode and rec.answered_by == "auto":
-                rec.cause += "; answered automatically at the caller's request (RFC 5373)"
-        elif ci.lastStatusCode in (487, 408, 200) or ci.lastStatusCode < 300:
-            rec.outcome = "missed"  # caller gave up while it rang
-            rec.rings = self._rings((rec.ended_at - rec.invited_at).total_seconds())
-        else:
-            rec.outcome = "failed"
+        if rec.outcome == "answered" and live.answer_mode and rec.answered_by == "auto":
+            rec.cause += "; answered automatically at the caller's request (RFC 5373)"
         live.ended = True
         self._publish("ended", live)
 
@@ -727,76 +612,11 @@ class Phone:
                 callee=local.user,
                 invited_at=now,
                 ended_at=now,
-                outcome="busy" if r.code == 486 else "failed",
+                outcome=refused_outcome(r.code),
                 cause=f"{r.code} {r.reason} (refused before ringing)",
             )
             log.info("call %s from %s refused: %d %s", rec.uuid, rec.caller, r.code, r.reason)
-            self._finisher.put((rec, False))  # stored off the SIP loop, in order
-
-    # -- registration: our own backoff (pjsua's retry is off) ----------------------------------
-    def _on_reg_state(self, ok: bool, code: int, reason: str, expires: int) -> None:
-        acc = self._acc
-        was = acc.registered if acc else False
-        self._reg_sent = None
-        if ok:
-            self._backoff.succeeded()
-            self._reg_next = None
-            if not was:
-                log.info("registration: registered (%d %s, expires %ds)", code, reason, expires)
-        elif not self._stop:
-            wait = self._backoff.failed()
-            self._reg_next = time.monotonic() + wait
-            log.warning("registration: not registered (%d %s); attempt %d failed, next in %.1fs",
-                        code, reason, self._backoff.failures, wait)  # fmt: skip
-        if acc:
-            acc.registered = ok
-
-    def _registration(self, now: float) -> None:
-        """Send the next REGISTER when its time comes; notice a registration pjsua dropped
-        without telling (a transport that died), and a REGISTER that never got an answer."""
-        acc = self._acc
-        if acc is None:
-            return
-        if self._reg_sent is not None and now - self._reg_sent > 40:  # > SIP's 32 s timeout
-            self._on_reg_state(False, 408, "no answer to REGISTER", 0)
-        if self._reg_next is None and self._reg_sent is None and acc.registered:
-            try:
-                active = acc.getInfo().regIsActive
-            except pj.Error:
-                active = True
-            if not active:
-                self._on_reg_state(False, 0, "registration lost", 0)
-        if self._reg_next is not None and now >= self._reg_next and self._reg_sent is None:
-            self._reg_next = None
-            self._reg_sent = now
-            try:
-                acc.setRegistration(True)
-            except pj.Error as exc:  # e.g. busy with the previous one: count it as a failure
-                self._on_reg_state(False, 0, exc.reason, 0)
-
-    # -- ring tone on the ring device --------------------------------------------------------
-    def _update_ring_tone(self) -> None:
-        if self._ring is None or self._ep is None:
-            return
-        ringing = any(
-            not c.answered and not c.ended and c.rejected_with is None for c in self.calls
-        )
-        if ringing == self._ringing:
-            return
-        self._ringing = ringing
-        speaker = self._ep.ring_media()
-        if ringing:
-            tone = pj.ToneDesc()
-            tone.freq1, tone.freq2 = self.s.policy.tone_hz
-            tone.on_msec = int(self.s.policy.ring_on * 1000)
-            tone.off_msec = int(self.s.policy.ring_off * 1000)
-            tones = pj.ToneDescVector()
-            tones.append(tone)
-            self._ring.play(tones, True)
-            self._ring.startTransmit(speaker)
-        else:
-            self._ring.stop()
-            self._ring.stopTransmit(speaker)
+            self._finisher.put(rec, recorded=False)  # stored off the SIP loop, in order
 
     # -- after the call --------------------------------------------------------------------
     def _finish(self, live: LiveCall) -> None:
@@ -814,68 +634,4 @@ class Phone:
         if live.call is not None:
             live.call.live = None
         live.call = None
-        self._finisher.put((live.record, live.rejected_with is None))
-
-    def _finish_off_loop(self) -> None:
-        """The finisher thread: merge the recording and store the row, in call order. Off
-        the SIP loop, because a merge, a SHA-256 and a database commit can take long enough
-        to make a due auto-answer late (1 of 631 calls at 20 concurrent was). No pjsua here."""
-        while (item := self._finisher.get()) is not None:
-            rec, recorded = item
-            finalized = False
-            if recorded:  # a ringing call wrote meta.json; released once the row is stored
-                try:
-                    rec.recording = self.archive.finalize(
-                        rec.uuid, rec.invited_at, keep_partial=True
-                    )
-                    self.archive.save_record(rec.uuid, rec.to_dict())
-                    finalized = True
-                except OSError as exc:  # disk full, permissions: the partial files stay
-                    log.error("call %s: recording not finalized, kept for recovery: %s",
-                              rec.uuid, exc)  # fmt: skip
-                    rec.notes.append(f"recording not finalized: {exc}")
-            if self._report(rec) and finalized:
-                self.archive.release(rec.uuid)
-
-    def _report(self, rec: CallRecord) -> bool:
-        """Store the call's row; False when that failed (the partial folder then stays, and
-        the next start stores the call from it)."""
-        if rec.notes:  # what went wrong with the recording or the shutdown: kept in the row
-            rec.cause = "; ".join([*([rec.cause] if rec.cause else []), *rec.notes])[:255]
-        try:
-            self.on_call_ended(rec)
-        except Exception:  # the phone keeps answering whatever the store does
-            log.exception("call %s: storing the call failed; its recording and record "
-                          "are kept for the next start", rec.uuid)  # fmt: skip
-            return False
-        return True
-
-    def recover(self) -> list[CallRecord]:
-        """Finish recordings left by a phone that died mid-call; report them as interrupted."""
-        out = []
-        for call_uuid in self.archive.pending():
-            saved = self.archive.read_record(call_uuid)
-            if saved is not None:  # the call ended, but its row was never stored
-                rec = CallRecord.from_dict(saved)
-                invited = rec.invited_at
-            else:
-                meta = self.archive.read_meta(call_uuid)
-                invited = (datetime.fromisoformat(meta["invited_at"]) if "invited_at" in meta
-                           else _now())  # fmt: skip
-                rec = CallRecord(
-                    uuid=call_uuid,
-                    sip_call_id=meta.get("sip_call_id", ""),
-                    caller=meta.get("caller", ""),
-                    caller_name=meta.get("caller_name"),
-                    callee=meta.get("callee", ""),
-                    invited_at=invited,
-                    outcome="interrupted",
-                    cause="phone stopped during the call",
-                )
-            rec.recording = self.archive.finalize(call_uuid, invited, keep_partial=True)
-            log.warning("recovered call %s from an earlier %s", call_uuid,
-                        "failed store" if saved is not None else "crash")  # fmt: skip
-            if self._report(rec):
-                self.archive.release(call_uuid)
-            out.append(rec)
-        return out
+        self._finisher.put(live.record, recorded=live.rejected_with is None)
