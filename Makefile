@@ -23,14 +23,19 @@ WHEELS := build/wheels
 run: setup model
 	$(BIN)/frontdesk --data-dir $(DATA_DIR) run
 
+# Tests that only touch files, databases and models run on two processes (pytest-xdist); the
+# ones that time real calls, a browser or a live transcription run one at a time, as their
+# timings assume a machine that is not also busy with another test.
+PARALLEL_TESTS := tests/ledger tests/intake tests/architecture tests/recordings tests/sip
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest -ra
+	$(BIN)/pytest -ra -n 2 --dist loadfile --durations=10 $(PARALLEL_TESTS)
+	$(BIN)/pytest -ra --durations=15 $(addprefix --ignore=,$(PARALLEL_TESTS))
 
 # Everything but the SIPp/baresip, browser and speech-model tests: the loop while editing.
 test-fast: venv
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q -m "not e2e and not slow and not browser"
+	$(BIN)/pytest -q -n 2 --dist loadfile -m "not e2e and not slow and not browser"
 
 setup: system-packages venv
 
