@@ -84,8 +84,8 @@ class IntakeModel:
         self._keys = tuple(sorted(self.vocabulary, key=self.vocabulary.__getitem__))
         # the character n-grams by number (gram_code) → column: integer keys hash for free, and
         # no string is made per n-gram of a call
-        self._grams = {gram_code(t[2:]): i for t, i in self.vocabulary.items()
-                       if t.startswith("c:") and 1 <= len(t) - 2 <= 3}  # fmt: skip
+        self._grams = _GramTable({gram_code(t[2:]): i for t, i in self.vocabulary.items()
+                                  if t.startswith("c:") and 1 <= len(t) - 2 <= 3})  # fmt: skip
 
     # -- reading -------------------------------------------------------------------------
     def vectorize(self, tokens: list[str]) -> Vector:
@@ -105,11 +105,11 @@ class IntakeModel:
         before, text, after = token_parts(caller, agent)
         cols_b, tf_b = self._lookup(before)
         cols_a, tf_a = self._lookup(after)
-        grams = self._grams
         counts = Counter(gram_codes(text).tolist())  # in first-heard order, as for strings
-        found = [(grams[c], n) for c, n in counts.items() if c in grams]
-        cols_g = np.array([c for c, _ in found], dtype=np.int64)
-        tf_g = np.array([n for _, n in found], dtype=np.float32)
+        cols = self._grams.lookup(np.fromiter(counts, dtype=np.int64, count=len(counts)))
+        hit = cols >= 0
+        cols_g = cols[hit]
+        tf_g = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))[hit]
         return self._weigh(np.concatenate([cols_b, cols_g, cols_a]),
                            np.concatenate([tf_b, tf_g, tf_a]))  # fmt: skip
 
@@ -185,6 +185,41 @@ class IntakeModel:
                 return cls(vocab, z["idf"], heads, header.get("meta", {}))
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{path}: not an intake model ({exc})") from exc
+
+
+class _GramTable:
+    """code → column as an open-addressing hash table in two arrays: every n-gram of a call is
+    looked up at once, its memory reads issued together rather than one dict probe at a time."""
+
+    def __init__(self, columns: dict[int, int]) -> None:
+        self.bits = max(4, (4 * len(columns)).bit_length())  # at most a quarter full
+        size = 1 << self.bits
+        self.keys = np.full(size, -1, dtype=np.int64)  # codes are positive: -1 is empty
+        self.cols = np.full(size, -1, dtype=np.int64)
+        if columns:
+            codes = np.fromiter(columns, dtype=np.int64, count=len(columns))
+            for code, slot in zip(codes.tolist(), self._slots(codes).tolist(), strict=True):
+                while self.keys[slot] != -1:
+                    slot = (slot + 1) & (size - 1)
+                self.keys[slot], self.cols[slot] = code, columns[code]
+
+    def _slots(self, codes: np.ndarray) -> np.ndarray:
+        mixed = codes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # wraps: Fibonacci hash
+        return (mixed >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        """Each code's column, -1 where the vocabulary has no such n-gram."""
+        out = np.full(len(codes), -1, dtype=np.int64)
+        slot = self._slots(codes)
+        todo = np.arange(len(codes))
+        mask = len(self.keys) - 1
+        while len(todo):
+            k = self.keys[slot]
+            found = k == codes[todo]
+            out[todo[found]] = self.cols[slot[found]]
+            going = ~found & (k != -1)  # another code in this slot: probe the next one
+            todo, slot = todo[going], (slot[going] + 1) & mask
+        return out
 
 
 def gram_code(gram: str) -> int:
