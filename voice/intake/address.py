@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from domain.intake import Address
-from voice.intake.numbers import digit_of, is_numeral, pinyin, read_number
+from voice.intake.numbers import digit_of, is_numeral, pinyin, read_number, syllables
 
 BUILDING_PY = {"dong", "zhuang", "chuang", "zuo"}  # 栋 幢 (both readings) 座
 BUILDING_LOOSE_PY = {"duo", "dou", "tong"}  # 栋 misheard, accepted only right after a number
@@ -51,7 +51,7 @@ class AddressMatch:
 
 
 def _syllables(text: str) -> list[str]:
-    return [pinyin(c) if "\u4e00" <= c <= "\u9fff" else c for c in text]
+    return list(syllables(text))
 
 
 def _number_before(text: str, end: int, loose_one: bool, lo: int = 0) -> tuple[str | None, int]:
@@ -98,7 +98,7 @@ def _number_after(text: str, start: int, max_len: int = 6) -> tuple[str | None, 
 
 def find_buildings(text: str) -> list[tuple[str, int, int]]:
     """(number, start, end) for every building mention."""
-    syl = _syllables(text)
+    syl = syllables(text)
     out = []
     for i, s in enumerate(syl):
         marker_end = None
@@ -139,7 +139,7 @@ def _followed_by_place(text: str, at: int) -> bool:
 
 
 def find_units(text: str, buildings: list[tuple[str, int, int]] = ()) -> list[tuple[str, int, int]]:
-    syl = _syllables(text)
+    syl = syllables(text)
     out = []
     for i in range(len(syl) - 1):
         if syl[i + 1] == "yuan" and syl[i] in {"dan", "dai", "duan", "tan"}:
@@ -272,7 +272,7 @@ def _public_area(text: str, m: AddressMatch) -> None:
 
 
 def find_public_area(text: str) -> tuple[str, int, int] | None:
-    syl = _syllables(text)
+    syl = syllables(text)
     for i in range(len(syl) - 2):  # 楼道灯 heard as 罗道都 / 楼道东
         if (
             syl[i] in LOU_PY

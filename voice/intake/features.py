@@ -35,6 +35,9 @@ CUES: dict[str, str] = {
     "negated": r"没有|不是|没事|已经好了|已经修好|不用|no longer|not anymore",
 }  # fmt: skip
 _CUES = [(name, re.compile(rx, re.I)) for name, rx in CUES.items()]
+_WHITESPACE = re.compile(r"\s+")
+_LATIN = re.compile(r"[A-Za-z]")
+GRAM_SIZES = (1, 2, 3)
 
 
 def normalise(text: str) -> str:
@@ -47,25 +50,40 @@ def normalise(text: str) -> str:
 
 
 def is_english(text: str) -> bool:
-    letters = sum(c.isascii() and c.isalpha() for c in text)
+    letters = len(_LATIN.findall(text))  # ASCII letters
     return letters > 2 * len(_CJK.findall(text)) and letters > 3
 
 
 def tokens(caller: str, agent: str = "") -> list[str]:
     """The model's features of one call (texts already normalised)."""
+    before, text, after = token_parts(caller, agent)
+    return before + char_grams(text) + after
+
+
+def token_parts(caller: str, agent: str = "") -> tuple[list[str], str, list[str]]:
+    """``tokens`` in three parts: the tokens before the character n-grams, the text the
+    n-grams are taken from, and the tokens after them (the model reads the n-grams as numbers,
+    without making a string for each)."""
     t = caller.lower()
-    out: list[str] = []
+    before: list[str] = []
     if is_english(t):
         words = re.findall(r"[a-z']+", t)
-        out += ["w:" + w for w in words]
-        out += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+        before += ["w:" + w for w in words]
+        before += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
     else:
-        t = re.sub(r"\s+", "", t)
-    for n in (1, 2, 3):
-        out += ["c:" + t[i : i + n] for i in range(len(t) - n + 1)]
+        t = _WHITESPACE.sub("", t)
+    after: list[str] = []
     for name, rx in _CUES:
-        out += ["cue:" + name] * len(rx.findall(t))
+        after += ["cue:" + name] * len(rx.findall(t))
     if agent:  # the agent's read-back: a weak second voice
-        a = re.sub(r"\s+", "", agent.lower())
-        out += ["a:" + a[i : i + 2] for i in range(len(a) - 1)]
+        a = _WHITESPACE.sub("", agent.lower())
+        after += ["a:" + a[i : i + 2] for i in range(len(a) - 1)]
+    return before, t, after
+
+
+def char_grams(t: str) -> list[str]:
+    """Character 1-, 2- and 3-grams of ``t``, in that order, each in text order."""
+    out: list[str] = []
+    for n in GRAM_SIZES:
+        out += ["c:" + t[i : i + n] for i in range(len(t) - n + 1)]
     return out

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from voice.intake.features import token_parts
+
 SHIPPED = Path(__file__).with_name("default_model.npz")
 NONE = "None"  # the label of "no value" (no second topic, not a repair …)
 
@@ -46,9 +48,15 @@ class Prediction:
 class Vector:
     cols: np.ndarray
     vals: np.ndarray
-    names: list[str]
+    keys: tuple[str, ...]  # the model's feature names by column
     contrib: np.ndarray  # (features present, every head's classes)
     scores: np.ndarray  # every head's classes
+    # per head's class: the score (yes/no heads) or the softmax probability (the others)
+    outputs: list[float] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.keys[c] for c in self.cols]
 
 
 @dataclass
@@ -67,6 +75,17 @@ class IntakeModel:
         for n, h in self.heads.items():
             self._span[n] = (at, at + h.coef.shape[0])
             at += h.coef.shape[0]
+        # the many-class heads' columns side by side: one softmax for all of them per call
+        multi = [(lo, hi) for lo, hi in self._span.values() if hi - lo > 1]
+        self._multi_cols = np.array([c for lo, hi in multi for c in range(lo, hi)], np.int64)
+        self._multi_lens = np.array([hi - lo for lo, hi in multi], np.int64)
+        self._multi_starts = np.concatenate([[0], np.cumsum(self._multi_lens)[:-1]]).astype(np.int64)
+        # a tuple of strings: the collector never walks it
+        self._keys = tuple(sorted(self.vocabulary, key=self.vocabulary.__getitem__))
+        # the character n-grams by number (gram_code) → column: integer keys hash for free, and
+        # no string is made per n-gram of a call
+        self._grams = _GramTable({gram_code(t[2:]): i for t, i in self.vocabulary.items()
+                                  if t.startswith("c:") and 1 <= len(t) - 2 <= 3})  # fmt: skip
 
     # -- reading -------------------------------------------------------------------------
     def vectorize(self, tokens: list[str]) -> Vector:
@@ -77,29 +96,61 @@ class IntakeModel:
         names = [t for t in counts if t in vocab]
         cols = np.array([vocab[t] for t in names], dtype=np.int64)
         tf = np.array([counts[t] for t in names], dtype=np.float32)
-        vals = (1.0 + np.log(tf)) * self.idf[cols] if len(names) else tf
+        return self._weigh(cols, tf)
+
+    def vectorize_call(self, caller: str, agent: str = "") -> Vector:
+        """``vectorize(tokens(caller, agent))``, the same numbers in the same order, faster:
+        the character n-grams are counted as integers (``gram_codes``) and looked up in one
+        sorted array; only the few other tokens go through the vocabulary dict."""
+        before, text, after = token_parts(caller, agent)
+        cols_b, tf_b = self._lookup(before)
+        cols_a, tf_a = self._lookup(after)
+        counts = Counter(gram_codes(text).tolist())  # in first-heard order, as for strings
+        cols = self._grams.lookup(np.fromiter(counts, dtype=np.int64, count=len(counts)))
+        hit = cols >= 0
+        cols_g = cols[hit]
+        tf_g = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))[hit]
+        return self._weigh(np.concatenate([cols_b, cols_g, cols_a]),
+                           np.concatenate([tf_b, tf_g, tf_a]))  # fmt: skip
+
+    def _lookup(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        counts = Counter(tokens)
+        vocab = self.vocabulary
+        names = [t for t in counts if t in vocab]
+        return (np.array([vocab[t] for t in names], dtype=np.int64),
+                np.array([counts[t] for t in names], dtype=np.float32))  # fmt: skip
+
+    def _weigh(self, cols: np.ndarray, tf: np.ndarray) -> Vector:
+        vals = (1.0 + np.log(tf)) * self.idf[cols] if len(cols) else tf
         norm = float(np.sqrt(np.dot(vals, vals)))
         if norm:
             vals = vals / norm
         contrib = self._rows[cols] * vals[:, None]  # (m, all heads' classes)
-        return Vector(cols, vals, names, contrib, contrib.sum(axis=0) + self._bias)
+        scores = contrib.sum(axis=0) + self._bias
+        outputs = scores.tolist()
+        if len(self._multi_cols):
+            s = scores[self._multi_cols]
+            e = np.exp(s - np.repeat(np.maximum.reduceat(s, self._multi_starts), self._multi_lens))
+            probs = e / np.repeat(np.add.reduceat(e, self._multi_starts), self._multi_lens)
+            for c, p in zip(self._multi_cols.tolist(), probs.tolist(), strict=True):
+                outputs[c] = p
+        return Vector(cols, vals, self._keys, contrib, scores, outputs)
 
     def predict(self, name: str, v: Vector, reasons: int = 0) -> Prediction:
         head = self.heads[name]
         lo, hi = self._span[name]
-        scores = v.scores[lo:hi]
         if hi - lo == 1:  # a yes/no head: one score, sigmoid
-            p1 = 1.0 / (1.0 + math.exp(-float(scores[0])))
+            p1 = 1.0 / (1.0 + math.exp(-v.outputs[lo]))
             k, prob = (1, p1) if p1 >= 0.5 else (0, 1.0 - p1)
-            row = v.contrib[:, lo] if k == 1 else -v.contrib[:, lo]
+            row = (v.contrib[:, lo] if k == 1 else -v.contrib[:, lo]) if reasons else None
         else:
-            e = np.exp(scores - scores.max())
-            probs = e / e.sum()
-            k = int(probs.argmax())
-            prob, row = float(probs[k]), v.contrib[:, lo + k]
+            probs = v.outputs[lo:hi]
+            prob = max(probs)
+            k = probs.index(prob)  # the first of equals, as argmax
+            row = v.contrib[:, lo + k] if reasons else None
         top: list[str] = []
-        if reasons and len(row):
-            top = [v.names[i] for i in np.argsort(-row)[:reasons] if row[i] > 0]
+        if row is not None and len(row):
+            top = [v.keys[v.cols[i]] for i in np.argsort(-row)[:reasons] if row[i] > 0]
         return Prediction(head.classes[k], round(float(prob), 3), top)
 
     # -- files ---------------------------------------------------------------------------
@@ -134,6 +185,57 @@ class IntakeModel:
                 return cls(vocab, z["idf"], heads, header.get("meta", {}))
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{path}: not an intake model ({exc})") from exc
+
+
+class _GramTable:
+    """code → column as an open-addressing hash table in two arrays: every n-gram of a call is
+    looked up at once, its memory reads issued together rather than one dict probe at a time."""
+
+    def __init__(self, columns: dict[int, int]) -> None:
+        self.bits = max(4, (4 * len(columns)).bit_length())  # at most a quarter full
+        size = 1 << self.bits
+        self.keys = np.full(size, -1, dtype=np.int64)  # codes are positive: -1 is empty
+        self.cols = np.full(size, -1, dtype=np.int64)
+        if columns:
+            codes = np.fromiter(columns, dtype=np.int64, count=len(columns))
+            for code, slot in zip(codes.tolist(), self._slots(codes).tolist(), strict=True):
+                while self.keys[slot] != -1:
+                    slot = (slot + 1) & (size - 1)
+                self.keys[slot], self.cols[slot] = code, columns[code]
+
+    def _slots(self, codes: np.ndarray) -> np.ndarray:
+        mixed = codes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # wraps: Fibonacci hash
+        return (mixed >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        """Each code's column, -1 where the vocabulary has no such n-gram."""
+        out = np.full(len(codes), -1, dtype=np.int64)
+        slot = self._slots(codes)
+        todo = np.arange(len(codes))
+        mask = len(self.keys) - 1
+        while len(todo):
+            k = self.keys[slot]
+            found = k == codes[todo]
+            out[todo[found]] = self.cols[slot[found]]
+            going = ~found & (k != -1)  # another code in this slot: probe the next one
+            todo, slot = todo[going], (slot[going] + 1) & mask
+        return out
+
+
+def gram_code(gram: str) -> int:
+    """A character 1-3-gram as one integer: each code point + 1 in 21 bits, the first
+    highest, so grams of different lengths never share a number."""
+    code = 0
+    for k, ch in enumerate(gram):
+        code |= (ord(ch) + 1) << (21 * (2 - k))
+    return code
+
+
+def gram_codes(text: str) -> np.ndarray:
+    """``gram_code`` of every 1-, 2- and 3-gram of ``text``, in ``features.char_grams`` order."""
+    o = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+    return np.concatenate([o << 42, (o[:-1] << 42) | (o[1:] << 21),
+                           (o[:-2] << 42) | (o[1:-1] << 21) | o[2:]])  # fmt: skip
 
 
 @lru_cache(maxsize=4)

@@ -15,21 +15,25 @@ COMPOUND = (
 PLACE_LIKE = {"西门", "东方", "南宫", "百里", "第五", "东郭", "太史"}
 _HON = "|".join(HONORIFICS)
 _COMPOUND = "|".join(COMPOUND)
+_SURNAME_SAID = re.compile(r"(?:复姓|姓)(" + _COMPOUND + r"|[\u4e00-\u9fff])")
+_COMPOUND_SAID = re.compile(r"(" + _COMPOUND + r")(" + _HON + r")?")
+_SELF_SAID = re.compile(r"(?:^|[是我叫，,的])(老)?([\u4e00-\u9fff])(" + _HON + r")?")
+_HON_AFTER = re.compile(r"[\u4e00-\u9fff]?(" + _HON + r")")
 _NAME_EN = r"([A-Z](?:[a-z]+|(?=['-]))(?:['-][A-Z]?[a-z]+)?)"
 
 
 def surname(text: str) -> tuple[str | None, str | None, str | None]:
     """(surname, honorific, the words heard), or three Nones."""
     # 我姓欧阳 / 复姓上官 / 姓张: a compound surname first, else one character
-    for m in re.finditer(r"(?:复姓|姓)(" + _COMPOUND + r"|[\u4e00-\u9fff])", text):
+    for m in _SURNAME_SAID.finditer(text):
         name = m.group(1)
         if len(name) == 2 or name in SURNAMES:
             return name, _honorific_after(text, m.end()), m.group(0)
     # 我是欧阳先生 / 我是…的欧阳 / 老张 / 陈女士: a surname the caller gives for themselves
-    for m in re.finditer(r"(" + _COMPOUND + r")(" + _HON + r")?", text):
+    for m in _COMPOUND_SAID.finditer(text):
         if m.group(1) not in PLACE_LIKE or m.group(2):
             return m.group(1), m.group(2), m.group(0)
-    for m in re.finditer(r"(?:^|[是我叫，,的])(老)?([\u4e00-\u9fff])(" + _HON + r")?", text):
+    for m in _SELF_SAID.finditer(text):
         old, name, hon = m.groups()
         if name in SURNAMES and (old or hon) and not _doubled(text, m.start(2)):
             return name, hon, m.group(0).lstrip("是我叫，,的")
@@ -37,7 +41,7 @@ def surname(text: str) -> tuple[str | None, str | None, str | None]:
 
 
 def _honorific_after(text: str, at: int) -> str | None:
-    m = re.match(r"[\u4e00-\u9fff]?(" + _HON + r")", text[at:])
+    m = _HON_AFTER.match(text, at)
     return m.group(1) if m else None
 
 
@@ -51,12 +55,13 @@ _INTRO_EN = (
     + _NAME_EN + r"(?:\s+" + _NAME_EN + r")?",
     r"(?:^|[.,!?]\s*)(?i:hi|hello|hey)?[, ]*" + _NAME_EN + r"\s+" + _NAME_EN + r"(?:\s+here|,)",
 )  # fmt: skip
+_INTRO_EN_RX = [re.compile(p) for p in _INTRO_EN]
 _NOT_NAMES = {"building", "block", "unit", "room", "calling", "here", "yes", "the"}
 
 
 def _english(text: str) -> tuple[str | None, str | None, str | None]:
-    for pattern in _INTRO_EN:
-        m = re.search(pattern, text)
+    for rx in _INTRO_EN_RX:
+        m = rx.search(text)
         if m:
             family = m.group(2) or m.group(1)
             if family.lower() not in _NOT_NAMES:

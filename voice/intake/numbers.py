@@ -33,6 +33,13 @@ def pinyin(ch: str) -> str:
     return lazy_pinyin(ch)[0] if ch else ""
 
 
+@lru_cache(maxsize=256)
+def syllables(text: str) -> tuple[str, ...]:
+    """Each character's pinyin (other characters as they are); parsing reads one text several
+    times (buildings, units, public areas, urgent words), so the last few are kept."""
+    return tuple(pinyin(c) if "\u4e00" <= c <= "\u9fff" else c for c in text)
+
+
 def digit_of(ch: str, loose: bool = False) -> int | None:
     """The digit a character stands for; ``loose`` also reads homophones by pinyin."""
     if ch.isascii() and ch.isdigit():
@@ -152,11 +159,13 @@ def _runs(text: str) -> list[list[_Token]]:
     them) lie between two tokens."""
     runs: list[list[_Token]] = []
     run: list[_Token] = []
+    starts = _starts(text)
     i = 0
-    while i < len(text):
-        tok = _token_at(text, i)
+    for at in [k for k, ch in enumerate(text) if ch in starts]:
+        if at < i:
+            continue  # inside the token just read
+        tok = _token_at(text, at)
         if tok is None:
-            i += 1
             continue
         if run:
             gap = text[run[-1].end : tok.start]
@@ -168,6 +177,26 @@ def _runs(text: str) -> list[list[_Token]]:
     if run:
         runs.append(run)
     return runs
+
+
+_CAN_START: dict[str, bool] = {}
+
+
+def _starts(text: str) -> set[str]:
+    """The characters of ``text`` that may begin a token of ``_token_at`` (a digit, a 幺
+    homophone, a Latin letter): every other position is skipped without a look."""
+    out = set()
+    for ch in set(text):
+        can = _CAN_START.get(ch)
+        if can is None:
+            can = _CAN_START[ch] = (
+                digit_of(ch) is not None
+                or ("\u4e00" <= ch <= "\u9fff" and pinyin(ch) == "yao")
+                or _is_letter(ch)
+            )
+        if can:
+            out.add(ch)
+    return out
 
 
 def _digits(tokens: list[_Token]) -> str:
