@@ -8,7 +8,7 @@ import re
 import numpy as np
 
 from domain.transcript import Speaker, Utterance, Word
-from voice.asr import digits
+from voice.asr import digits, number_spans
 from voice.asr.models import ModelInfo
 from voice.asr.normalise import display_text
 
@@ -58,6 +58,8 @@ def _install_short_window() -> bool:
 # said the front-desk way, so Whisper writes every digit (and repeats) as Arabic digits.
 DIGIT_PROMPT = "以下是普通话的句子。房号1002，2003，301。电话13805792461，18966660000。"
 LOW_DIGIT_CONF = 0.5  # a digit word below this probability sends the utterance to the second pass
+# The number readings' prompt: how callers give a phone number and a room, in digits.
+NUMBER_PROMPT = "以下是普通话的句子。我家是三栋二单元1002，电话号码是13812345678。"
 
 
 # A sentence written twice in a row (Whisper base repeats itself on the padding after speech).
@@ -100,6 +102,10 @@ class WhisperEngine:
         # CER 0.200 either way, +52 % CPU (0.25 → 0.38 CPU s per audio s, over the 0.15 RTF
         # budget on 2 cores). Off.
         fallback: bool = False,
+        # Utterances whose phone number or room is not well formed (or whose digits were heard
+        # unsurely) decoded again under a digits prompt: beam candidates and samples, and
+        # the well-formed number most of them agree on (number_spans.pick). 0: off.
+        number_readings: int = 0,
     ) -> None:
         from faster_whisper import WhisperModel
 
@@ -116,6 +122,7 @@ class WhisperEngine:
         self.digit_pass = digit_pass
         self.temperature = (0.0, 0.2, 0.4) if fallback else 0.0
         self.digit_passes = 0  # how many utterances were decoded again (bench)
+        self.number_readings = number_readings
         self._m = WhisperModel(
             str(info.path), device="cpu", compute_type="int8", cpu_threads=threads
         )
@@ -178,6 +185,13 @@ class WhisperEngine:
             piece = _number_audio(audio, words, offset_s)
             again = self._decode(piece, DIGIT_PROMPT, False, beam_size=5)
             raw = choose_numbers(raw, clean(display_text("".join(s.text for s in again))))
+        # the whole utterance again (decoding on from the words before the number, as a
+        # prefix, cost as much and gave fewer well-formed readings on the dev split)
+        confs = _digit_confs(words)
+        if self.number_readings and number_spans.doubtful(raw, confs) is not None:
+            self.digit_passes += 1
+            again = self.readings(audio, NUMBER_PROMPT, self.number_readings)
+            raw = number_spans.pick(raw, again, number_spans.unsure(confs))
         text = digits.cut_loops(raw)
         if not text:
             return None
@@ -185,6 +199,29 @@ class WhisperEngine:
         start = words[0].start if words else offset_s
         end = words[-1].end if words else offset_s + len(audio) / 16000
         return Utterance(speaker, start, end, text, [w for w in words if w.w], round(conf, 3))
+
+    def readings(self, audio: np.ndarray, prompt: str, n: int) -> list[str]:
+        """``n`` beam candidates and ``n`` samples (temperature 0.7) of ``audio``, encoded once,
+        as display text: different readings of the same digits to vote among."""
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        m = self._m
+        tok = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe",
+                        language=self.language or "zh")  # fmt: skip
+        feats = m.feature_extractor(audio)[:, :-1]
+        pad = self.pad_frames if self.pad_frames is not None else 3000
+        enc = m.encode(pad_or_trim(feats, min(3000, feats.shape[-1] + pad)))
+        p = m.get_prompt(tok, tok.encode(" " + prompt.strip()), without_timestamps=True)
+        common = dict(max_length=len(p) + min(200, int(16 + 16 * len(audio) / 16000)),
+                      suppress_blank=True, suppress_tokens=get_suppressed_tokens(tok, [-1]),
+                      num_hypotheses=n)  # fmt: skip
+        beam = m.model.generate(enc, [p], beam_size=n, **common)[0]
+        sampled = m.model.generate(enc, [p], beam_size=1, sampling_topk=0,
+                                   sampling_temperature=0.7, **common)[0]  # fmt: skip
+        seqs = beam.sequences_ids + sampled.sequences_ids
+        return [clean(display_text(tok.decode(ids))) for ids in seqs]
 
     @staticmethod
     def _numbers_doubtful(text: str, words: list[Word]) -> bool:
@@ -195,6 +232,10 @@ class WhisperEngine:
         return bool(found) and any(
             w.conf < LOW_DIGIT_CONF for w in words if any(c in digits.DIGIT for c in w.w)
         )
+
+
+def _digit_confs(words: list[Word]) -> list[float]:
+    return [w.conf for w in words if any(c in digits.DIGIT or c == "要" for c in w.w)]
 
 
 def _number_audio(audio: np.ndarray, words: list[Word], offset_s: float) -> np.ndarray:
