@@ -9,7 +9,6 @@ peak RSS is its own. Systems:
   each channel of the recording at once.
 - ``pipeline``: what the worker runs (``transcribe_file`` with the configured engine,
   prompt and VAD).
-- ``pipeline_digit_pass``: the same with the second pass on doubtful numbers (off by default).
 - ``pipeline_numbers``: the pipeline with number readings (``number_readings=5``): an utterance
   whose phone number or room is not well formed decoded again, the agreed well-formed reading.
 - ``pipeline_beam5``: the pipeline with beam search 5 (the cost of a wider search).
@@ -36,8 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "tests" / "data" / "asr_eval"
-SYSTEMS = ("whisper_base_plain", "pipeline", "pipeline_numbers", "pipeline_digit_pass",
-           "pipeline_beam5", "pipeline_fallback")
+SYSTEMS = ("whisper_base_plain", "pipeline", "pipeline_numbers", "pipeline_beam5",
+           "pipeline_fallback")
 ABLATIONS = ("pipeline_script_prompt", "pipeline_no_vad", "pipeline_plain_decode",
              "pipeline_full_window")
 TELEPHONE = ("band8k", "ulaw", "alaw", "loss10", "noisy")
@@ -99,8 +98,6 @@ def load_system(name: str, models_dir: Path):
         opts["beam_size"] = 5
     if name == "pipeline_fallback":
         opts["fallback"] = True
-    if name == "pipeline_digit_pass":
-        opts["digit_pass"] = True
     if name == "pipeline_numbers":
         opts["number_readings"] = 5
     if name == "pipeline_plain_decode":

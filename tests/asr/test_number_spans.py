@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.conftest import DATA
-from voice.asr.number_spans import doubtful, number_spans, pick, unsure
+from voice.asr.number_spans import doubtful, edits, number_spans, pick
 
 
 def _kinds(text: str) -> list[tuple[str, str]]:
@@ -28,16 +28,14 @@ def test_phone_numbers_and_rooms_are_found_with_their_kind():
     assert _kinds("我要三个") == []
 
 
-def test_doubt_falls_on_numbers_that_are_not_well_formed_or_unsurely_heard():
+def test_doubt_falls_on_phone_numbers_and_rooms_that_are_not_well_formed():
     assert doubtful("我电话是150、2233、4455。") is None
     assert doubtful("电话1371268845。").digits == "1371268845"  # ten digits
     assert doubtful("电话12345678901。").digits == "12345678901"  # no mobile starts 12
     assert doubtful("我家是三单元50201。").kind == "room"
-    # a well-formed number is looked at again only when a digit was heard unsurely
-    assert doubtful("三单元701，电话13300998876", [0.9, 0.95]) is None
-    assert doubtful("三单元701，电话13300998876", [0.9, 0.3]).kind == "room"
-    assert doubtful("没有号码的一句话", [0.1]) is None
-    assert unsure([0.9, 0.49]) and not unsure([0.9, 0.5])
+    assert doubtful("三单元701，电话13300998876") is None
+    assert doubtful("一共568块，没有号码的一句话") is None  # a count is not looked at again
+    assert edits("1371268845", "13712688455") == 1 and edits("139", "931") == 2
 
 
 def test_the_reading_most_readings_agree_on_replaces_only_the_doubtful_number():
@@ -57,13 +55,11 @@ def test_the_reading_most_readings_agree_on_replaces_only_the_doubtful_number():
     assert pick("电话189567812", ["电话18956781234", "电话18956781230"]) == "电话18956781234"
 
 
-def test_a_well_formed_number_is_replaced_only_when_unsure_and_most_readings_disagree():
-    first = "我手机是139,999,00000"  # eleven digits, one nine and one zero misplaced
-    most = ["手机是13999990000"] * 3 + ["手机是13999900000"] * 2
-    assert pick(first, most) == first  # sure: well formed is kept
-    assert pick(first, most, unsure=True) == "我手机是13999990000"
-    half = ["手机是13999990000"] * 2 + ["手机是13999900000", "手机是1399990000"]
-    assert pick(first, half, unsure=True) == first  # no majority: kept
+def test_a_well_formed_number_is_kept_and_a_reading_far_from_the_first_is_not_taken():
+    first = "我手机是139,999,00000"  # eleven digits: well formed, not looked at again
+    assert pick(first, ["手机是13999990000"] * 5) == first
+    # a reading three digits from what the first pass heard is another number, not a mend
+    assert pick("电话1860255537", ["电话13620024537"] * 5) == "电话1860255537"
 
 
 def test_a_room_and_a_phone_in_one_utterance_are_both_mended():
