@@ -9,8 +9,8 @@ peak RSS is its own. Systems:
   each channel of the recording at once.
 - ``pipeline``: what the worker runs (``transcribe_file`` with the configured engine,
   prompt and VAD).
-- ``pipeline_numbers``: the pipeline with number readings (``number_readings=5``): an utterance
-  whose phone number or room is not well formed decoded again, the agreed well-formed reading.
+- ``pipeline_no_numbers``: the pipeline without number readings (``number_readings=0``: an
+  utterance whose phone number or room is not well formed is not decoded again).
 - ``pipeline_beam5``: the pipeline with beam search 5 (the cost of a wider search).
 - ``pipeline_fallback``: the pipeline with faster-whisper's temperature fallback (0.2, 0.4)
   where a decode loops or scores low (off by default).
@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "tests" / "data" / "asr_eval"
-SYSTEMS = ("whisper_base_plain", "pipeline", "pipeline_numbers", "pipeline_beam5",
+SYSTEMS = ("whisper_base_plain", "pipeline", "pipeline_no_numbers", "pipeline_beam5",
            "pipeline_fallback")
 ABLATIONS = ("pipeline_script_prompt", "pipeline_no_vad", "pipeline_plain_decode",
              "pipeline_full_window")
@@ -98,8 +98,8 @@ def load_system(name: str, models_dir: Path):
         opts["beam_size"] = 5
     if name == "pipeline_fallback":
         opts["fallback"] = True
-    if name == "pipeline_numbers":
-        opts["number_readings"] = 5
+    if name == "pipeline_no_numbers":
+        opts["number_readings"] = 0
     if name == "pipeline_plain_decode":
         opts.update(beam_size=5, fallback=True)
     if name == "pipeline_full_window":
