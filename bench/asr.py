@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.asr_yardstick import SYSTEMS, bench_yardstick, run_one  # noqa: E402
+from bench.asr_yardstick import ABLATIONS, SYSTEMS, bench_yardstick, run_one  # noqa: E402
 from frontdesk.config import AsrConfig, load_config  # noqa: E402
 from voice.asr.engines import load_engine  # noqa: E402
 from voice.asr.metrics import cer  # noqa: E402
@@ -200,7 +200,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="yardstick,configs,prompts,ready")
     ap.add_argument("--split", default="test", choices=("test", "dev"))
-    ap.add_argument("--systems", default=",".join(SYSTEMS))
+    ap.add_argument("--systems", default=",".join(SYSTEMS),
+                    help=f"comma-separated, of {', '.join(SYSTEMS + ABLATIONS)}")  # fmt: skip
     ap.add_argument("--items", action="store_true", help="per-recording figures and texts too")
     ap.add_argument("--yardstick-one", help=argparse.SUPPRESS)
     ap.add_argument("--speed", type=float, default=1.0, help="recording speed × real time")

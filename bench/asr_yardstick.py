@@ -9,10 +9,18 @@ peak RSS is its own. Systems:
   each channel of the recording at once.
 - ``pipeline``: what the worker runs (``transcribe_file`` with the configured engine,
   prompt and VAD).
-- ``pipeline_digit_pass``: the same with the second pass on doubtful numbers (off by default).
+- ``pipeline_no_numbers``: the pipeline without number readings (``number_readings=0``: an
+  utterance whose phone number or room is not well formed is not decoded again).
 - ``pipeline_beam5``: the pipeline with beam search 5 (the cost of a wider search).
 - ``pipeline_fallback``: the pipeline with faster-whisper's temperature fallback (0.2, 0.4)
   where a decode loops or scores low (off by default).
+
+Ablations (dev split: which part of the pipeline costs what against plain Whisper):
+
+- ``pipeline_script_prompt``: the pipeline with only the script prompt (以下是普通话的句子。).
+- ``pipeline_no_vad``: the pipeline's engine on each whole channel (no VAD cuts).
+- ``pipeline_plain_decode``: the pipeline with plain Whisper's decoding (beam 5, fallback).
+- ``pipeline_full_window``: the pipeline with Whisper's 30 s window (no short window).
 """
 
 from __future__ import annotations
@@ -27,8 +35,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "tests" / "data" / "asr_eval"
-SYSTEMS = ("whisper_base_plain", "pipeline", "pipeline_digit_pass", "pipeline_beam5",
+SYSTEMS = ("whisper_base_plain", "pipeline", "pipeline_no_numbers", "pipeline_beam5",
            "pipeline_fallback")
+ABLATIONS = ("pipeline_script_prompt", "pipeline_no_vad", "pipeline_plain_decode",
+             "pipeline_full_window")
 TELEPHONE = ("band8k", "ulaw", "alaw", "loss10", "noisy")
 
 
@@ -88,13 +98,32 @@ def load_system(name: str, models_dir: Path):
         opts["beam_size"] = 5
     if name == "pipeline_fallback":
         opts["fallback"] = True
-    if name == "pipeline_digit_pass":
-        opts["digit_pass"] = True
-    engine = load_engine(info, language=cfg.language, initial_prompt=cfg.prompt(),
+    if name == "pipeline_no_numbers":
+        opts["number_readings"] = 0
+    if name == "pipeline_plain_decode":
+        opts.update(beam_size=5, fallback=True)
+    if name == "pipeline_full_window":
+        opts["pad_s"] = None
+    prompt = "以下是普通话的句子。" if name == "pipeline_script_prompt" else cfg.prompt()
+    engine = load_engine(info, language=cfg.language, initial_prompt=prompt,
                          threads=cfg.threads, **opts)  # fmt: skip
+    if name == "pipeline_no_vad":
+        return (lambda p: _whole_channels(p, engine)), time.perf_counter() - t0
     return (lambda p: transcribe_file(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms)), (
         time.perf_counter() - t0
     )
+
+
+def _whole_channels(path: Path, engine):
+    """Each channel given to the engine whole, as plain Whisper is (no VAD)."""
+    from domain.transcript import Transcript
+    from voice.asr.audio import load_audio, to_asr_rate
+
+    data, rate = load_audio(path)
+    speakers = ["caller", "agent"] if data.shape[1] == 2 else ["unknown"]
+    utts = [engine.transcribe(to_asr_rate(data[:, ch], rate), 0.0, who) for ch, who in enumerate(speakers)]
+    utts = sorted((u for u in utts if u is not None), key=lambda u: u.start)
+    return Transcript(utts, "whisper", engine.model, "zh", len(data) / rate)
 
 
 def score(item: dict, tr) -> dict:

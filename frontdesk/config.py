@@ -51,8 +51,8 @@ class AsrConfig:
     vad_frame_ms: int = 30
     # Simplified Mandarin, the front desk's words, and an address said the front-desk way, so
     # Whisper writes 栋/单元 and room numbers digit by digit as spoken. On the 9 fixtures it was
-    # written for it helps (CER 0.114 → 0.072 at 8 kHz); on the independent yardstick
-    # (bench/asr.py --only yardstick, test split) it does not: CER 0.200 vs 0.186 without.
+    # written for it helps (CER 0.114 → 0.072 at 8 kHz); on the independent yardstick's dev
+    # split too (CER 0.207 with the script sentence alone → 0.179, addresses 1 → 13 of 23).
     initial_prompt: str = "以下是普通话的句子。报修、投诉、物业费、电梯、漏水、水管、栋、单元、室。我是七栋一单元六零二的。"
     threads: int = 2
     # Added to the Whisper prompt so they are spelt as the ledger spells them.

@@ -1,6 +1,5 @@
 """Numbers said digit by digit: one written form (幺/两/洞/要 → Arabic digits), doubtful
-numbers found, the second pass's reading chosen only where it is better; and VAD keeps a
-short last utterance."""
+numbers found; and VAD keeps a short last utterance."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ import webrtcvad
 from tests.conftest import DATA
 from voice.asr.audio import ASR_RATE, to_asr_rate, to_pcm16
 from voice.asr.digits import cut_loops, normalise_numbers, spans, suspect
-from voice.asr.engines.whisper_engine import choose_numbers
 from voice.asr.normalise import display_text
 from voice.asr.vad import VadOptions, speech_segments
 
@@ -36,14 +34,6 @@ def test_doubtful_numbers_are_found():
     assert suspect("1330099887") and suspect("1399990")  # a mobile number digits short
     assert suspect("133009988768876")
     assert cut_loops("我手机是139999999999999999999") == "我手机是139999"
-
-
-def test_the_second_pass_replaces_only_doubtful_numbers():
-    first = "我家是四栋三单元701，电话要33009988768876"
-    second = "我家是四栋3单元701，电话13300998876"
-    # the room was fine and stays as the first pass wrote it; the phone number is replaced
-    assert choose_numbers(first, second) == "我家是四栋三单元701，电话13300998876"
-    assert choose_numbers("电话13300998876", "电话1330099887") == "电话13300998876"
 
 
 def _voiced_burst(audio: np.ndarray, frames: int) -> np.ndarray:

@@ -18,7 +18,8 @@ DIGIT = {
     **{chr(ord("０") + i): str(i) for i in range(10)},
     "〇": "0", "洞": "0", "幺": "1", "两": "2",
 }  # fmt: skip
-_SEP = " ,，、-‐–—·"
+# what stands between the groups of one number; Whisper writes 四零三 as 4.0.3 too
+_SEP = " ,，、-‐–—·."
 # a run of digit characters (with 要, heard for 幺) and group separators between them
 _RUN = re.compile(rf"[{''.join(DIGIT)}要](?:[{re.escape(_SEP)}]*[{''.join(DIGIT)}要])*")
 MIN_DIGITS = 3  # shorter runs are counts and building/unit numbers (一下, 二单元), left alone

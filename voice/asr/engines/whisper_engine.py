@@ -8,7 +8,7 @@ import re
 import numpy as np
 
 from domain.transcript import Speaker, Utterance, Word
-from voice.asr import digits
+from voice.asr import digits, number_spans
 from voice.asr.models import ModelInfo
 from voice.asr.normalise import display_text
 
@@ -54,10 +54,9 @@ def _install_short_window() -> bool:
     return True
 
 
-# The second pass on an utterance whose numbers look wrong: a prompt that is all numbers
-# said the front-desk way, so Whisper writes every digit (and repeats) as Arabic digits.
-DIGIT_PROMPT = "以下是普通话的句子。房号1002，2003，301。电话13805792461，18966660000。"
-LOW_DIGIT_CONF = 0.5  # a digit word below this probability sends the utterance to the second pass
+# The number readings' prompt: how callers give a phone number and a room, in digits.
+NUMBER_PROMPT = "以下是普通话的句子。我家是三栋二单元1002，电话号码是13812345678。"
+SEED = 0  # the samples' random seed
 
 
 # A sentence written twice in a row (Whisper base repeats itself on the padding after speech).
@@ -91,15 +90,18 @@ class WhisperEngine:
         word_timestamps: bool = True,
         without_timestamps: bool = False,
         hotwords: str | None = None,
-        # Off: on the yardstick's dev split the second pass (the number's stretch alone, a
-        # digits prompt, beam 5; or the whole utterance, beam 5) read no number right that
-        # the first got wrong, at 40 % more CPU (bench/asr.py, system pipeline_digit_pass).
-        digit_pass: bool = False,
         # faster-whisper's temperature fallback (0.2, 0.4) where a decode loops or scores low.
         # Dev split: CER 0.197 → 0.185, numbers exact 12 → 13 of 24, +17 % CPU; test split:
         # CER 0.200 either way, +52 % CPU (0.25 → 0.38 CPU s per audio s, over the 0.15 RTF
         # budget on 2 cores). Off.
         fallback: bool = False,
+        # An utterance whose phone number or room is not well formed decoded again under a
+        # digits prompt: the n beam candidates vote on a well-formed reading
+        # (number_spans.pick). Dev split, n=5: phones registered 5 → 6 of 14, numbers exact
+        # 14 → 15 of 24, CER 0.179 → 0.178, +16 % CPU. Adding 5 samples (temperature 0.7)
+        # doubled the cost and mended the same numbers (seeded; unseeded, one more in 2 of
+        # 4 runs); n=3 mended fewer. 0: off.
+        number_readings: int = 5,
     ) -> None:
         from faster_whisper import WhisperModel
 
@@ -113,9 +115,9 @@ class WhisperEngine:
         self.pad_frames = None if pad_s is None or not _install_short_window() else int(pad_s * 100)
         self.word_timestamps = word_timestamps  # the console's replay highlights words
         self.without_timestamps = without_timestamps
-        self.digit_pass = digit_pass
         self.temperature = (0.0, 0.2, 0.4) if fallback else 0.0
         self.digit_passes = 0  # how many utterances were decoded again (bench)
+        self.number_readings = number_readings
         self._m = WhisperModel(
             str(info.path), device="cpu", compute_type="int8", cpu_threads=threads
         )
@@ -173,11 +175,11 @@ class WhisperEngine:
                 words.append(Word(display_text(w.word), round(float(offset_s + w.start), 3),
                                   round(float(offset_s + w.end), 3), round(float(w.probability), 3)))  # fmt: skip
         raw = clean(display_text("".join(s.text for s in segs)))
-        if self.digit_pass and self._numbers_doubtful(raw, words):
+        # the whole utterance again (decoding on from the words before the number, as a
+        # prefix, cost as much and gave fewer well-formed readings on the dev split)
+        if self.number_readings and number_spans.doubtful(raw) is not None:
             self.digit_passes += 1
-            piece = _number_audio(audio, words, offset_s)
-            again = self._decode(piece, DIGIT_PROMPT, False, beam_size=5)
-            raw = choose_numbers(raw, clean(display_text("".join(s.text for s in again))))
+            raw = number_spans.pick(raw, self.readings(audio, NUMBER_PROMPT, self.number_readings))
         text = digits.cut_loops(raw)
         if not text:
             return None
@@ -186,51 +188,26 @@ class WhisperEngine:
         end = words[-1].end if words else offset_s + len(audio) / 16000
         return Utterance(speaker, start, end, text, [w for w in words if w.w], round(conf, 3))
 
-    @staticmethod
-    def _numbers_doubtful(text: str, words: list[Word]) -> bool:
-        """A number looks wrong (a loop, a digit too many or too few) or was heard unsurely."""
-        found = digits.spans(text)
-        if any(digits.suspect(s.digits) for s in found):
-            return True
-        return bool(found) and any(
-            w.conf < LOW_DIGIT_CONF for w in words if any(c in digits.DIGIT for c in w.w)
-        )
+    def readings(self, audio: np.ndarray, prompt: str, n: int, samples: int = 0) -> list[str]:
+        """``n`` beam candidates and ``samples`` samples (temperature 0.7) of ``audio``, encoded
+        once, as display text: different readings of the same digits to vote among."""
+        import ctranslate2
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
 
-
-def _number_audio(audio: np.ndarray, words: list[Word], offset_s: float) -> np.ndarray:
-    """The stretch of ``audio`` where numbers were heard (all of it without word times):
-    decoded alone, the digits are all Whisper has to get right."""
-    said = [w for w in words if any(c in digits.DIGIT or c == "要" for c in w.w)]
-    if not said:
-        return audio
-    a = max(0, int((said[0].start - offset_s - 0.4) * 16000))
-    b = min(len(audio), int((said[-1].end - offset_s + 0.5) * 16000))
-    return audio[a:b] if b - a > 8000 else audio
-
-
-def choose_numbers(first: str, second: str) -> str:
-    """``first`` with each doubtful number replaced by the second pass's reading of it.
-
-    The passes are matched number by number when they found as many; otherwise only a
-    single doubtful number is replaced, by the second pass's single well-formed one (the
-    second pass hears only where the numbers were, so its other words are not used)."""
-    a, b = digits.spans(first), digits.spans(second)
-    if len(a) == len(b):
-        out, at = [], 0
-        for x, y in zip(a, b, strict=True):
-            out.append(first[at : x.start])
-            better = digits.suspect(x.digits) and not digits.suspect(y.digits)
-            out.append(y.digits if better else first[x.start : x.end])
-            at = x.end
-        out.append(first[at:])
-        return "".join(out)
-    bad = [x for x in a if digits.suspect(x.digits)]
-    if len(bad) != 1:
-        return first
-    x = bad[0]
-    # the same number read well: as long give or take a digit, starting alike
-    good = [y for y in b if not digits.suspect(y.digits) and abs(len(y.digits) - len(x.digits)) <= 2
-            and y.digits[0] == x.digits[0]]  # fmt: skip
-    if len(good) == 1:
-        return first[: x.start] + good[0].digits + first[x.end :]
-    return first
+        m = self._m
+        tok = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe",
+                        language=self.language or "zh")  # fmt: skip
+        feats = m.feature_extractor(audio)[:, :-1]
+        pad = self.pad_frames if self.pad_frames is not None else 3000
+        enc = m.encode(pad_or_trim(feats, min(3000, feats.shape[-1] + pad)))
+        p = m.get_prompt(tok, tok.encode(" " + prompt.strip()), without_timestamps=True)
+        common = dict(max_length=len(p) + min(200, int(16 + 16 * len(audio) / 16000)),
+                      suppress_blank=True, suppress_tokens=get_suppressed_tokens(tok, [-1]))  # fmt: skip
+        seqs = m.model.generate(enc, [p], beam_size=n, num_hypotheses=n, **common)[0].sequences_ids
+        if samples:
+            ctranslate2.set_random_seed(SEED)  # the same recording gives the same transcript
+            seqs = seqs + m.model.generate(enc, [p], beam_size=1, sampling_topk=0, sampling_temperature=0.7,
+                                           num_hypotheses=samples, **common)[0].sequences_ids  # fmt: skip
+        return [clean(display_text(tok.decode(ids))) for ids in seqs]

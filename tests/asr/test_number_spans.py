@@ -1,0 +1,90 @@
+"""Phone numbers and rooms found in a first pass, doubt on the right ones, and the reading of
+a doubtful number that the re-decoded readings agree on (the texts are Whisper base's own,
+from the yardstick's dev split); and one real recording whose phone number the first pass
+gets wrong."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import DATA
+from voice.asr.number_spans import doubtful, edits, number_spans, pick
+
+
+def _kinds(text: str) -> list[tuple[str, str]]:
+    return [(s.kind, s.digits) for s in number_spans(text)]
+
+
+def test_phone_numbers_and_rooms_are_found_with_their_kind():
+    assert _kinds("滴指射都一单元4.0.3。电话1371268845。") == [("room", "403"), ("phone", "1371268845")]
+    # a filler heard inside the number joins its groups; 要 is 幺 heard wrong
+    assert _kinds("我手机是要三九,有9999,0000。") == [("phone", "13999990000")]
+    # no cue (电话 heard as 变化): seven digits or more from 1 are a phone number
+    assert _kinds("变化1189,5678,123寸。") == [("phone", "11895678123")]
+    assert _kinds("我是四栋二单元301的，修一下，十二栋") == [("room", "301")]
+    assert _kinds("一共568块") == [("number", "568")]
+    assert _kinds("我要三个") == []
+
+
+def test_doubt_falls_on_phone_numbers_and_rooms_that_are_not_well_formed():
+    assert doubtful("我电话是150、2233、4455。") is None
+    assert doubtful("电话1371268845。").digits == "1371268845"  # ten digits
+    assert doubtful("电话12345678901。").digits == "12345678901"  # no mobile starts 12
+    assert doubtful("我家是三单元50201。").kind == "room"
+    assert doubtful("三单元701，电话13300998876") is None
+    assert doubtful("一共568块，没有号码的一句话") is None  # a count is not looked at again
+    assert edits("1371268845", "13712688455") == 1 and edits("139", "931") == 2
+
+
+def test_the_reading_most_readings_agree_on_replaces_only_the_doubtful_number():
+    first = "我家求房的水龙童年不紧。滴指射都一单元403。电话1371268845。"
+    readings = [
+        "我家丑房的水龙童年不紧,低纸122.1单元403,电话1371268,845",  # still ten digits
+        "我家囚房的水龙童年不紧。滴指射2豆1单元403,电话1371,268,8455。",
+        "我家存房的水龙童年不稼,地址121大元4003。电话13712688455",
+        "我家窒防的水龙投尼不紧。滴植是2.1单元403,电话13.71268,8455。",
+        "地址是一单元403，电话13712688454",  # well formed but fewer agree
+    ]
+    # the rest of the first pass stays as it was, the room too (it was well formed)
+    assert pick(first, readings) == "我家求房的水龙童年不紧。滴指射都一单元403。电话13712688455。"
+    # nothing well formed among the readings: the first pass is kept
+    assert pick("电话1371268845。", ["电话1371268,845", "电话要三期1268845"]) == "电话1371268845。"
+    # a tie goes to the earlier reading (the decoder's better candidate)
+    assert pick("电话189567812", ["电话18956781234", "电话18956781230"]) == "电话18956781234"
+
+
+def test_a_well_formed_number_is_kept_and_a_reading_far_from_the_first_is_not_taken():
+    first = "我手机是139,999,00000"  # eleven digits: well formed, not looked at again
+    assert pick(first, ["手机是13999990000"] * 5) == first
+    # a reading three digits from what the first pass heard is another number, not a mend
+    assert pick("电话1860255537", ["电话13620024537"] * 5) == "电话1860255537"
+
+
+def test_a_room_and_a_phone_in_one_utterance_are_both_mended():
+    first = "我是二单元20。电话1895678123。"
+    readings = ["我是二单元202。电话18956781234。", "二单元202，电话18956781234"]
+    assert pick(first, readings) == "我是二单元202。电话18956781234。"
+
+
+@pytest.mark.slow
+def test_a_phone_number_the_first_pass_gets_wrong_is_mended_on_a_real_recording(models_dir):
+    """dev_ceiling__alaw (yardstick dev split, A-law): Whisper base's first pass hears 电话 as
+    变化 and writes 11895678123 for 幺八九，五六七八，一二三四; the readings under the digits
+    prompt give the number the caller said."""
+    from frontdesk.config import AsrConfig
+    from voice.asr.engines import load_engine
+    from voice.asr.metrics import digit_runs
+    from voice.asr.models import resolve
+    from voice.asr.transcribe import transcribe_file
+
+    item = next(i for i in json.loads((DATA / "asr_eval" / "dev.json").read_text()) if i["id"] == "dev_ceiling__alaw")
+    info, prompt = resolve("whisper-base", models_dir), AsrConfig().prompt()
+    first = load_engine(info, initial_prompt=prompt, number_readings=0)
+    plain = transcribe_file(DATA / "asr_eval" / item["file"], first)
+    assert item["expect"]["phone"] not in digit_runs(plain.text())  # what the first pass gets wrong
+    engine = load_engine(info, initial_prompt=prompt)  # the default: number readings on
+    mended = transcribe_file(DATA / "asr_eval" / item["file"], engine)
+    assert item["expect"]["phone"] in digit_runs(mended.text()), mended.text()
+    assert engine.digit_passes >= 1
