@@ -77,6 +77,8 @@ def two_sites(tmp_path_factory):
         add_user(s, "agent_b", "agent", PASSWORD, "", ["lake"])
         add_user(s, "boss", "supervisor", PASSWORD, "客服总监", [], all_sites=True)
         add_user(s, "admin1", "admin", PASSWORD)
+        add_user(s, "trainer_a", "trainer", PASSWORD, "", ["sunny"])
+        add_user(s, "trainer_b", "trainer", PASSWORD, "", ["lake"])
         s.commit()
     assert {"finding_sunny", "finding_lake"} <= set(ids)  # one finding under each site
     server = start_console(d, tmp)
@@ -93,7 +95,7 @@ class Browser:
     rightly keeps it off plain HTTP)."""
 
     def __init__(self, url: str, username: str) -> None:
-        self.c = httpx.Client(base_url=url, follow_redirects=False)
+        self.c = httpx.Client(base_url=url, follow_redirects=False, timeout=60)
         token = self.c.get("/login").cookies["fd_login"]
         r = self.c.post("/login", data={"username": username, "password": PASSWORD, "csrf": token},
                         headers={"Cookie": f"fd_login={token}"})  # fmt: skip
@@ -214,3 +216,25 @@ def test_a_site_supervisor_reads_the_access_log_of_their_own_people_only(two_sit
     log = b.get("/access").text
     assert "super_b" in log and "boss" not in log and "super_a" not in log
     assert "boss" in boss.get("/access").text
+
+
+def test_a_qa_sample_is_drawn_from_one_site_and_kept_to_it(two_sites):
+    server, ids = two_sites
+    today = utcnow().date()
+    b = Browser(server.url, "trainer_b")
+    r = b.post("/training/samples", {"agent": "agent_b", "from": str(today - timedelta(days=1)),
+                                     "to": str(today + timedelta(days=1)), "size": "5"})  # fmt: skip
+    assert r.status_code == 303, r.text
+    url = r.headers["location"]
+    sample = b.get(url)
+    assert sample.status_code == 200 and f"/calls/{ids['call_b']}" in sample.text
+    a = Browser(server.url, "trainer_a")
+    n = url.rsplit("/", 1)[1]
+    assert a.get(url).status_code == 404
+    assert a.get(f"/training/pack.zip?sample={n}").status_code == 404
+    assert url not in a.get("/training").text
+    with ledger(server.data_dir)() as s:
+        from ledger.models import QaSample
+
+        row = s.get(QaSample, int(n))
+        assert row.site == "lake" and row.criteria["site"] == "lake"
