@@ -534,8 +534,12 @@ def _walkin_sites(ctx: Ctx) -> list[Site]:
 
 
 def _walkin_site(ctx: Ctx) -> str:
-    """The walk-in's site: the form's choice (one of the user's), else this desk's."""
-    code = ctx.form.get("site", "").strip() or ctx.console.cfg.site.code
+    """The walk-in's site: the form's choice (one of the user's), else this desk's (else the
+    user's first: a desk's form shows no choice to someone of one site)."""
+    own = ctx.console.cfg.site.code
+    code = ctx.form.get("site", "").strip()
+    if not code:
+        code = own if ctx.user.sees(own) else next(iter(_walkin_sites(ctx)), Site(own, own)).code
     if not ctx.user.sees(code):
         raise entries.EntryError(f"you may not register entries for site {code!r}")
     if code == ctx.console.cfg.site.code:
