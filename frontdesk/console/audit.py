@@ -256,10 +256,11 @@ def audit_rerun(ctx: Ctx) -> Response:
 
 
 EXPORT_COLUMNS = [
-    ("id", "编号"), ("site", "站点"), ("kind", "类型代码"), ("label", "类型"), ("status", "状态"),
+    ("id", "编号"), ("kind", "类型代码"), ("label", "类型"), ("status", "状态"),
     ("detected_at", "发现时间"), ("call_id", "通话"), ("caller", "来电号码"),
     ("call_at", "来电时间"), ("entry_id", "台账"), ("detail", "说明"),
     ("resolved_by", "处理人"), ("resolved_at", "处理时间"), ("note", "处理说明"),
+    ("site", "站点"),  # last: sheets made before sites keep their columns
 ]  # fmt: skip
 
 
@@ -274,9 +275,9 @@ def audit_export(ctx: Ctx) -> Response:
     local = ctx.console.local_time
     for r in ctx.db.execute(_filtered(ctx, f, cols).execution_options(yield_per=2000)).mappings():
         w.writerow(csv_row([
-            r["id"], r["site"], r["kind"], LABELS.get(r["kind"], ""), r["status"], local(r["detected_at"]),
+            r["id"], r["kind"], LABELS.get(r["kind"], ""), r["status"], local(r["detected_at"]),
             r["call_id"] or "", r["caller"] or "", local(r["invited_at"]), r["entry_id"] or "",
-            _cell(r["detail"]), r["resolved_by"] or "", local(r["resolved_at"]), _cell(r["note"]),
+            _cell(r["detail"]), r["resolved_by"] or "", local(r["resolved_at"]), _cell(r["note"]), r["site"],
         ]))  # fmt: skip
         n += 1
     filters = {k: v for k, v in Filters.parse(ctx.query).__dict__.items() if v is not None}
