@@ -15,7 +15,7 @@ from frontdesk.site_choice import chosen_site
 from frontdesk.timeparse import parse_time
 from ledger.cells import csv_cell
 
-COLUMNS = ["id", "site", "kind", "label", "call_id", "entry_id", "status", "detected_at", "detail"]
+COLUMNS = ["id", "kind", "label", "call_id", "entry_id", "status", "detected_at", "detail", "site"]
 
 
 def register(sub) -> None:
