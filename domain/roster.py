@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from domain.intake import Address
+from domain.sites import DEFAULT_SITE  # noqa: F401  (re-exported: a single-desk install's one site)
 
-DEFAULT_SITE = "default"  # a single-desk install's one site
 MOBILE = re.compile(r"1[3-9]\d{9}")
 
 

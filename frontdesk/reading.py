@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.intake import IntakeDraft
@@ -47,21 +48,22 @@ def draft(
     """The draft of one transcript; ``at`` is when the call came in (history before it).
     ``site``: whose roster to weigh (default: the call's site, else the default site)."""
     first = extract(transcript, caller_number=caller_number, now=at, model=model)
-    history = entries.prior_entries(session, first.address, exclude_call_id=call_id, before=at)
+    call_site_code = call_site(session, call_id)
+    history = entries.prior_entries(session, first.address, exclude_call_id=call_id, before=at,
+                                    site=call_site_code if call_id is not None else None)  # fmt: skip
     d = first if not history else extract(transcript, caller_number=caller_number,
                                           history=history, now=at, model=model)  # fmt: skip
     if with_roster:
-        code = site or call_site(session, call_id)
+        code = site or call_site_code
         apply_roster(d, roster.roster_layout(session, code),
                      roster.residents_for(session, caller_number, code))  # fmt: skip
     return d
 
 
 def call_site(session: Session, call_id: int | None) -> str:
-    """The site a call came in on. Until calls carry a site (the sites work adds
-    ``Call.site``) every call is the default site's."""
-    call = session.get(Call, call_id) if call_id is not None else None
-    return getattr(call, "site", None) or DEFAULT_SITE
+    """The site a call came in on (the default site when there is no call)."""
+    code = session.scalar(select(Call.site).where(Call.id == call_id)) if call_id else None
+    return code or DEFAULT_SITE
 
 
 def read_call(session: Session, call_id: int, model: IntakeModel | None = None) -> IntakeDraft | None:

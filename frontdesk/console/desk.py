@@ -1,11 +1,10 @@
-"""Front desk pages: the agent's live desk and the ledger (台账).
+"""The front desk page: the agent's live desk.
 
 /desk           ringing and active calls pushed over Server-Sent Events (/events), the line
                 controls (/line/{action} → the phone's control socket), the call's draft
                 beside its transcript after hangup, today's unconfirmed drafts, walk-ins.
-/ledger         a day's entries with filters and keyset pagination; /ledger/{id} shows one
-                entry, its audit trail and the actions of its lifecycle (dispatch, returned,
-                callback, close), each through ledger.entries so the trail names the user.
+
+The ledger list and the entries' lifecycle are in ``ledger_page``.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid as uuidlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,17 +28,21 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from domain.rules import Rules
+from domain.sites import Site
 from domain.vocabulary import CATEGORIES, COMPLAINT_CLASSES, DEPARTMENTS, REPAIR_SCOPES
+from frontdesk.console import scope
 from frontdesk.console.accounts import Principal
 from frontdesk.console.web import Console, Ctx, _lookup, guarded
 from ledger import entries
 from ledger.models import Call, LedgerEntry
+from ledger.sites import ensure_site, in_sites
 from ledger.transcripts import load_transcript
 from ledger.types import utcnow
 from voice.asr.live import load_live
 from voice.sip.control import send_command
 
 DESK_ROLES = ("agent", "supervisor")
+NOT_YOUR_LINE = "这条线路属于其他站点 — this desk's line belongs to a site you do not work for"
 LINE_ACTIONS = ("answer", "reject", "hangup", "mute", "unmute", "hold", "unhold", "take")
 PAGE_SIZE = 50
 RECHECK_S = 5.0  # with no events, re-check the session (and keep the stream alive) this often
@@ -52,9 +56,6 @@ STATUS_LABELS = {
     "called_back": "已回访 Called back",
     "closed": "已关闭 Closed",
 }
-ACTIONS = ("dispatch", "in_progress", "returned", "callback", "close")
-CALLBACK_RESULTS = {"satisfied": "满意 Satisfied", "partly_satisfied": "基本满意 Partly satisfied",
-                    "not_satisfied": "不满意 Not satisfied"}
 # the draft form's fields, in order: (name, label)
 TEXT_FIELDS = ["building", "unit", "room", "public_area", "department", "caller_name",
                "caller_phone", "summary", "content"]  # fmt: skip
@@ -82,14 +83,17 @@ async def _principal(request: Request) -> Principal | None:
 # ---- known residents: earlier entries for the caller's number ----
 
 
-def known_caller(db: Session, number: str | None) -> dict[str, Any] | None:
-    """Name and address from the latest earlier entries for this number (None if unknown)."""
+def known_caller(
+    db: Session, number: str | None, sites: Collection[str] | None = None
+) -> dict[str, Any] | None:
+    """Name and address from the latest earlier entries for this number (None if unknown),
+    among the entries of ``sites`` (None: every site) — what the user may see."""
     if not number:
         return None
     rows = list(
         db.scalars(
             select(LedgerEntry)
-            .where(LedgerEntry.caller_phone == number)
+            .where(LedgerEntry.caller_phone == number, in_sites(LedgerEntry.site, sites))
             .order_by(LedgerEntry.id.desc())
             .limit(5)
         )
@@ -115,12 +119,15 @@ def known_caller(db: Session, number: str | None) -> dict[str, Any] | None:
     }  # fmt: skip
 
 
-def _with_known(console: Console, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_known(
+    console: Console, calls: list[dict[str, Any]], user: Principal
+) -> list[dict[str, Any]]:
+    """Copies of ``calls`` with what the user may know of each caller (an event is shared
+    by every open desk: each gets its own copy)."""
+    out = [dict(c) if isinstance(c, dict) else c for c in calls]
     with console.sessions() as db:
-        for c in calls:
-            if isinstance(c, dict):
-                c["known"] = known_caller(db, c.get("caller"))
-    return calls
+        _known_in(db, out, user)
+    return out
 
 
 # ---- Server-Sent Events: the phone's events, enriched, to each open /desk ----
@@ -133,6 +140,8 @@ async def events(request: Request) -> Response:
     if not user.may(*DESK_ROLES):
         return JSONResponse({"ok": False, "error": "not allowed"}, status_code=403)
     console: Console = request.app.state.console
+    if not user.sees(console.cfg.site.code):
+        return JSONResponse({"ok": False, "error": NOT_YOUR_LINE}, status_code=403)
     queue = console.hub.subscribe()
 
     async def stream():
@@ -140,7 +149,7 @@ async def events(request: Request) -> Response:
             yield "retry: 1000\n\n"
             status = await console.hub.command({"cmd": "status"})
             calls = status.get("calls", []) if status.get("ok") else []
-            calls = await run_in_threadpool(_with_known, console, calls)
+            calls = await run_in_threadpool(_with_known, console, calls, user)
             snap = {"event": "snapshot", "connected": bool(status.get("ok")), "calls": calls,
                     "error": None if status.get("ok") else status.get("error")}  # fmt: skip
             yield _sse(snap)
@@ -157,7 +166,9 @@ async def events(request: Request) -> Response:
                 if await _principal(request) is None:
                     return
                 if isinstance(event.get("call"), dict) and event.get("event") == "ringing":
-                    await run_in_threadpool(_with_known, console, [event["call"]])
+                    # a copy per subscriber: each sees only their own sites' history
+                    known = await run_in_threadpool(_with_known, console, [event["call"]], user)
+                    event = {**event, "call": known[0]}
                 yield _sse(event)
         finally:
             console.hub.unsubscribe(queue)
@@ -191,6 +202,12 @@ def _json_body(ctx: Ctx) -> dict[str, Any]:
     return body
 
 
+def _own_line(ctx: Ctx) -> None:
+    """The phone behind this console is its desk's site's line: only its users work it."""
+    if not ctx.user.sees(ctx.console.cfg.site.code):
+        raise HTTPException(403, NOT_YOUR_LINE)
+
+
 def _phone(ctx: Ctx, msg: dict[str, Any]) -> dict[str, Any]:
     try:
         return send_command(ctx.console.hub.socket_path, msg)
@@ -203,6 +220,7 @@ def line(ctx: Ctx, action: str) -> Response:
         raise HTTPException(
             404, f"unknown line action {action!r}; known: {', '.join(LINE_ACTIONS)}"
         )
+    _own_line(ctx)
     body = _json_body(ctx)
     msg: dict[str, Any] = {"cmd": action}
     if body.get("call"):
@@ -216,16 +234,17 @@ def line(ctx: Ctx, action: str) -> Response:
 
 
 def line_status(ctx: Ctx) -> Response:
+    _own_line(ctx)
     reply = _phone(ctx, {"cmd": "status"})
     if reply.get("ok"):
-        _known_in(ctx.db, reply.get("calls", []))
+        _known_in(ctx.db, reply.get("calls", []), ctx.user)
     return JSONResponse(reply, status_code=200 if reply.get("ok") else 503)
 
 
-def _known_in(db: Session, calls: list[dict[str, Any]]) -> None:
+def _known_in(db: Session, calls: list[dict[str, Any]], user: Principal) -> None:
     for c in calls:
         if isinstance(c, dict):
-            c["known"] = known_caller(db, c.get("caller"))
+            c["known"] = known_caller(db, c.get("caller"), user.sites)
 
 
 # ---- the draft after hangup ----
@@ -240,7 +259,7 @@ def _find_call(db: Session, key: str) -> Call | None:
 def draft_status(ctx: Ctx, key: str) -> Response:
     """Is the call's draft ready? (The worker writes transcript + draft after hangup.)"""
     call = _find_call(ctx.db, key)
-    if call is None:
+    if call is None or not ctx.user.sees(call.site):
         return JSONResponse({"ok": True, "ready": False, "stored": False})
     entry = ctx.db.scalar(
         select(LedgerEntry).where(LedgerEntry.call_id == call.id).order_by(LedgerEntry.id)
@@ -273,6 +292,7 @@ def live_transcript(ctx: Ctx, key: str) -> Response:
     The phone records a live call into ``.partial/<uuid>/``; while that folder exists the
     call is live. Utterances come in time order; speech without words is left out."""
     call_uuid = _call_uuid(key)
+    _own_line(ctx)
     partial = ctx.console.cfg.recordings_dir / ".partial"
     live = (partial / call_uuid).is_dir()
     result = load_live(partial, call_uuid) if live else None
@@ -391,7 +411,8 @@ def _open_drafts(ctx: Ctx) -> list[dict[str, Any]]:
     rows = ctx.db.execute(
         select(LedgerEntry, Call)
         .outerjoin(Call, Call.id == LedgerEntry.call_id)
-        .where(LedgerEntry.status == "draft", LedgerEntry.created_at >= start)
+        .where(LedgerEntry.status == "draft", LedgerEntry.created_at >= start,
+               scope.where(ctx, LedgerEntry.site))
         .order_by(LedgerEntry.id.desc())
         .limit(PAGE_SIZE)
     ).all()
@@ -423,8 +444,9 @@ def desk(ctx: Ctx) -> Response:
     entry = call = None
     key = ctx.query.get("entry")
     if key:
-        if not key.isdigit() or (entry := ctx.db.get(LedgerEntry, int(key))) is None:
-            raise HTTPException(404, f"no ledger entry {key}")
+        entry = ctx.db.get(LedgerEntry, int(key)) if key.isdigit() else None
+        scope.require(ctx, entry.site if entry else None, f"no ledger entry {key}")
+        assert entry is not None
         call = ctx.db.get(Call, entry.call_id) if entry.call_id else None
     walkin = ctx.query.get("new") == "walkin"
     return _desk_page(ctx, entry, call, walkin)
@@ -446,7 +468,8 @@ def _desk_page(ctx: Ctx, entry: LedgerEntry | None, call: Call | None, walkin: b
         low=_low_confidence(entry.confidence if entry else None),
         deadline=_deadline(call, ctx.console.rules),
         drafts=_open_drafts(ctx),
-        known=known_caller(ctx.db, call.caller) if call else None,
+        known=known_caller(ctx.db, call.caller, ctx.user.sites) if call else None,
+        walkin_sites=_walkin_sites(ctx) if walkin else [],
         error=error,
         confirmed=_int_param(ctx.query.get("confirmed")),
         choices=CHOICE_FIELDS,
@@ -482,8 +505,8 @@ def _form_fields(form: dict[str, str]) -> dict[str, Any]:
 def save_draft(ctx: Ctx, entry_id: int) -> Response:
     """Save (action=save) or confirm (action=confirm) a call's draft with the agent's edits."""
     entry = ctx.db.get(LedgerEntry, int(entry_id))
-    if entry is None:
-        raise HTTPException(404, f"no ledger entry {entry_id}")
+    scope.require(ctx, entry.site if entry else None, f"no ledger entry {entry_id}")
+    assert entry is not None
     call = ctx.db.get(Call, entry.call_id) if entry.call_id else None
     action = ctx.form.get("action", "confirm")
     try:
@@ -506,8 +529,29 @@ def save_draft(ctx: Ctx, entry_id: int) -> Response:
     return ctx.redirect(f"/desk?entry={entry.id}")
 
 
+def _walkin_sites(ctx: Ctx) -> list[Site]:
+    """Where a walk-in may be registered: this desk's site first, then the user's others."""
+    own = ctx.console.cfg.site
+    mine = scope.choices(ctx)
+    return sorted(mine, key=lambda s: s.code != own.code)
+
+
+def _walkin_site(ctx: Ctx) -> str:
+    """The walk-in's site: the form's choice (one of the user's), else this desk's (else the
+    user's first: a desk's form shows no choice to someone of one site)."""
+    own = ctx.console.cfg.site.code
+    code = ctx.form.get("site", "").strip()
+    if not code:
+        code = own if ctx.user.sees(own) else next(iter(_walkin_sites(ctx)), Site(own, own)).code
+    if not ctx.user.sees(code):
+        raise entries.EntryError(f"you may not register entries for site {code!r}")
+    if code == ctx.console.cfg.site.code:
+        ensure_site(ctx.db, ctx.console.cfg.site)  # a console that has not stored a call yet
+    return code
+
+
 def _raw_values(form: dict[str, str]) -> dict[str, Any]:
-    v: dict[str, Any] = {f: form.get(f, "") for f in [*TEXT_FIELDS, *CHOICE_FIELDS]}
+    v: dict[str, Any] = {f: form.get(f, "") for f in [*TEXT_FIELDS, *CHOICE_FIELDS, "site"]}
     v["urgent"] = form.get("urgent") in ("on", "1", "true")
     return v
 
@@ -520,7 +564,9 @@ def walkin(ctx: Ctx) -> Response:
             raise entries.EntryError("choose a category (类别) before confirming")
         if not fields["summary"]:
             raise entries.EntryError("write a summary (摘要) of the visit")
-        entry = LedgerEntry(source="来访", status="draft", created_at=utcnow(), summary="")
+        site = _walkin_site(ctx)
+        entry = LedgerEntry(source="来访", status="draft", created_at=utcnow(), summary="",
+                            site=site)  # fmt: skip
         ctx.db.add(entry)
         ctx.db.flush()
         entries.confirm(ctx.db, entry.id, ctx.user.username, **fields)
@@ -529,185 +575,6 @@ def walkin(ctx: Ctx) -> Response:
         return _desk_page(ctx, None, None, True, error=str(exc),
                           values=_raw_values(ctx.form), status_code=400)  # fmt: skip
     return ctx.redirect(f"/desk?confirmed={entry.id}")
-
-
-# ---- the ledger ----
-
-
-def ledger(ctx: Ctx) -> Response:
-    q = ctx.query
-    start, end, day = _local_day(ctx.console, q.get("date"))
-    status, category, building = (
-        q.get("status") or "",
-        q.get("category") or "",
-        q.get("building") or "",
-    )
-    if status and status not in STATUS_LABELS:
-        raise HTTPException(400, f"status {status!r} is not one of {', '.join(STATUS_LABELS)}")
-    stmt = (
-        select(LedgerEntry)
-        .where(LedgerEntry.created_at >= start, LedgerEntry.created_at < end)
-        .order_by(LedgerEntry.id.desc())
-        .limit(PAGE_SIZE + 1)
-    )
-    if status:
-        stmt = stmt.where(LedgerEntry.status == status)
-    if category:
-        stmt = stmt.where(LedgerEntry.category == category)
-    if building:
-        stmt = stmt.where(LedgerEntry.building == building)
-    before = q.get("before")
-    if before:
-        if not before.isdigit():
-            raise HTTPException(400, f"before={before!r} must be an entry number")
-        stmt = stmt.where(LedgerEntry.id < int(before))
-    rows = list(ctx.db.scalars(stmt))
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    # a call's entry is dated by the call (when the resident rang), a walk-in by its entry
-    call_ids = [e.call_id for e in rows if e.call_id]
-    called = (
-        dict(ctx.db.execute(select(Call.id, Call.invited_at).where(Call.id.in_(call_ids))).all())
-        if call_ids
-        else {}
-    )
-    times = {}
-    for e in rows:
-        at = ctx.console.local_time(called.get(e.call_id, e.created_at), "%Y-%m-%d %H:%M")
-        times[e.id] = at[11:] if at.startswith(day) else at[5:]  # another day: with its date
-    filters = {"date": day, "status": status, "category": category, "building": building}
-    keep = {k: v for k, v in filters.items() if v}
-    return ctx.render(
-        "desk/ledger.html",
-        rows=rows,
-        filters=filters,
-        next_query=({**keep, "before": rows[-1].id} if more and rows else None),
-        first_query=keep if before else None,
-        status_labels=STATUS_LABELS,
-        categories=CATEGORIES,
-        overdue=_overdue_callbacks(rows, ctx.console.rules),
-        times=times,
-        here=ctx.request.url.path + ("?" + ctx.request.url.query if ctx.request.url.query else ""),
-    )
-
-
-def _overdue_callbacks(rows: list[LedgerEntry], rules: Rules) -> set[int]:
-    """Returned entries not called back in time (the callback rule)."""
-    late = utcnow() - timedelta(seconds=rules.callback_s)
-    return {e.id for e in rows if e.status == "returned" and e.returned_at
-            and e.returned_at < late}  # fmt: skip
-
-
-def ledger_entry(ctx: Ctx, entry_id: int, error: str | None = None, status_code: int = 200):
-    entry = ctx.db.get(LedgerEntry, int(entry_id))
-    if entry is None:
-        raise HTTPException(404, f"no ledger entry {entry_id}")
-    call = ctx.db.get(Call, entry.call_id) if entry.call_id else None
-    return ctx.render(
-        "desk/entry.html",
-        status_code=status_code,
-        entry=entry,
-        call=call,
-        trail=_trail(ctx.console, entry.changes),
-        transcript=transcript_view(ctx.db, call, entry.evidence),
-        allowed=entries.TRANSITIONS.get(entry.status, set()),
-        status_labels=STATUS_LABELS,
-        departments=DEPARTMENTS,
-        callback_results=CALLBACK_RESULTS,
-        error=error,
-        done=ctx.query.get("done") if ctx.query.get("done") in ACTIONS else None,
-        can_replay=ctx.user.may("supervisor", "trainer"),
-    )
-
-
-FIELD_LABELS = {
-    "status": "状态 status", "category": "类别 category", "building": "楼 building",
-    "unit": "单元 unit", "room": "室 room", "public_area": "公共区域 public area",
-    "urgent": "紧急 urgent", "department": "部门 department", "caller_name": "来电人 caller",
-    "caller_phone": "电话 phone", "summary": "摘要 summary", "content": "内容 details",
-    "repair_scope": "维修范围 repair scope", "complaint_class": "投诉分类 complaint class",
-    "work_order_no": "工单 work order", "callback_result": "回访结果 callback result",
-    "registered_at": "登记时间 registered", "registered_by": "登记人 registered by",
-    "dispatched_at": "派单时间 dispatched", "returned_at": "返单时间 returned",
-    "callback_at": "回访时间 callback", "closed_at": "关闭时间 closed",
-}  # fmt: skip
-
-
-def _trail(console: Console, changes: list[Any]) -> list[dict[str, Any]]:
-    """The audit trail, one row per action (same moment, same person), times shown local."""
-    rows: list[dict[str, Any]] = []
-    for c in changes:
-        item = {
-            "field": c.field,
-            "label": FIELD_LABELS.get(c.field, c.field),
-            "old": _trail_value(console, c.field, c.old),
-            "new": _trail_value(console, c.field, c.new),
-        }
-        if rows and rows[-1]["at"] == c.at and rows[-1]["by"] == c.by:
-            rows[-1]["items"].append(item)
-        else:
-            rows.append({"at": c.at, "by": c.by, "items": [item]})
-    return rows
-
-
-def _trail_value(console: Console, field: str, value: str | None) -> str | None:
-    if value and field.endswith("_at"):
-        try:
-            return console.local_time(datetime.fromisoformat(value), "%m-%d %H:%M:%S")
-        except ValueError:
-            return value
-    return value
-
-
-def ledger_act(ctx: Ctx, entry_id: int) -> Response:
-    """One step of the lifecycle, by the logged-in user (the trail records who)."""
-    eid = int(entry_id)
-    entry = ctx.db.get(LedgerEntry, eid)
-    if entry is None:
-        raise HTTPException(404, f"no ledger entry {entry_id}")
-    action = ctx.form.get("action", "")
-    by = ctx.user.username
-    f = ctx.form
-    try:
-        if action == "dispatch":
-            dept = f.get("department", "").strip() or None
-            wo = f.get("work_order_no", "").strip() or None
-            entries.dispatch(ctx.db, eid, by, dept, wo)
-        elif action == "in_progress":
-            entries.transition(ctx.db, eid, "in_progress", by)
-        elif action == "returned":
-            entries.transition(ctx.db, eid, "returned", by)
-        elif action == "callback":
-            at = _local_input(ctx.console, f.get("callback_at", ""))
-            entries.record_callback(ctx.db, eid, by, f.get("result", ""), at=at)
-        elif action == "close":
-            entries.transition(ctx.db, eid, "closed", by)
-        else:
-            raise entries.EntryError(f"unknown action {action!r}")
-    except (entries.EntryError, IntegrityError) as exc:
-        ctx.db.rollback()
-        msg = str(exc)
-        if isinstance(exc, IntegrityError):
-            msg = f"work order number {f.get('work_order_no', '')!r} is already used"
-        return ledger_entry(ctx, entry_id, error=msg, status_code=400)
-    ctx.log(f"entry_{action}", f"entry:{eid}")
-    back = f.get("next", "")
-    if back.startswith("/ledger") and "//" not in back and "\\" not in back:
-        return ctx.redirect(back)  # a quick action from the list: back to the same view
-    return ctx.redirect(f"/ledger/{eid}?done={action}")
-
-
-def _local_input(console: Console, value: str) -> datetime | None:
-    """A datetime-local field (the agent's local time) → UTC; blank = now."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        naive = datetime.fromisoformat(value)
-    except ValueError:
-        raise entries.EntryError(f"callback time {value!r} is not a date and time") from None
-    local = naive.replace(tzinfo=console.tz) if console.tz else naive.astimezone()
-    return local.astimezone(UTC)
 
 
 routes: list[BaseRoute] = [
@@ -720,7 +587,4 @@ routes: list[BaseRoute] = [
     guarded("/api/calls/{key}/draft", draft_status, roles=DESK_ROLES),
     guarded("/api/calls/{key}/live", live_transcript, roles=DESK_ROLES),
     guarded("/api/desk/drafts", open_drafts, roles=DESK_ROLES),
-    guarded("/ledger", ledger, roles=DESK_ROLES),
-    guarded("/ledger/{entry_id:int}", ledger_entry, roles=DESK_ROLES),
-    guarded("/ledger/{entry_id:int}/act", ledger_act, roles=DESK_ROLES, methods=("POST",)),
 ]

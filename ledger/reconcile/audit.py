@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.models import Finding
+from ledger.models import Finding, Site
 from ledger.reconcile.callbacks import called_back
 from ledger.reconcile.checks import check_call
 from ledger.reconcile.context import Ctx
@@ -54,13 +54,41 @@ def run(
     progress: Callable[[str, int, int | None], None] | None = None,
 ) -> RunResult:
     """Detect and persist; returns finding ids and counts without loading ORM objects.
-    ``progress(stage, done, total)`` is told how far the calls are checked."""
+    ``progress(stage, done, total)`` is told how far the calls are checked.
+
+    Calls and entries are matched within their site: with several sites (the sites table)
+    a run of every site is a run of each site in turn, then one for the recordings no
+    row names (a file has no site); ``rules.site`` runs one site only."""
     rules = rules or Rules()
     if grace_s is not None:
         rules.grace_s = grace_s
     now = now or utcnow()
     session.flush()
-    ctx = Ctx(session, rules, now.timestamp(), since, until)
+    sites = [rules.site] if rules.site is not None else list(
+        session.scalars(select(Site.code).order_by(Site.code)))  # fmt: skip
+    if rules.site is None and len(sites) <= 1:  # one desk: one run, as ever
+        return _run(session, rules, now, since, until, progress, None)
+    total = RunResult(ids=[])
+    for site in sites:
+        _add(total, _run(session, rules, now, since, until, progress, site))
+    if rules.site is None:
+        _add(total, _run(session, rules, now, since, until, progress, None, files_only=True))
+    return total
+
+
+def _add(total: RunResult, one: RunResult) -> None:
+    total.ids += one.ids
+    total.open_by_kind.update(one.open_by_kind)
+    total.new += one.new
+    total.reopened += one.reopened
+    total.resolved += one.resolved
+    total.calls += one.calls
+
+
+def _run(session: Session, rules: Rules, now: datetime, since: datetime | None,
+         until: datetime | None, progress, site: str | None, files_only: bool = False,
+         ) -> RunResult:  # fmt: skip
+    ctx = Ctx(session, rules, now.timestamp(), since, until, site=site, files_only=files_only)
     ctx.tz = rules.tz or datetime.now().astimezone().tzinfo
     ctx.progress = progress
     detected = list(detect(ctx))
@@ -72,6 +100,9 @@ def run(
 def detect(ctx: Ctx) -> Iterable[Detected]:
     """Every finding of the run, in the order they are reported: per call (in id order),
     then per entry, then per file."""
+    if ctx.files_only:
+        yield from unlogged_recordings(ctx)
+        return
     rules = ctx.rules
     assigned, unmatched_loose = match_loose(ctx)
     total = None

@@ -53,7 +53,7 @@ def called_back(ctx: Ctx, rows: list[CallRow]) -> set[int]:
     for caller, at, cid, outcome, direction, callee in ctx.q(
         select(Call.caller, ctx.ep(Call.invited_at), Call.id, Call.outcome, Call.direction,
                Call.callee).where(
-            Call.invited_at >= t0, Call.invited_at <= t1,
+            Call.invited_at >= t0, Call.invited_at <= t1, ctx.same_site(Call),
             ~Call.id.between(lo, hi) if full else True)
     ).all():  # fmt: skip
         returned(caller, callee, at, cid, outcome, direction)
@@ -64,7 +64,7 @@ def called_back(ctx: Ctx, rows: list[CallRow]) -> set[int]:
             continue
         hit = ctx.q(
             select(LedgerEntry.id).where(
-                LedgerEntry.caller_phone == c.caller,
+                LedgerEntry.caller_phone == c.caller, ctx.same_site(LedgerEntry),
                 LedgerEntry.created_at >= datetime.fromtimestamp(end, UTC),
                 LedgerEntry.created_at <= datetime.fromtimestamp(end + cb, UTC)).limit(1)
         ).first()  # fmt: skip

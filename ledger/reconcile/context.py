@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlalchemy import Float, and_, cast, func
+from sqlalchemy import Float, and_, cast, func, true
 from sqlalchemy.orm import Session
 
 from ledger import explain as say
@@ -33,6 +33,8 @@ class Ctx:
     now: float
     since: datetime | None
     until: datetime | None
+    site: str | None = None
+    files_only: bool = False  # only the recordings no call row names (every site's run)
     n_calls: int = 0
     tz: tzinfo | None = None
     progress: Callable[[str, int, int | None], None] | None = None
@@ -41,12 +43,16 @@ class Ctx:
     unchecked: set[str] = field(default_factory=set)
 
     def in_window(self, col, margin: float = 0.0):
-        conds = []
+        """The time window on ``col`` (a Call or LedgerEntry column), and the run's site."""
+        conds = [self.same_site(col.class_)]
         if self.since is not None:
             conds.append(col >= self.since - timedelta(seconds=margin))
         if self.until is not None:
             conds.append(col < self.until + timedelta(seconds=margin))
         return and_(True, *conds)
+
+    def same_site(self, model):
+        return model.site == self.site if self.site is not None else true()
 
     def q(self, stmt):
         """Core execution: rows as tuples, without the ORM's per-row result layer."""

@@ -62,8 +62,8 @@ def unlogged_recordings(ctx: Ctx) -> Iterator[Detected]:
     before they count. A window reads only its day folders (±1 day); a file younger than
     the grace period may still be waiting for its row."""
     root = ctx.rules.recordings_root
-    if root is None or not os.path.isdir(root):
-        return
+    if root is None or not os.path.isdir(root) or ctx.site is not None:
+        return  # a file no row names has no site: a run of every site looks for them
     for day in _day_folders(Path(root), ctx.since, ctx.until):
         try:
             names = [f.name for f in os.scandir(day)  # no stat: a year is 300,000 files

@@ -37,7 +37,11 @@ def persist(ctx: Ctx, detected: list[Detected], now: datetime) -> RunResult:
     q = select(F.id, F.key, F.kind, F.status, F.resolved_by, F.detail, F.evidence)
     keys = [d.key for d in detected]
     scope: set[int] | None = None  # ids of the stored findings about the window (None: all)
-    if ctx.since is not None or ctx.until is not None:
+    if ctx.files_only:  # the findings about no call and no entry (a window never settles them)
+        q = q.where(F.call_id.is_(None), F.entry_id.is_(None))
+        if ctx.since is not None or ctx.until is not None:
+            scope = set()
+    elif ctx.since is not None or ctx.until is not None or ctx.site is not None:
         in_calls = select(Call.id).where(ctx.in_window(Call.invited_at))
         in_entries = select(LedgerEntry.id).where(ctx.in_window(LedgerEntry.created_at))
         in_scope = or_(
@@ -116,8 +120,24 @@ def persist(ctx: Ctx, detected: list[Detected], now: datetime) -> RunResult:
                 s.execute(select(F.key, F.id).where(F.key.in_(new_keys[i : i + 5000]))).all()
             )
     result.ids = [ids[k] for k in order]
+    if new_rows:
+        _set_sites(s, [ids[r["key"]] for r in new_rows])
     s.flush()
     return result
+
+
+def _set_sites(s: Session, finding_ids: list[int]) -> None:
+    """New findings carry their call's site, or their entry's when they have no call (a
+    recording no row names stays in the default site)."""
+    F = Finding
+    call_site = select(Call.site).where(Call.id == F.call_id).scalar_subquery()
+    entry_site = select(LedgerEntry.site).where(LedgerEntry.id == F.entry_id).scalar_subquery()
+    for i in range(0, len(finding_ids), 5000):
+        part = finding_ids[i : i + 5000]
+        s.execute(update(F).where(F.id.in_(part), F.call_id.is_not(None))
+                  .values(site=call_site).execution_options(synchronize_session=False))  # fmt: skip
+        s.execute(update(F).where(F.id.in_(part), F.call_id.is_(None), F.entry_id.is_not(None))
+                  .values(site=entry_site).execution_options(synchronize_session=False))  # fmt: skip
 
 
 def _bulk_update(s: Session, updates: list[dict[str, Any]]) -> None:
@@ -141,7 +161,7 @@ def resolve(session: Session, finding_id: int, by: str, note: str) -> Finding:
 
 def finding_to_dict(f: Finding) -> dict[str, Any]:
     return {
-        "id": f.id, "kind": f.kind, "label": say.LABELS.get(f.kind, f.kind),
+        "id": f.id, "site": f.site, "kind": f.kind, "label": say.LABELS.get(f.kind, f.kind),
         "call_id": f.call_id, "entry_id": f.entry_id,
         "detail": f.detail, "detected_at": f.detected_at, "status": f.status,
         "resolved_by": f.resolved_by, "resolved_at": f.resolved_at, "note": f.note,

@@ -94,7 +94,8 @@ def _outbound_behind(ctx: Ctx, unmatched: list[LooseEntryRow]) -> set[int]:
     out: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
     for callee, start, end, outcome in ctx.q(
         select(Call.callee, ctx.ep(Call.invited_at), ctx.ep(Call.ended_at), Call.outcome)
-        .where(Call.invited_at >= t0, Call.invited_at <= t1, Call.direction == "out")
+        .where(Call.invited_at >= t0, Call.invited_at <= t1, Call.direction == "out",
+               ctx.same_site(Call))
     ):  # fmt: skip
         if outcome == "answered":
             out[number_key(callee)[-8:]].append((start, end if end is not None else start, callee))
@@ -145,7 +146,7 @@ def _duplicates(ctx: Ctx, unmatched: list[LooseEntryRow],
                    ctx.ep(E.created_at), E.category, E.building, E.unit, E.room, E.content,
                    E.summary)
             .where(E.caller_phone.in_(phones[i : i + 5000]), E.call_id.is_not(None),
-                   E.status != "draft")
+                   E.status != "draft", ctx.same_site(E))
         ):  # fmt: skip
             originals.append(_Original(eid, cid, phone,
                                        registered if registered is not None else created,

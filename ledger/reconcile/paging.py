@@ -21,7 +21,8 @@ def call_pages(ctx: Ctx) -> Iterator[list[CallRow]]:
     cols = call_columns(ctx.ep)
     if ctx.since is None and ctx.until is None:
         last = 0
-        while rows := ctx.rows(select(*cols).where(Call.id > last).order_by(Call.id).limit(CHUNK)):
+        while rows := ctx.rows(select(*cols).where(Call.id > last, ctx.same_site(Call))
+                               .order_by(Call.id).limit(CHUNK)):  # fmt: skip
             page = list(map(CallRow._make, rows))
             last = page[-1].id
             yield page

@@ -45,3 +45,4 @@ class Rules:
     # what a call's transcript says, read the way the worker drafted it (same intake, same
     # history); handed in by the application: the ledger does not know the intake
     reader: CallReader | None = None
+    site: str | None = None  # one site's calls and entries only (None: every site)

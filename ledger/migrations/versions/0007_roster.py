@@ -1,7 +1,7 @@
 """rosters: a site's community roster (业主名册) — homes, residents and their numbers
 
 Revision ID: 0007_roster
-Revises: 0005
+Revises: 0006_sites
 Create Date: 2026-11-30
 
 A roster belongs to a site by its code ("default" on a single-desk install); re-importing
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_roster"
-down_revision = "0005"
+down_revision = "0006_sites"
 branch_labels = None
 depends_on = None
 
