@@ -14,12 +14,12 @@ class CallStore:
     def __init__(self, cfg: Config) -> None:
         from ledger.db import open_database
 
-        self.sessions = open_database(cfg.database_url)
+        self._sessions = open_database(cfg.database_url)
 
     def save_call(self, rec: CallRecord) -> int:
         from ledger import calls, jobs
 
-        with self.sessions() as session:
+        with self._sessions() as session:
             call = calls.record_call(session, rec)
             if rec.recording is not None:
                 jobs.enqueue(session, "transcribe", call.id)

@@ -154,8 +154,10 @@ def run(args: argparse.Namespace) -> int:
     stop_moving = threading.Event()
     if archive.shared:  # recordings finished while the shared root was away go up when it returns
         from frontdesk.spool import SpoolMover
+        from ledger.db import open_database
 
-        SpoolMover(archive, store.sessions).run_every(cfg.recordings.move_every_s, stop_moving)
+        mover = SpoolMover(archive, open_database(cfg.database_url))  # the store's own pool
+        mover.run_every(cfg.recordings.move_every_s, stop_moving)
     phone = Phone(settings, archive, store.save_call)
     try:
         phone.run()
