@@ -184,3 +184,29 @@ def test_config_one_desk_unchanged_and_a_shared_root_with_its_spool(tmp_path):
     assert shared.recordings_dir == tmp_path / "nas" and shared.spool_dir == d / "spool"
     a = shared.archive()
     assert a.shared and a.partial_root == d / "spool" / ".partial"
+
+
+def test_the_central_reconciler_waits_for_a_spooled_recording(db_url, tmp_path):
+    """The central reconciler cannot see a desk's spool: a recording still there is not
+    "missing" (it is checked once moved up); a file gone from the root is."""
+    from ledger.reconcile import Rules, reconcile
+
+    sessions = open_database(db_url)
+    root = tmp_path / "nas"
+    desk = Archive(root, tmp_path / "spool")
+    spooled = _record_call(desk, sessions, "waiting")  # the root was never there
+    root.mkdir()
+    gone = _record_call(desk, sessions, "gone")
+    (root / gone.recording_path).unlink()
+    desk.resolve(spooled.recording_path).rename(tmp_path / "elsewhere.wav")  # another PC's disk
+
+    def missing() -> set[int]:
+        with sessions() as s:
+            found = reconcile(s, rules=Rules(recordings_root=root, content=False))
+            s.commit()
+            return {f.call_id for f in found if f.kind == "RECORDING_MISSING"}
+
+    assert missing() == {gone.id}
+    (tmp_path / "elsewhere.wav").rename(desk.resolve(spooled.recording_path))
+    assert SpoolMover(desk, sessions).move_up().moved == ["waiting"]
+    assert missing() == {gone.id}
