@@ -64,7 +64,7 @@ SELECT g + 1, 'b-' || g, 'b-' || g || '@bench', caller, '8001', inv, ans, ended,
     CASE WHEN rec THEN (talk * 32000)::bigint + 44 END,
     CASE WHEN rec THEN talk END, CASE WHEN rec THEN 2 END, CASE WHEN rec THEN 8000 END,
     'phone', 'in', 's' || lpad((s + 1)::text, 2, '0'), ended
-FROM generate_series(:lo, :hi) AS g
+FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g
 CROSS JOIN LATERAL (
     SELECT g / (:S * :P) AS day, (g % (:S * :P)) / :S AS k, g % :S AS s,
            random() AS r1, random() AS r2, random() AS r3, random() AS r4) a

@@ -112,17 +112,17 @@ class SpoolMover:
         """Move up in a background thread every ``seconds`` until ``stop`` is set."""
 
         def loop() -> None:
-            was_reachable = True
+            said = False  # the root's absence is logged once per outage, not every pass
             while not stop.wait(seconds):
                 try:
                     r = self.move_up()
                 except Exception:  # the ledger is down: try again next time
-                    log.exception("moving spooled recordings failed")
+                    log.exception("moving spooled recordings failed; trying again")
                     continue
-                if r.waiting and r.root_reachable != was_reachable:
+                if not r.root_reachable and not said:
                     log.warning("recordings root %s unreachable: %d recordings wait in %s",
                                 self.archive.root, len(r.waiting), self.archive.spool)  # fmt: skip
-                was_reachable = r.root_reachable
+                said = not r.root_reachable
 
         t = threading.Thread(target=loop, name="spool-mover", daemon=True)
         t.start()
