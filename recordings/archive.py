@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,18 +53,31 @@ class Archive:
         self.root = Path(root)
         self.spool = Path(spool) if spool is not None else self.root
         self.partial_root = self.spool / PARTIAL
+        self._probe: threading.Thread | None = None
 
     @property
     def shared(self) -> bool:
         """True when live calls are spooled locally apart from the (shared) root."""
         return self.spool != self.root
 
-    def root_reachable(self) -> bool:
+    def root_reachable(self, timeout_s: float = 3.0) -> bool:
         """Whether finished recordings can go to the root now. A shared root must be a
         directory we can write to; once it held our marker, a root without it is an
-        empty mount point (the NAS unmounted), even when we could write there."""
+        empty mount point (the NAS unmounted), even when we could write there. A hard NFS
+        mount whose server is down blocks every look at it: the look runs in its own thread,
+        and one not back within ``timeout_s`` (or still stuck from before) means away."""
         if not self.shared:
             return True
+        if self._probe is not None and self._probe.is_alive():
+            return False
+        answer: list[bool] = []
+        self._probe = threading.Thread(target=lambda: answer.append(self._probe_root()),
+                                       name="root-probe", daemon=True)  # fmt: skip
+        self._probe.start()
+        self._probe.join(timeout_s)
+        return bool(answer and answer[0])
+
+    def _probe_root(self) -> bool:
         seen = self.spool / (MARKER + ".seen")
         try:
             if not self.root.is_dir():
