@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.rules import Rules
+from domain.sites import Site, site_of
 from frontdesk.errors import UserError
 
 
@@ -40,6 +41,10 @@ class PhoneConfig:
     handset: str | None = None
     ring_device: str | None = None
     echo_canceller_ms: int = 0  # 0 = off (headset, handset); 200 for a speakerphone
+    # The site (楼盘/小区) this line belongs to: its display name and the code rows store
+    # (default: the name). Neither set: the default site, as a single desk has always been.
+    site: str | None = None  # "阳光花园"
+    site_code: str | None = None  # "sunny"
 
 
 @dataclass
@@ -143,6 +148,14 @@ class Config:
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def site(self) -> Site:
+        """This desk's site (``[phone] site`` / ``site_code``); the default site when unset."""
+        try:
+            return site_of(self.phone.site, self.phone.site_code)
+        except ValueError as exc:
+            raise UserError(f"[phone] site_code: {exc}") from None
 
     def rules(self) -> Rules:
         """The front desk's rules with this site's ring cadence and registration grace."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.intake import IntakeDraft
@@ -37,7 +38,9 @@ def draft(
 ) -> IntakeDraft:
     """The draft of one transcript; ``at`` is when the call came in (history before it)."""
     first = extract(transcript, caller_number=caller_number, now=at, model=model)
-    history = entries.prior_entries(session, first.address, exclude_call_id=call_id, before=at)
+    site = session.scalar(select(Call.site).where(Call.id == call_id)) if call_id else None
+    history = entries.prior_entries(session, first.address, exclude_call_id=call_id, before=at,
+                                    site=site)  # fmt: skip
     if not history:
         return first
     return extract(transcript, caller_number=caller_number, history=history, now=at, model=model)

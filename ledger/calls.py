@@ -9,16 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.calls import CallRecord
+from domain.sites import DEFAULT_SITE
 from ledger.models import Call
 
 __all__ = ["Call", "record_call", "list_calls", "call_to_dict"]
 
 
-def record_call(session: Session, rec: CallRecord) -> Call:
-    """Insert the call, or update it when the same uuid is reported again (idempotent)."""
+def record_call(session: Session, rec: CallRecord, site: str = DEFAULT_SITE) -> Call:
+    """Insert the call, or update it when the same uuid is reported again (idempotent).
+    ``site``: the code of the site whose line took the call (a call keeps its first site)."""
     call = session.scalar(select(Call).where(Call.uuid == rec.uuid))
     if call is None:
-        call = Call(uuid=rec.uuid)
+        call = Call(uuid=rec.uuid, site=site)
         session.add(call)
     clipped: list[str] = []
     call.sip_call_id = _fit("sip_call_id", rec.sip_call_id, clipped)
@@ -63,8 +65,11 @@ def list_calls(
     until: datetime | None = None,
     outcome: str | None = None,
     limit: int | None = None,
+    site: str | None = None,
 ) -> list[Call]:
     q = select(Call).order_by(Call.invited_at.desc(), Call.id.desc())
+    if site:
+        q = q.where(Call.site == site)
     if since:
         q = q.where(Call.invited_at >= since)
     if until:
@@ -101,6 +106,7 @@ def call_to_dict(call: Call) -> dict[str, Any]:
         "answered_by": call.answered_by,
         "outcome": call.outcome,
         "direction": call.direction,
+        "site": call.site,
         "cause": call.cause,
         "codec": call.codec,
         "recording": recording,

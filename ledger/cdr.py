@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from domain.calls import CallRecord
 from domain.recording import RecordingInfo
+from domain.sites import DEFAULT_SITE
 from ledger.calls import record_call
 from ledger.jobs import enqueue
 from ledger.models import Call
@@ -110,11 +111,13 @@ def rings_between(start: datetime, stop: datetime | None, cadence: tuple[float, 
 def import_cdr(session: Session, master: Path, recordings: Path | None, archive_root: Path,
                tz: tzinfo | None = None, cadence: tuple[float, float] = (1.0, 4.0),
                extension_digits: int = 6,
-               progress: Callable[[str, int, int | None], None] | None = None) -> CdrReport:  # fmt: skip
+               progress: Callable[[str, int, int | None], None] | None = None,
+               site: str = DEFAULT_SITE) -> CdrReport:  # fmt: skip
     """Check every record, then store calls (and copy recordings into the archive).
     A call's rings are counted from its start to its answer (a missed call: to its end)
     with the site's ring ``cadence``, as the phone counts them. A call from an extension
-    (``extension_digits`` digits or fewer) to an outside number is the desk calling out."""
+    (``extension_digits`` digits or fewer) to an outside number is the desk calling out.
+    The calls are stored under ``site`` (the PBX's site's code)."""
     tz = tz or datetime.now().astimezone().tzinfo
     tick = progress or (lambda stage, done, total: None)
     report = CdrReport(str(master))
@@ -158,7 +161,7 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
         return report
     archive = Archive(archive_root)
     try:
-        _store(session, parsed, archive, report, cadence, extension_digits, tick)
+        _store(session, parsed, archive, report, cadence, extension_digits, tick, site)
     except BaseException:  # nothing stored: no copied recording is left without its row
         for f in report.copied:
             f.unlink(missing_ok=True)
@@ -167,7 +170,8 @@ def import_cdr(session: Session, master: Path, recordings: Path | None, archive_
 
 
 def _store(session: Session, parsed: list, archive: Archive, report: CdrReport,
-           cadence: tuple[float, float], extension_digits: int, tick) -> None:  # fmt: skip
+           cadence: tuple[float, float], extension_digits: int, tick,
+           site: str = DEFAULT_SITE) -> None:  # fmt: skip
     # A transferred call's next leg (the desk put the caller through to 8002) is a record of
     # its own on the same inbound channel: it is not a second call to the desk.
     first_leg: dict[str, str] = {}
@@ -198,7 +202,7 @@ def _store(session: Session, parsed: list, archive: Archive, report: CdrReport,
             invited_at=start, caller_name=name, answered_at=answer if disposition == "ANSWERED" else None,
             ended_at=end, outcome=OUTCOME[disposition], cause=f"PBX {disposition}", recording=info,
             rings=rings,
-        ))  # fmt: skip
+        ), site=site)  # fmt: skip
         call.source = "pbx-import"
         call.direction = call_direction(r["src"], r["dst"], r["dcontext"], extension_digits)
         if r["channel"].strip() and first_leg[r["channel"].strip()] != r["uniqueid"].strip():

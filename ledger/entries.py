@@ -15,9 +15,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from domain.intake import Address, IntakeDraft, PriorEntry
+from domain.sites import DEFAULT_SITE
 from domain.status import STAMPS, TRANSITIONS, EntryStatus
 from domain.vocabulary import CATEGORIES, NOT_SATISFIED, callback_result
-from ledger.models import EntryChange, LedgerEntry
+from ledger.models import Call, EntryChange, LedgerEntry
 from ledger.types import utcnow
 
 __all__ = ["LedgerEntry", "create_draft", "confirm", "update", "transition", "dispatch",
@@ -48,7 +49,9 @@ def create_draft(
         select(LedgerEntry).where(LedgerEntry.call_id == call_id).order_by(LedgerEntry.id)
     )
     if entry is None:
-        entry = LedgerEntry(call_id=call_id, source="来电", status="draft", created_at=utcnow())
+        site = session.scalar(select(Call.site).where(Call.id == call_id)) or DEFAULT_SITE
+        entry = LedgerEntry(call_id=call_id, source="来电", status="draft", created_at=utcnow(),
+                            site=site)  # fmt: skip
         session.add(entry)
     elif entry.status != "draft":
         return entry
@@ -185,8 +188,11 @@ def _get(session: Session, entry_id: int) -> LedgerEntry:
 
 
 def list_entries(session: Session, status: str | None = None, category: str | None = None,
-                 building: str | None = None, limit: int | None = None) -> list[LedgerEntry]:  # fmt: skip
+                 building: str | None = None, limit: int | None = None,
+                 site: str | None = None) -> list[LedgerEntry]:  # fmt: skip
     q = select(LedgerEntry).order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+    if site:
+        q = q.where(LedgerEntry.site == site)
     if status:
         q = q.where(LedgerEntry.status == status)
     if category:
@@ -200,15 +206,18 @@ def list_entries(session: Session, status: str | None = None, category: str | No
 
 def prior_entries(
     session: Session, address: Address, days: float = 30.0, exclude_call_id: int | None = None,
-    before: datetime | None = None,
+    before: datetime | None = None, site: str | None = None,
 ) -> list[PriorEntry]:
     """Entries for the same room or public area in the ``days`` before ``before`` (default:
     now), for intake's repeat-complaint rule. A call re-read later (the reconciler) sees the
-    history its draft saw, not entries made after it."""
+    history its draft saw, not entries made after it. With ``site``, only that site's
+    entries (building 3 of one community is not building 3 of another)."""
     until = before or utcnow()
     q = select(LedgerEntry).where(
         LedgerEntry.created_at >= until - timedelta(days=days), LedgerEntry.created_at < until
     )
+    if site is not None:
+        q = q.where(LedgerEntry.site == site)
     if exclude_call_id is not None:  # the call's own draft is no earlier report
         q = q.where(or_(LedgerEntry.call_id.is_(None), LedgerEntry.call_id != exclude_call_id))
     if address.building and address.unit and address.room:
@@ -240,7 +249,7 @@ def prior_entries(
 
 def entry_to_dict(e: LedgerEntry, with_changes: bool = False) -> dict[str, Any]:
     d = {
-        "id": e.id, "call_id": e.call_id, "source": e.source, "status": e.status,
+        "id": e.id, "call_id": e.call_id, "source": e.source, "status": e.status, "site": e.site,
         "category": e.category, "address": e.address_code() or e.public_area,
         "building": e.building, "unit": e.unit, "room": e.room, "public_area": e.public_area,
         "urgent": e.urgent, "department": e.department, "caller_name": e.caller_name,

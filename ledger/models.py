@@ -6,6 +6,10 @@ Job         work queued for workers (transcription), with attempts and failure r
 LedgerEntry the front desk's register (台账): a call's entry, or a walk-in (来访)
 EntryChange the audit trail of every change to an entry (who, when, old → new)
 Finding     what the reconciler flagged, persisted so re-runs are idempotent
+Site        the sites (楼盘/小区) calls, entries, findings and QA samples belong to
+
+Every listed row carries its site's code (``site``, default "default"), indexed with the
+time its lists are filtered by, so a site's day or month is one index range.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from domain.sites import CODE_LENGTH, DEFAULT_SITE
 from ledger.types import UTCDateTime, utcnow
 
 
@@ -23,8 +28,24 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
 
 
+def site_column() -> Mapped[str]:
+    """The row's site code: not null, "default" for rows written before sites existed."""
+    return mapped_column(String(CODE_LENGTH), default=DEFAULT_SITE, server_default=DEFAULT_SITE)
+
+
+class Site(Base):
+    """A site (楼盘/小区): its code, as rows store it, and its display name."""
+
+    __tablename__ = "sites"
+
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Call(Base):
     __tablename__ = "calls"
+    __table_args__ = (Index("ix_calls_site_invited", "site", "invited_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -50,6 +71,7 @@ class Call(Base):
     # in: to the desk; out: the desk calls (a callback); internal: between extensions;
     # transfer: a later leg of a call the desk put through to someone else
     direction: Mapped[str] = mapped_column(String(8), default="in", server_default="in")
+    site: Mapped[str] = site_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     transcript: Mapped[Transcript | None] = relationship(back_populates="call", uselist=False)
@@ -92,7 +114,11 @@ class Job(Base):
 class LedgerEntry(Base):
     __tablename__ = "entries"
     # unfinished entries (status, older than …) for the supervisor's half-monthly review
-    __table_args__ = (Index("ix_entries_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_entries_status_created", "status", "created_at"),
+        Index("ix_entries_site_created", "site", "created_at"),
+        Index("ix_entries_site_status_created", "site", "status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int | None] = mapped_column(
@@ -118,6 +144,7 @@ class LedgerEntry(Base):
     work_order_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     # for rows imported from a spreadsheet: re-importing the same sheet changes nothing
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    site: Mapped[str] = site_column()  # its call's site; a walk-in's: the desk's
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     registered_at: Mapped[datetime | None]
     registered_by: Mapped[str | None] = mapped_column(String(64))
@@ -154,6 +181,7 @@ class EntryChange(Base):
 
 class Finding(Base):
     __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_site_detected", "site", "detected_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(128), unique=True)  # kind + subject: idempotent runs
@@ -171,6 +199,7 @@ class Finding(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
+    site: Mapped[str] = site_column()  # its call's site (or its entry's, without a call)
 
 
 # ---- the console: people, their sessions, what they heard and exported, training tags ----
@@ -187,8 +216,25 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # every site (a company supervisor); otherwise only the sites in user_sites (admins: all)
+    all_sites: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+
+    site_rows: Mapped[list[UserSite]] = relationship(
+        cascade="all, delete-orphan", order_by="UserSite.site"
+    )
+
+
+class UserSite(Base):
+    """A site a console user may see (a supervisor of 阳光花园 sees 阳光花园's rows only)."""
+
+    __tablename__ = "user_sites"
+    __table_args__ = (Index("ix_user_sites_user_site", "user_id", "site", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    site: Mapped[str] = mapped_column(String(CODE_LENGTH))
 
 
 class ConsoleSession(Base):
@@ -237,9 +283,11 @@ class QaSample(Base):
     """A random quality-assurance sample of calls, with the criteria that drew it."""
 
     __tablename__ = "qa_samples"
+    __table_args__ = (Index("ix_qa_samples_site_created", "site", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     by: Mapped[str] = mapped_column(String(64))
     criteria: Mapped[dict[str, Any]] = mapped_column(default=dict)
     call_ids: Mapped[list[Any]] = mapped_column(default=list)
+    site: Mapped[str] = site_column()  # the site its calls were drawn from

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.sites import DEFAULT_SITE
 from domain.vocabulary import CATEGORIES
 from ledger import sheet_words as words
 from ledger.cells import csv_row, from_csv_cell, xlsx_text_cells
@@ -244,22 +245,24 @@ def _times(out: dict[str, Any], raw: dict[str, tuple[str, Any]], tz: tzinfo) -> 
     out.pop("call_at", None)
 
 
-def _key(fields: dict[str, Any]) -> str:
+def _key(fields: dict[str, Any], site: str = DEFAULT_SITE) -> str:
     if fields.get("work_order_no"):
         return "wo:" + fields["work_order_no"]
     parts = [
         str(fields.get(k) or "")
         for k in ("created_at", "caller_phone", "building", "unit", "room", "content")
     ]
+    if site != DEFAULT_SITE:  # the same row in two sites' sheets is two entries
+        parts.insert(0, site)
     return "h:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
 
 
 def import_entries(
     session: Session, path: Path, by: str = "import", tz: tzinfo | None = None,
-    progress: Callable[[str, int, int | None], None] | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None, site: str = DEFAULT_SITE,
 ) -> ImportReport:  # fmt: skip
-    """Validate every row, then write all of them or none (the caller commits).
-    ``progress(stage, done, total)`` is told how far each stage is."""
+    """Validate every row, then write all of them or none (the caller commits), into
+    ``site`` (a site code). ``progress(stage, done, total)`` is told how far each stage is."""
     tick = progress or (lambda stage, done, total: None)
     path = Path(path)
     tz = tz or datetime.now().astimezone().tzinfo
@@ -301,7 +304,7 @@ def import_entries(
     _check_work_orders(session, parsed, report)
     if report.errors:
         return report
-    keys = [_key(f) for _, f in parsed]
+    keys = [_key(f, site) for _, f in parsed]
     repeats: Counter = Counter()
     for i, ((_, f), k) in enumerate(zip(parsed, keys, strict=True)):
         if "_copy_of_work_order" in f:
@@ -324,7 +327,7 @@ def import_entries(
             continue
         seen.add(key)
         status = f.pop("status", "registered")
-        e = LedgerEntry(status=status, import_key=key, registered_by=by, **f)
+        e = LedgerEntry(status=status, import_key=key, registered_by=by, site=site, **f)
         e.source = f.get("source", "来电")
         e.summary = (f.get("content") or "")[:60]
         if status != "draft" and e.registered_at is None:
@@ -360,12 +363,17 @@ def _check_work_orders(session: Session, parsed: list, report: ImportReport) -> 
     report.errors.sort(key=lambda e: e["row"])
 
 
-def export_entries(session: Session, path: Path, lang: str = "zh", tz: tzinfo | None = None) -> int:
-    """Write every entry, oldest first; times in local time as front desks read them."""
+def export_entries(session: Session, path: Path, lang: str = "zh", tz: tzinfo | None = None,
+                   site: str | None = None) -> int:  # fmt: skip
+    """Write every entry (of ``site`` when given), oldest first; times in local time as
+    front desks read them."""
     tz = tz or datetime.now().astimezone().tzinfo
     header = [zh if lang == "zh" else en for _, zh, en in COLUMNS]
     rows = []
-    for e in session.scalars(select(LedgerEntry).order_by(LedgerEntry.created_at, LedgerEntry.id)):
+    q = select(LedgerEntry).order_by(LedgerEntry.created_at, LedgerEntry.id)
+    if site:
+        q = q.where(LedgerEntry.site == site)
+    for e in session.scalars(q):
         row = []
         for f, _, _ in COLUMNS:
             v = getattr(e, f)

@@ -10,6 +10,7 @@ from frontdesk.errors import UserError
 from frontdesk.ledger_session import sessions_for
 from frontdesk.output import add_format_arg, emit
 from frontdesk.progress import progress_for
+from frontdesk.site_choice import add_site_arg, chosen_site
 from frontdesk.timeparse import parse_time
 
 COLUMNS = ["id", "invited_at", "caller", "outcome", "rings", "answered_by", "recording"]
@@ -28,6 +29,7 @@ def register(sub) -> None:
         "--outcome", choices=["answered", "missed", "busy", "rejected", "failed", "interrupted"]
     )
     ls.add_argument("--limit", type=int, default=None)
+    ls.add_argument("--site", metavar="CODE", help="only this site's calls")
     add_format_arg(ls)
     ls.set_defaults(func=run_list)
     sh = cs.add_parser("show", help="one call with its transcript, jobs and entries",
@@ -48,6 +50,7 @@ def register(sub) -> None:
     im.add_argument(
         "--recordings", type=Path, metavar="DIR", help="folder holding the PBX recordings"
     )
+    add_site_arg(im, "whose PBX made the records")
     add_format_arg(im)
     im.set_defaults(func=run_import)
 
@@ -63,10 +66,12 @@ def run_import(args: argparse.Namespace) -> int:
     if args.recordings is not None and not args.recordings.is_dir():
         raise UserError(f"{args.recordings}: no such folder")
     with sessions_for(cfg)() as s, progress_for(args.format, "calls") as bar:
+        site = chosen_site(s, cfg, args.site)
         try:
             report = import_cdr(s, args.cdr, args.recordings, cfg.recordings_dir,
                                 cadence=(cfg.phone.ring_on, cfg.phone.ring_off),
-                                extension_digits=cfg.ledger.extension_digits, progress=bar)  # fmt: skip
+                                extension_digits=cfg.ledger.extension_digits, progress=bar,
+                                site=site)  # fmt: skip
         except CdrError as exc:
             raise UserError(str(exc)) from None
         except IntegrityError:  # its message holds the rows' values: residents' data
@@ -101,7 +106,7 @@ def run_list(args: argparse.Namespace) -> int:
     sessions = sessions_for(config_from_args(args))
     with sessions() as s:
         rows = [call_to_dict(c) for c in list_calls(s, parse_time(args.since), parse_time(args.until),
-                                                      args.outcome, args.limit)]  # fmt: skip
+                                                      args.outcome, args.limit, site=args.site)]  # fmt: skip
     if args.format == "table":
         for r in rows:
             r["recording"] = (r["recording"] or {}).get("path")

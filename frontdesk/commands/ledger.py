@@ -11,6 +11,7 @@ from frontdesk.errors import UserError
 from frontdesk.ledger_session import sessions_for
 from frontdesk.output import add_format_arg, emit
 from frontdesk.progress import progress_for
+from frontdesk.site_choice import add_site_arg, chosen_site
 
 COLUMNS = ["id", "created_at", "status", "category", "address", "urgent", "department", "summary"]
 FIELDS = ["category", "building", "unit", "room", "public_area", "department", "caller_name",
@@ -31,6 +32,7 @@ def register(sub) -> None:
     ls.add_argument("--category", help="报修, 投诉, 咨询, 求助, 建议")
     ls.add_argument("--building")
     ls.add_argument("--limit", type=int)
+    ls.add_argument("--site", metavar="CODE", help="only this site's entries")
     add_format_arg(ls)
     ls.set_defaults(func=run_list)
 
@@ -71,6 +73,7 @@ def _register_io(ls_) -> None:
     ex.add_argument(
         "--lang", choices=["zh", "en"], default="zh", help="header language (default zh)"
     )
+    ex.add_argument("--site", metavar="CODE", help="only this site's entries (default: all)")
     ex.set_defaults(func=run_export)
     im = ls_.add_parser(
         "import", help="read a CSV or XLSX ledger (all rows or none; re-import changes nothing)",
@@ -83,6 +86,7 @@ def _register_io(ls_) -> None:
     )  # fmt: skip
     im.add_argument("file", type=Path)
     im.add_argument("--by", default="import", help="recorded as who registered the rows")
+    add_site_arg(im, "whose ledger this is")
     add_format_arg(im)
     im.set_defaults(func=run_import)
 
@@ -93,7 +97,7 @@ def run_export(args: argparse.Namespace) -> int:
     if args.file.suffix.lower() not in (".csv", ".xlsx"):
         raise UserError(f"{args.file}: give a .csv or .xlsx file name")
     with sessions_for(config_from_args(args))() as s:
-        n = export_entries(s, args.file, args.lang)
+        n = export_entries(s, args.file, args.lang, site=args.site)
     print(f"{n} entries written to {args.file}", file=sys.stderr)
     return 0
 
@@ -103,9 +107,11 @@ def run_import(args: argparse.Namespace) -> int:
 
     from ledger.table_io import TableError, import_entries
 
-    with sessions_for(config_from_args(args))() as s, progress_for(args.format) as bar:
+    cfg = config_from_args(args)
+    with sessions_for(cfg)() as s, progress_for(args.format) as bar:
+        site = chosen_site(s, cfg, args.site)
         try:
-            report = import_entries(s, args.file, by=args.by, progress=bar)
+            report = import_entries(s, args.file, by=args.by, progress=bar, site=site)
             if report.ok:
                 s.commit()
             else:
@@ -162,7 +168,8 @@ def run_list(args: argparse.Namespace) -> int:
     with sessions_for(config_from_args(args))() as s:
         rows = [
             entry_to_dict(e)
-            for e in list_entries(s, args.status, args.category, args.building, args.limit)
+            for e in list_entries(s, args.status, args.category, args.building, args.limit,
+                                  site=args.site)  # fmt: skip
         ]
     emit(rows, args.format, COLUMNS)
     return 0

@@ -2,11 +2,14 @@
 
 Roles decide what a person may see. Agents work the line and the ledger; supervisors
 audit (and hear recordings); trainers replay and export training packs; admins do all.
+Sites decide whose rows they see: the sites assigned to them (user_sites), or every site
+for admins and company-wide users (``all_sites``, e.g. a company's 客服主管).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -14,7 +17,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.models import User
+from domain.sites import DEFAULT_SITE
+from ledger.models import Site, User, UserSite
 from ledger.types import utcnow
 
 ROLES = ("agent", "supervisor", "trainer", "admin")
@@ -38,9 +42,17 @@ class Principal:
     username: str
     display_name: str
     role: str
+    sites: frozenset[str] | None = None  # the site codes they may see; None: every site
 
     def may(self, *roles: str) -> bool:
         return self.role == "admin" or self.role in roles
+
+    def sees(self, site: str) -> bool:
+        return self.sites is None or site in self.sites
+
+    @property
+    def all_sites(self) -> bool:
+        return self.sites is None
 
     @property
     def name(self) -> str:
@@ -54,8 +66,15 @@ def hash_password(password: str) -> str:
 
 
 def add_user(
-    session: Session, username: str, role: str, password: str, display_name: str = ""
+    session: Session,
+    username: str,
+    role: str,
+    password: str,
+    display_name: str = "",
+    sites: Iterable[str] = (DEFAULT_SITE,),
+    all_sites: bool = False,
 ) -> User:
+    """A new user seeing ``sites`` (codes of known sites), or every site with ``all_sites``."""
     if not _USERNAME.match(username):
         raise AccountError(f"invalid username {username!r}: 2-64 letters, digits, '.', '_' or '-'")
     if role not in ROLES:
@@ -67,10 +86,43 @@ def add_user(
         role=role,
         display_name=display_name,
         password_hash=hash_password(password),
+        all_sites=all_sites,
     )
     session.add(user)
     session.flush()
+    set_sites(session, username, sites, all_sites)
     return user
+
+
+def set_sites(
+    session: Session, username: str, sites: Iterable[str], all_sites: bool = False
+) -> User:
+    """Which sites the user sees: exactly ``sites`` (each a known site), or every site."""
+    user = get_user(session, username)
+    codes = sorted(set(sites))
+    known = set(session.scalars(select(Site.code)))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise AccountError(
+            f"unknown site {', '.join(unknown)} (known: {', '.join(sorted(known)) or 'none'})"
+        )
+    if not codes and not all_sites and user.role != "admin":
+        raise AccountError(f"{username} would see no site: assign a site, or all sites")
+    user.all_sites = all_sites
+    user.site_rows = [UserSite(site=c) for c in codes]
+    session.flush()
+    return user
+
+
+def user_sites(user: User) -> frozenset[str] | None:
+    """The site codes ``user`` sees; None for every site (admins, company-wide users)."""
+    if user.role == "admin" or user.all_sites:
+        return None
+    return frozenset(r.site for r in user.site_rows)
+
+
+def site_list(sites: Collection[str] | None) -> str:
+    return "all" if sites is None else ",".join(sorted(sites))
 
 
 FIRST_ADMIN = "frontdesk users add NAME --role admin"
@@ -127,4 +179,4 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def principal(user: User) -> Principal:
-    return Principal(user.id, user.username, user.display_name, user.role)
+    return Principal(user.id, user.username, user.display_name, user.role, user_sites(user))

@@ -27,6 +27,7 @@ from frontdesk.console import (
     audit,
     desk,
     kpi,
+    ledger_page,
     logins,
     recordings,
     replay,
@@ -159,7 +160,7 @@ def home(ctx: Ctx) -> Response:
 
 def page_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = []
-    for module in (desk, audit, kpi, replay, training, users, recordings, access_page):
+    for module in (desk, ledger_page, audit, kpi, replay, training, users, recordings, access_page):
         routes += module.routes
     return routes
 
