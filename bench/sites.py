@@ -5,8 +5,8 @@ with server-side SQL (generate_series, INSERT … SELECT; the secondary indexes 
 loading and built after), then measures, and prints one JSON document:
 
 - one site's day reconciled (first run and a re-run), and a whole site-month;
-- the reconciler's peak RSS against the number of sites: a day of 1, 10, … sites checked
-  site by site (as the central reconciler does) in a fresh process each;
+- the central reconciler's run of a company day (every site, site by site), and its peak
+  RSS against the number of sites: a day of 1, 10, … sites, each in a fresh process;
 - the company KPI page for a month (an admin: every site) and one site's, p50/p95/max;
 - the audit list for a site's supervisor and for the company, p50/p95/max;
 through the real `frontdesk console` process, as bench/console.py does.
@@ -262,17 +262,21 @@ def _drop_secondary_indexes(conn, tables) -> list[str]:
 # ---------------------------------------------------------------- measuring
 
 
-def reconcile_sites(url: str, sites: list[str], since: datetime, until: datetime) -> dict:
-    """Reconcile [since, until) site by site, each in its own transaction: seconds, calls."""
+def reconcile_sites(url: str, sites: list[str] | None, since: datetime, until: datetime) -> dict:
+    """Reconcile [since, until): each of ``sites`` in turn (``rules.site``), or the whole
+    company in one run (None: the central reconciler's run of every site). Seconds, calls,
+    findings in scope, and this process's peak RSS."""
     from frontdesk.reading import reader_for
     from ledger.db import open_database
     from ledger.reconcile import Rules, run
 
     sessions = open_database(url)
+    reader = reader_for(Path(tempfile.gettempdir()) / "no-models")  # imported before timing
     out = {"s": 0.0, "calls": 0, "findings": 0}
-    for code in sites:
-        rules = Rules(reader=reader_for(Path(tempfile.gettempdir()) / "no-models"))
-        rules.sites = {code}  # noqa: B010 (checked by reconcile_has_site_filter)
+    for code in sites if sites is not None else [None]:
+        rules = Rules(reader=reader)
+        if code is not None:
+            rules.site = code
         t = time.perf_counter()
         with sessions() as s:
             r = run(s, since=since, until=until, rules=rules, now=until + timedelta(days=2))
@@ -285,9 +289,10 @@ def reconcile_sites(url: str, sites: list[str], since: datetime, until: datetime
     return out
 
 
-def reconcile_in_child(url: str, sites: list[str], since: datetime, until: datetime) -> dict:
+def reconcile_in_child(url: str, sites: list[str] | None, since: datetime, until: datetime) -> dict:
     """The same, in a fresh process: its peak RSS is the reconciler's alone."""
-    argv = [sys.executable, __file__, "--child-reconcile", url, "--child-sites", ",".join(sites),
+    codes = "*" if sites is None else ",".join(sites)
+    argv = [sys.executable, __file__, "--child-reconcile", url, "--child-sites", codes,
             "--child-since", since.isoformat(), "--child-until", until.isoformat()]  # fmt: skip
     proc = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(proc.stdout)
@@ -309,9 +314,8 @@ def console_pages(url: str, sites: list[str], month: datetime, requests: int) ->
     sessions = open_database(url)
     with sessions() as s:
         add_user(s, "bench-admin", "admin", PASSWORD, "Bench")
-        add_user(s, "bench-super", "supervisor", PASSWORD, "Site supervisor")
+        add_user(s, "bench-super", "supervisor", PASSWORD, "Site supervisor", [sites[0]])
         s.commit()
-    _assign_sites(sessions, "bench-super", [sites[0]])
     port = free_port()
     proc = start_console(data_dir, port, data_dir / "console.log")
     day = month.astimezone().date().isoformat()
@@ -329,23 +333,6 @@ def console_pages(url: str, sites: list[str], month: datetime, requests: int) ->
         proc.terminate()
         proc.wait(timeout=20)
     return out
-
-
-def _assign_sites(sessions, username: str, sites: list[str]) -> None:
-    from sqlalchemy import select
-
-    from ledger.models import User, UserSite
-
-    with sessions() as s:
-        user = s.scalar(select(User).where(User.username == username))
-        user.site_rows = [UserSite(site=code) for code in sites]
-        s.commit()
-
-
-def reconcile_has_site_filter() -> bool:
-    from ledger.reconcile import Rules
-
-    return "sites" in Rules.__dataclass_fields__
 
 
 def bench(args, log) -> dict:
@@ -371,18 +358,20 @@ def bench(args, log) -> dict:
         info["transcripts"] += add_transcripts(engine, codes, day, day + timedelta(days=1))
         out = {"machine": {"cores": os.cpu_count(), "load_at_start": os.getloadavg()[0]},
                "size": {"sites": args.sites, "days": args.days, "per_day": args.per_day},
-               "data": info, "reconcile_site_filter": reconcile_has_site_filter()}  # fmt: skip
-        if not out["reconcile_site_filter"]:
-            log("the reconciler has no site filter: a 'site' run reconciles every site")
+               "data": info}  # fmt: skip
         first = reconcile_in_child(url, [one], day, day + timedelta(days=1))
         again = reconcile_in_child(url, [one], day, day + timedelta(days=1))
         month = reconcile_in_child(url, [one], month_start, month_end)
         out["reconcile"] = {"site_day_first": first, "site_day_again": again,
                             "site_month": month}  # fmt: skip
         log(f"reconcile: site-day {first['s']} s, site-month {month['s']} s")
+        # the central reconciler: a day of every site in one run (site by site inside)
+        out["reconcile"]["company_day"] = reconcile_in_child(url, None, day,
+                                                             day + timedelta(days=1))  # fmt: skip
         memory = {}
         for n in sorted({1, min(10, args.sites), args.sites}):
             memory[str(n)] = reconcile_in_child(url, codes[:n], day, day + timedelta(days=1))
+            log(f"reconciler, a day of {n} sites: {memory[str(n)]}")
         out["reconciler_memory_by_sites"] = memory
         out["console"] = console_pages(url, codes, day, args.requests)
         out["machine"]["load_at_end"] = os.getloadavg()[0]
@@ -407,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--child-until", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child_reconcile:
-        r = reconcile_sites(args.child_reconcile, args.child_sites.split(","),
+        codes = None if args.child_sites == "*" else args.child_sites.split(",")
+        r = reconcile_sites(args.child_reconcile, codes,
                             datetime.fromisoformat(args.child_since),
                             datetime.fromisoformat(args.child_until))  # fmt: skip
         print(json.dumps(r))
