@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Float, and_, cast, exists, func, insert, or_, select, update
+from sqlalchemy import Float, and_, cast, exists, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from domain.intake import IntakeDraft
@@ -44,7 +44,7 @@ from ledger.matching import (
     same_number,
     similarity,
 )
-from ledger.models import Call, EntryChange, Finding, LedgerEntry, Transcript
+from ledger.models import Call, EntryChange, Finding, LedgerEntry, Site, Transcript
 from ledger.types import utcnow
 from recordings.archive import is_spooled
 
@@ -91,6 +91,7 @@ class Rules:
     # what a call's transcript says, read the way the worker drafted it (same intake, same
     # history); handed in by the application: the ledger does not know the intake
     reader: CallReader | None = None
+    site: str | None = None  # one site's calls and entries only (None: every site)
 
 
 @dataclass
@@ -146,19 +147,47 @@ def run(
     progress: Callable[[str, int, int | None], None] | None = None,
 ) -> RunResult:
     """Detect and persist; returns finding ids and counts without loading ORM objects.
-    ``progress(stage, done, total)`` is told how far the calls are checked."""
+    ``progress(stage, done, total)`` is told how far the calls are checked.
+
+    Calls and entries are matched within their site: with several sites (the sites table)
+    a run of every site is a run of each site in turn, then one for the recordings no
+    row names (a file has no site); ``rules.site`` runs one site only."""
     rules = rules or Rules()
     if grace_s is not None:
         rules.grace_s = grace_s
     now = now or utcnow()
     session.flush()
-    ctx = _Ctx(session, rules, now.timestamp(), since, until)
+    sites = [rules.site] if rules.site is not None else list(
+        session.scalars(select(Site.code).order_by(Site.code)))  # fmt: skip
+    if rules.site is None and len(sites) <= 1:  # one desk: one run, as ever
+        return _run(session, rules, now, since, until, progress, None)
+    total = RunResult(ids=[])
+    for site in sites:
+        _add(total, _run(session, rules, now, since, until, progress, site))
+    if rules.site is None:
+        _add(total, _run(session, rules, now, since, until, progress, None, files_only=True))
+    return total
+
+
+def _run(session: Session, rules: Rules, now: datetime, since: datetime | None,
+         until: datetime | None, progress, site: str | None, files_only: bool = False,
+         ) -> RunResult:  # fmt: skip
+    ctx = _Ctx(session, rules, now.timestamp(), since, until, site=site, files_only=files_only)
     ctx.tz = rules.tz or datetime.now().astimezone().tzinfo
     ctx.progress = progress
     detected = list(_detect(ctx))
     result = _persist(ctx, detected, now)
     result.calls = ctx.n_calls
     return result
+
+
+def _add(total: RunResult, one: RunResult) -> None:
+    total.ids += one.ids
+    total.open_by_kind.update(one.open_by_kind)
+    total.new += one.new
+    total.reopened += one.reopened
+    total.resolved += one.resolved
+    total.calls += one.calls
 
 
 # ---------------------------------------------------------------- reading
@@ -179,6 +208,8 @@ class _Ctx:
     now: float
     since: datetime | None
     until: datetime | None
+    site: str | None = None
+    files_only: bool = False  # only the recordings no call row names (every site's run)
     n_calls: int = 0
     tz: tzinfo | None = None
     progress: Callable[[str, int, int | None], None] | None = None
@@ -187,12 +218,16 @@ class _Ctx:
     unchecked: set[str] = field(default_factory=set)
 
     def in_window(self, col, margin: float = 0.0):
-        conds = []
+        """The time window on ``col`` (a Call or LedgerEntry column), and the run's site."""
+        conds = [self.same_site(col.class_)]
         if self.since is not None:
             conds.append(col >= self.since - timedelta(seconds=margin))
         if self.until is not None:
             conds.append(col < self.until + timedelta(seconds=margin))
         return and_(True, *conds)
+
+    def same_site(self, model):
+        return model.site == self.site if self.site is not None else true()
 
     def q(self, stmt):
         """Core execution: rows as tuples, without the ORM's per-row result layer."""
@@ -216,6 +251,9 @@ def _t(epoch: float | None) -> str | None:
 
 
 def _detect(ctx: _Ctx) -> Iterable[Detected]:
+    if ctx.files_only:
+        yield from _unlogged_recordings(ctx)
+        return
     rules = ctx.rules
     assigned, unmatched_loose = _match_loose(ctx)
     grace = rules.grace_s
@@ -311,7 +349,8 @@ def _call_chunks(ctx: _Ctx, cols) -> Iterator[list]:
     invited_at index first: keyset paging by id alone would scan every call for one day."""
     if ctx.since is None and ctx.until is None:
         last = 0
-        while rows := ctx.rows(select(*cols).where(Call.id > last).order_by(Call.id).limit(CHUNK)):
+        while rows := ctx.rows(select(*cols).where(Call.id > last, ctx.same_site(Call))
+                               .order_by(Call.id).limit(CHUNK)):  # fmt: skip
             last = rows[-1][0]
             yield rows
         return
@@ -400,7 +439,8 @@ def _outbound_behind(ctx: _Ctx, unmatched: list[tuple]) -> set[int]:
     out: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
     for callee, start, end, outcome in ctx.q(
         select(Call.callee, ctx.ep(Call.invited_at), ctx.ep(Call.ended_at), Call.outcome)
-        .where(Call.invited_at >= t0, Call.invited_at <= t1, Call.direction == "out")
+        .where(Call.invited_at >= t0, Call.invited_at <= t1, Call.direction == "out",
+               ctx.same_site(Call))
     ):  # fmt: skip
         if outcome == "answered":
             out[number_key(callee)[-8:]].append((start, end if end is not None else start, callee))
@@ -433,7 +473,7 @@ def _duplicates(ctx: _Ctx, unmatched: list[tuple], matched: list[tuple[tuple, in
                    ctx.ep(E.created_at), E.category, E.building, E.unit, E.room, E.content,
                    E.summary)
             .where(E.caller_phone.in_(phones[i : i + 5000]), E.call_id.is_not(None),
-                   E.status != "draft")
+                   E.status != "draft", ctx.same_site(E))
         ):  # fmt: skip
             originals.append((r[0], r[1], r[2], r[3] if r[3] is not None else r[4], r[5],
                               (r[6], r[7], r[8]), " ".join(x for x in (r[9], r[10]) if x)))  # fmt: skip
@@ -498,7 +538,7 @@ def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
     for caller, at, cid, outcome, direction, callee in ctx.q(
         select(Call.caller, ctx.ep(Call.invited_at), Call.id, Call.outcome, Call.direction,
                Call.callee).where(
-            Call.invited_at >= t0, Call.invited_at <= t1,
+            Call.invited_at >= t0, Call.invited_at <= t1, ctx.same_site(Call),
             ~Call.id.between(lo, hi) if full else True)
     ).all():  # fmt: skip
         returned(caller, callee, at, cid, outcome, direction)
@@ -519,7 +559,7 @@ def _callbacks(ctx: _Ctx, rows: list[tuple]) -> set[int]:
         for i in range(0, len(phones), 5000):
             for phone, at in ctx.rows(
                 select(LedgerEntry.caller_phone, ctx.ep(LedgerEntry.created_at)).where(
-                    LedgerEntry.caller_phone.in_(phones[i : i + 5000]),
+                    LedgerEntry.caller_phone.in_(phones[i : i + 5000]), ctx.same_site(LedgerEntry),
                     LedgerEntry.created_at >= e0, LedgerEntry.created_at <= e1)
             ):  # fmt: skip
                 entered[phone].append(at)
@@ -589,8 +629,8 @@ def _unlogged_recordings(ctx: _Ctx) -> Iterator[Detected]:
     before they count. A window reads only its day folders (±1 day); a file younger than
     the grace period may still be waiting for its row."""
     root = ctx.rules.recordings_root
-    if root is None or not os.path.isdir(root):
-        return
+    if root is None or not os.path.isdir(root) or ctx.site is not None:
+        return  # a file no row names has no site: a run of every site looks for them
     for day in _day_folders(Path(root), ctx.since, ctx.until):
         try:
             names = [f.name for f in os.scandir(day)  # no stat: a year is 300,000 files
@@ -808,7 +848,11 @@ def _persist(ctx: _Ctx, detected: list[Detected], now: datetime) -> RunResult:
     q = select(F.id, F.key, F.kind, F.status, F.resolved_by, F.detail, F.evidence)
     keys = [d.key for d in detected]
     scope: set[int] | None = None  # ids of the stored findings about the window (None: all)
-    if ctx.since is not None or ctx.until is not None:
+    if ctx.files_only:  # the findings about no call and no entry (a window never settles them)
+        q = q.where(F.call_id.is_(None), F.entry_id.is_(None))
+        if ctx.since is not None or ctx.until is not None:
+            scope = set()
+    elif ctx.since is not None or ctx.until is not None or ctx.site is not None:
         in_calls = select(Call.id).where(ctx.in_window(Call.invited_at))
         in_entries = select(LedgerEntry.id).where(ctx.in_window(LedgerEntry.created_at))
         in_scope = or_(
@@ -887,8 +931,24 @@ def _persist(ctx: _Ctx, detected: list[Detected], now: datetime) -> RunResult:
                 s.execute(select(F.key, F.id).where(F.key.in_(new_keys[i : i + 5000]))).all()
             )
     result.ids = [ids[k] for k in order]
+    if new_rows:
+        _set_sites(s, [ids[r["key"]] for r in new_rows])
     s.flush()
     return result
+
+
+def _set_sites(s: Session, finding_ids: list[int]) -> None:
+    """New findings carry their call's site, or their entry's when they have no call (a
+    recording no row names stays in the default site)."""
+    F = Finding
+    call_site = select(Call.site).where(Call.id == F.call_id).scalar_subquery()
+    entry_site = select(LedgerEntry.site).where(LedgerEntry.id == F.entry_id).scalar_subquery()
+    for i in range(0, len(finding_ids), 5000):
+        part = finding_ids[i : i + 5000]
+        s.execute(update(F).where(F.id.in_(part), F.call_id.is_not(None))
+                  .values(site=call_site).execution_options(synchronize_session=False))  # fmt: skip
+        s.execute(update(F).where(F.id.in_(part), F.call_id.is_(None), F.entry_id.is_not(None))
+                  .values(site=entry_site).execution_options(synchronize_session=False))  # fmt: skip
 
 
 def _bulk_update(s: Session, updates: list[dict[str, Any]]) -> None:
@@ -912,7 +972,7 @@ def resolve(session: Session, finding_id: int, by: str, note: str) -> Finding:
 
 def finding_to_dict(f: Finding) -> dict[str, Any]:
     return {
-        "id": f.id, "kind": f.kind, "label": say.LABELS.get(f.kind, f.kind),
+        "id": f.id, "site": f.site, "kind": f.kind, "label": say.LABELS.get(f.kind, f.kind),
         "call_id": f.call_id, "entry_id": f.entry_id,
         "detail": f.detail, "detected_at": f.detected_at, "status": f.status,
         "resolved_by": f.resolved_by, "resolved_at": f.resolved_at, "note": f.note,

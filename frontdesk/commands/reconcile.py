@@ -11,10 +11,11 @@ from frontdesk.errors import UserError
 from frontdesk.ledger_session import sessions_for
 from frontdesk.output import emit
 from frontdesk.progress import progress_for
+from frontdesk.site_choice import chosen_site
 from frontdesk.timeparse import parse_time
 from ledger.cells import csv_cell
 
-COLUMNS = ["id", "kind", "label", "call_id", "entry_id", "status", "detected_at", "detail"]
+COLUMNS = ["id", "site", "kind", "label", "call_id", "entry_id", "status", "detected_at", "detail"]
 
 
 def register(sub) -> None:
@@ -44,6 +45,8 @@ def register(sub) -> None:
     p.add_argument(
         "--resolve", type=int, metavar="FINDING_ID", help="resolve one finding (with --note)"
     )
+    p.add_argument("--site", metavar="CODE",
+                   help="audit one site's calls and entries only (default: every site)")  # fmt: skip
     p.add_argument("--note", help="the supervisor's note when resolving")
     p.add_argument("--by", default="supervisor")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
@@ -69,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
             rules.grace_s = args.grace
         if args.verify_all:
             rules.verify_hashes = True
+        if args.site:
+            rules.site = chosen_site(s, cfg, args.site)
         with progress_for(args.format, "calls") as bar:
             found = reconcile(s, since=parse_time(args.since), until=parse_time(args.until),
                               rules=rules, progress=bar)  # fmt: skip
