@@ -268,7 +268,7 @@ def live_transcript(ctx: Ctx, key: str) -> Response:
     The phone records a live call into ``.partial/<uuid>/``; while that folder exists the
     call is live. Utterances come in time order; speech without words is left out."""
     call_uuid = _call_uuid(key)
-    partial = ctx.console.cfg.recordings_dir / ".partial"
+    partial = ctx.console.cfg.archive().partial_root  # this desk's spool (shared root or not)
     live = (partial / call_uuid).is_dir()
     result = load_live(partial, call_uuid) if live else None
     utts = sorted(
