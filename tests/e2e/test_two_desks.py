@@ -133,7 +133,7 @@ def test_two_desks_one_company_ledger_audited_per_site(pg_server, tmp_path):  # 
                 for code in SITES:
                     f, call = by_site[code], calls[code]
                     visible = code in mine
-                    assert (f"/audit/{f['id']}" in audit.text) == visible, (user, code)
+                    assert (f'href="/audit/{f["id"]}"' in audit.text) == visible, (user, code)
                     status = {c.get(f"/audit/{f['id']}").status_code,
                               c.get(f"/calls/{call['id']}").status_code,
                               c.get(f"/recordings/{call['id']}.wav",
