@@ -67,12 +67,12 @@ SELECT g + 1, 'b-' || g, 'b-' || g || '@bench', caller, '8001', inv, ans, ended,
     'phone', 'in', 's' || lpad((s + 1)::text, 2, '0'), ended
 FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g
 CROSS JOIN LATERAL (
-    SELECT g / (:S * :P) AS day, (g % (:S * :P)) / :S AS k, g % :S AS s,
+    SELECT g / (CAST(:S AS bigint) * CAST(:P AS bigint)) AS day, (g % (CAST(:S AS bigint) * CAST(:P AS bigint))) / CAST(:S AS bigint) AS k, g % CAST(:S AS bigint) AS s,
            random() AS r1, random() AS r2, random() AS r3, random() AS r4) a
 CROSS JOIN LATERAL (
     -- 07:00–22:00 local, in call order; 70 % first-time numbers, 30 % a site's regulars
     SELECT CAST(:start AS timestamptz) + make_interval(days => a.day::int)
-               + interval '7 hours' + make_interval(secs => (a.k + a.r4) * 54000.0 / :P) AS inv,
+               + interval '7 hours' + make_interval(secs => (a.k + a.r4) * 54000.0 / CAST(:P AS bigint)) AS inv,
            CASE WHEN a.r1 < 0.88 THEN 'answered' WHEN a.r1 < 0.96 THEN 'missed'
                 WHEN a.r1 < 0.98 THEN 'busy' WHEN a.r1 < 0.99 THEN 'rejected'
                 ELSE 'interrupted' END AS outcome,
