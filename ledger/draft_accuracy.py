@@ -5,12 +5,14 @@ the truth; they are the entry's trail (``entry_changes``) up to its registration
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.models import EntryChange, LedgerEntry
+from ledger.sites import in_sites
 
 # trail field → the draft field it corrects
 FIELDS: dict[str, str] = {
@@ -33,13 +35,16 @@ class FieldAccuracy:
         return self.right / self.total if self.total else None
 
 
-def draft_accuracy(session: Session, last: int = 200) -> list[FieldAccuracy]:
-    """Per field, over the last ``last`` confirmed call drafts (newest registrations)."""
+def draft_accuracy(
+    session: Session, last: int = 200, sites: Collection[str] | None = None
+) -> list[FieldAccuracy]:
+    """Per field, over the last ``last`` confirmed call drafts (newest registrations) of
+    ``sites`` (None: every site)."""
     ids = list(
         session.scalars(
             select(LedgerEntry.id)
             .where(LedgerEntry.call_id.is_not(None), LedgerEntry.registered_at.is_not(None),
-                   LedgerEntry.registered_by.is_not(None))
+                   LedgerEntry.registered_by.is_not(None), in_sites(LedgerEntry.site, sites))
             .order_by(LedgerEntry.registered_at.desc())
             .limit(last)
         )

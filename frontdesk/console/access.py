@@ -37,6 +37,8 @@ class AccessFilter:
     call_id: int | None = None
     caller: str | None = None  # a caller number: the rows about that number's calls
     action: str | None = None
+    # only these users' rows (a site supervisor: the people of their own sites); None: all
+    usernames: list[str] | None = None
 
 
 def query_access(
@@ -52,6 +54,8 @@ def query_access(
         q = q.where(AccessLog.username == f.user)
     if f.action:
         q = q.where(AccessLog.action == f.action)
+    if f.usernames is not None:
+        q = q.where(AccessLog.username.in_(f.usernames))
     subjects: list[str] = []
     if f.call_id is not None:
         subjects.append(f"call:{f.call_id}")

@@ -10,13 +10,14 @@ import json
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from starlette.responses import Response
 
 from frontdesk.console.access import COLUMNS, AccessFilter, access_to_dict, query_access
 from frontdesk.console.replay import _int
 from frontdesk.console.web import Ctx, guarded, local_day
 from ledger.cells import csv_row
-from ledger.models import AccessLog
+from ledger.models import AccessLog, User
 
 READERS = ("supervisor",)  # and admins, who hold every role
 PAGE = 100
@@ -32,8 +33,24 @@ def _filters(ctx: Ctx) -> tuple[dict[str, str], AccessFilter]:
         call_id=_int(raw["call"], "call"),
         caller="".join(ch for ch in raw["caller"] if ch.isdigit() or ch in "+*#") or None,
         action=raw["action"] or None,
+        usernames=_staff(ctx),
     )
     return raw, f
+
+
+def _staff(ctx: Ctx) -> list[str] | None:
+    """Whose rows a supervisor of some sites may read: the people who see only those sites
+    (what they did can be about nothing else). Admins and company-wide users: everyone's."""
+    mine = ctx.user.sites
+    if mine is None:
+        return None
+    out = []
+    q = select(User).where(User.role != "admin", ~User.all_sites).options(selectinload(User.site_rows))
+    for user in ctx.db.scalars(q):
+        theirs = {r.site for r in user.site_rows}
+        if theirs and theirs <= mine:
+            out.append(user.username)
+    return out
 
 
 def access_page(ctx: Ctx) -> Response:

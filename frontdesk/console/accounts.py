@@ -109,7 +109,11 @@ def set_sites(
     if not codes and not all_sites and user.role != "admin":
         raise AccountError(f"{username} would see no site: assign a site, or all sites")
     user.all_sites = all_sites
-    user.site_rows = [UserSite(site=c) for c in codes]
+    # kept rows stay (the unit of work inserts before it deletes: a row replaced by its
+    # equal would collide with itself on the unique index)
+    kept = [r for r in user.site_rows if r.site in codes]
+    have = {r.site for r in kept}
+    user.site_rows = kept + [UserSite(site=c) for c in codes if c not in have]
     session.flush()
     return user
 

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from frontdesk.audit_rules import audit_rules
+from frontdesk.console import scope
 from frontdesk.console.web import Ctx, guarded
 from ledger.cells import csv_row
 from ledger.models import Call, Finding, LedgerEntry, User
@@ -54,6 +55,7 @@ class Filters:
     since: date | None = None  # detection date, local, inclusive
     until: date | None = None  # inclusive
     caller: str | None = None
+    site: str | None = None  # one of the user's sites (checked by scope.chosen)
     before: int | None = None  # keyset: findings with a smaller id
 
     @classmethod
@@ -75,6 +77,7 @@ class Filters:
             if len(caller) > 64 or not all(ch.isdigit() or ch in "+*#" for ch in caller):
                 raise HTTPException(400, f"caller {caller!r}: digits only (e.g. 13912345678)")
             f.caller = caller
+        f.site = q.get("site", "").strip() or None
         before = q.get("before", "").strip()
         if before:
             if not before.isdigit():
@@ -88,7 +91,8 @@ class Filters:
 
         v = {
             "kind": self.kind, "status": self.status if self.status != "open" else None,
-            "from": self.since, "to": self.until, "caller": self.caller, "before": None,
+            "from": self.since, "to": self.until, "caller": self.caller, "site": self.site,
+            "before": None,
         }  # fmt: skip
         v.update(changes)
         return urlencode({k: str(x) for k, x in v.items() if x not in (None, "")})
@@ -107,6 +111,7 @@ def _date(q: dict[str, str], name: str) -> date | None:
 def _filtered(ctx: Ctx, f: Filters, columns: list[Any]) -> Select:
     """The filtered findings (newest first) joined to their call, as a Core select."""
     q = select(*columns).select_from(Finding).outerjoin(Call, Call.id == Finding.call_id)
+    q = q.where(scope.where_chosen(ctx, Finding.site))
     if f.status != "all":
         q = q.where(Finding.status == f.status)
     if f.kind:
@@ -126,7 +131,7 @@ def _local_midnight(ctx: Ctx, d: date) -> datetime:
 
 
 LIST_COLUMNS = [
-    Finding.id, Finding.kind, Finding.status, Finding.detail, Finding.detected_at,
+    Finding.id, Finding.site, Finding.kind, Finding.status, Finding.detail, Finding.detected_at,
     Finding.call_id, Finding.entry_id, Finding.resolved_by, Finding.resolved_at,
     Call.caller, Call.invited_at, Call.rings, Call.outcome,
 ]  # fmt: skip
@@ -146,7 +151,7 @@ def audit_list(ctx: Ctx) -> Response:
     counts = dict(
         ctx.db.execute(
             select(Finding.kind, func.count())
-            .where(Finding.status == "open")
+            .where(Finding.status == "open", scope.where_chosen(ctx, Finding.site))
             .group_by(Finding.kind)
         ).all()
     )
@@ -161,13 +166,20 @@ def audit_list(ctx: Ctx) -> Response:
         open_total=sum(counts.values()),
         next_before=rows[-1]["id"] if more else None,
         done=ctx.query.get("done"),
+        sites=scope.choices(ctx),
     )
 
 
-def audit_finding(ctx: Ctx, finding_id: int) -> Response:
+def visible_finding(ctx: Ctx, finding_id: int) -> Finding:
+    """The finding, if it is of one of the user's sites; 404 otherwise (as if none)."""
     finding = ctx.db.get(Finding, finding_id)
-    if finding is None:
-        raise HTTPException(404, f"no finding #{finding_id}")
+    scope.require(ctx, finding.site if finding else None, f"no finding #{finding_id}")
+    assert finding is not None
+    return finding
+
+
+def audit_finding(ctx: Ctx, finding_id: int) -> Response:
+    finding = visible_finding(ctx, finding_id)
     call = ctx.db.get(Call, finding.call_id) if finding.call_id else None
     entries: list[LedgerEntry] = []
     if finding.entry_id:
@@ -213,9 +225,11 @@ def _back(ctx: Ctx) -> str:
 def audit_resolve(ctx: Ctx, finding_id: int) -> Response:
     note = (ctx.form.get("note") or "").strip()
     if not note:
+        visible_finding(ctx, finding_id)
         return ctx.redirect(f"/audit/{finding_id}?error=note")
     if len(note) > 2000:
         raise HTTPException(400, "the note is longer than 2000 characters")
+    visible_finding(ctx, finding_id)
     try:
         f = resolve(ctx.db, finding_id, ctx.user.username, note)
     except ValueError as exc:
@@ -229,16 +243,20 @@ def audit_rerun(ctx: Ctx) -> Response:
     does, checking that recordings exist but not re-hashing each one (minutes for a week of
     calls; playback refuses a tampered file anyway, and the CLI verifies every hash)."""
     cfg = ctx.console.cfg
-    rules = audit_rules(cfg, verify_hashes=False)
     since = datetime.now().astimezone() - timedelta(days=RERUN_DAYS)
-    found = reconcile(ctx.db, since=since, rules=rules)
+    found = []
+    # every site for those who see every site; else each of theirs, and nobody else's
+    for site in [None] if ctx.user.all_sites else sorted(ctx.user.sites or ()):
+        rules = audit_rules(cfg, verify_hashes=False)
+        rules.site = site
+        found += reconcile(ctx.db, since=since, rules=rules)
     n_open = sum(1 for x in found if x.status == "open")
     ctx.log("reconcile", None, since=since.isoformat(), open=n_open, in_scope=len(found))
     return ctx.redirect(f"/audit?done=reconciled:{n_open}")
 
 
 EXPORT_COLUMNS = [
-    ("id", "编号"), ("kind", "类型代码"), ("label", "类型"), ("status", "状态"),
+    ("id", "编号"), ("site", "站点"), ("kind", "类型代码"), ("label", "类型"), ("status", "状态"),
     ("detected_at", "发现时间"), ("call_id", "通话"), ("caller", "来电号码"),
     ("call_at", "来电时间"), ("entry_id", "台账"), ("detail", "说明"),
     ("resolved_by", "处理人"), ("resolved_at", "处理时间"), ("note", "处理说明"),
@@ -256,7 +274,7 @@ def audit_export(ctx: Ctx) -> Response:
     local = ctx.console.local_time
     for r in ctx.db.execute(_filtered(ctx, f, cols).execution_options(yield_per=2000)).mappings():
         w.writerow(csv_row([
-            r["id"], r["kind"], LABELS.get(r["kind"], ""), r["status"], local(r["detected_at"]),
+            r["id"], r["site"], r["kind"], LABELS.get(r["kind"], ""), r["status"], local(r["detected_at"]),
             r["call_id"] or "", r["caller"] or "", local(r["invited_at"]), r["entry_id"] or "",
             _cell(r["detail"]), r["resolved_by"] or "", local(r["resolved_at"]), _cell(r["note"]),
         ]))  # fmt: skip

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid as uuidlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,17 +28,21 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from domain.rules import Rules
+from domain.sites import Site
 from domain.vocabulary import CATEGORIES, COMPLAINT_CLASSES, DEPARTMENTS, REPAIR_SCOPES
+from frontdesk.console import scope
 from frontdesk.console.accounts import Principal
 from frontdesk.console.web import Console, Ctx, _lookup, guarded
 from ledger import entries
 from ledger.models import Call, LedgerEntry
+from ledger.sites import ensure_site, in_sites
 from ledger.transcripts import load_transcript
 from ledger.types import utcnow
 from voice.asr.live import load_live
 from voice.sip.control import send_command
 
 DESK_ROLES = ("agent", "supervisor")
+NOT_YOUR_LINE = "这条线路属于其他站点 — this desk's line belongs to a site you do not work for"
 LINE_ACTIONS = ("answer", "reject", "hangup", "mute", "unmute", "hold", "unhold", "take")
 PAGE_SIZE = 50
 RECHECK_S = 5.0  # with no events, re-check the session (and keep the stream alive) this often
@@ -77,14 +82,17 @@ async def _principal(request: Request) -> Principal | None:
 # ---- known residents: earlier entries for the caller's number ----
 
 
-def known_caller(db: Session, number: str | None) -> dict[str, Any] | None:
-    """Name and address from the latest earlier entries for this number (None if unknown)."""
+def known_caller(
+    db: Session, number: str | None, sites: Collection[str] | None = None
+) -> dict[str, Any] | None:
+    """Name and address from the latest earlier entries for this number (None if unknown),
+    among the entries of ``sites`` (None: every site) — what the user may see."""
     if not number:
         return None
     rows = list(
         db.scalars(
             select(LedgerEntry)
-            .where(LedgerEntry.caller_phone == number)
+            .where(LedgerEntry.caller_phone == number, in_sites(LedgerEntry.site, sites))
             .order_by(LedgerEntry.id.desc())
             .limit(5)
         )
@@ -110,12 +118,15 @@ def known_caller(db: Session, number: str | None) -> dict[str, Any] | None:
     }  # fmt: skip
 
 
-def _with_known(console: Console, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_known(
+    console: Console, calls: list[dict[str, Any]], user: Principal
+) -> list[dict[str, Any]]:
+    """Copies of ``calls`` with what the user may know of each caller (an event is shared
+    by every open desk: each gets its own copy)."""
+    out = [dict(c) if isinstance(c, dict) else c for c in calls]
     with console.sessions() as db:
-        for c in calls:
-            if isinstance(c, dict):
-                c["known"] = known_caller(db, c.get("caller"))
-    return calls
+        _known_in(db, out, user)
+    return out
 
 
 # ---- Server-Sent Events: the phone's events, enriched, to each open /desk ----
@@ -128,6 +139,8 @@ async def events(request: Request) -> Response:
     if not user.may(*DESK_ROLES):
         return JSONResponse({"ok": False, "error": "not allowed"}, status_code=403)
     console: Console = request.app.state.console
+    if not user.sees(console.cfg.site.code):
+        return JSONResponse({"ok": False, "error": NOT_YOUR_LINE}, status_code=403)
     queue = console.hub.subscribe()
 
     async def stream():
@@ -135,7 +148,7 @@ async def events(request: Request) -> Response:
             yield "retry: 1000\n\n"
             status = await console.hub.command({"cmd": "status"})
             calls = status.get("calls", []) if status.get("ok") else []
-            calls = await run_in_threadpool(_with_known, console, calls)
+            calls = await run_in_threadpool(_with_known, console, calls, user)
             snap = {"event": "snapshot", "connected": bool(status.get("ok")), "calls": calls,
                     "error": None if status.get("ok") else status.get("error")}  # fmt: skip
             yield _sse(snap)
@@ -152,7 +165,9 @@ async def events(request: Request) -> Response:
                 if await _principal(request) is None:
                     return
                 if isinstance(event.get("call"), dict) and event.get("event") == "ringing":
-                    await run_in_threadpool(_with_known, console, [event["call"]])
+                    # a copy per subscriber: each sees only their own sites' history
+                    known = await run_in_threadpool(_with_known, console, [event["call"]], user)
+                    event = {**event, "call": known[0]}
                 yield _sse(event)
         finally:
             console.hub.unsubscribe(queue)
@@ -186,6 +201,12 @@ def _json_body(ctx: Ctx) -> dict[str, Any]:
     return body
 
 
+def _own_line(ctx: Ctx) -> None:
+    """The phone behind this console is its desk's site's line: only its users work it."""
+    if not ctx.user.sees(ctx.console.cfg.site.code):
+        raise HTTPException(403, NOT_YOUR_LINE)
+
+
 def _phone(ctx: Ctx, msg: dict[str, Any]) -> dict[str, Any]:
     try:
         return send_command(ctx.console.hub.socket_path, msg)
@@ -198,6 +219,7 @@ def line(ctx: Ctx, action: str) -> Response:
         raise HTTPException(
             404, f"unknown line action {action!r}; known: {', '.join(LINE_ACTIONS)}"
         )
+    _own_line(ctx)
     body = _json_body(ctx)
     msg: dict[str, Any] = {"cmd": action}
     if body.get("call"):
@@ -211,16 +233,17 @@ def line(ctx: Ctx, action: str) -> Response:
 
 
 def line_status(ctx: Ctx) -> Response:
+    _own_line(ctx)
     reply = _phone(ctx, {"cmd": "status"})
     if reply.get("ok"):
-        _known_in(ctx.db, reply.get("calls", []))
+        _known_in(ctx.db, reply.get("calls", []), ctx.user)
     return JSONResponse(reply, status_code=200 if reply.get("ok") else 503)
 
 
-def _known_in(db: Session, calls: list[dict[str, Any]]) -> None:
+def _known_in(db: Session, calls: list[dict[str, Any]], user: Principal) -> None:
     for c in calls:
         if isinstance(c, dict):
-            c["known"] = known_caller(db, c.get("caller"))
+            c["known"] = known_caller(db, c.get("caller"), user.sites)
 
 
 # ---- the draft after hangup ----
@@ -235,7 +258,7 @@ def _find_call(db: Session, key: str) -> Call | None:
 def draft_status(ctx: Ctx, key: str) -> Response:
     """Is the call's draft ready? (The worker writes transcript + draft after hangup.)"""
     call = _find_call(ctx.db, key)
-    if call is None:
+    if call is None or not ctx.user.sees(call.site):
         return JSONResponse({"ok": True, "ready": False, "stored": False})
     entry = ctx.db.scalar(
         select(LedgerEntry).where(LedgerEntry.call_id == call.id).order_by(LedgerEntry.id)
@@ -268,6 +291,7 @@ def live_transcript(ctx: Ctx, key: str) -> Response:
     The phone records a live call into ``.partial/<uuid>/``; while that folder exists the
     call is live. Utterances come in time order; speech without words is left out."""
     call_uuid = _call_uuid(key)
+    _own_line(ctx)
     partial = ctx.console.cfg.archive().partial_root  # this desk's spool (shared root or not)
     live = (partial / call_uuid).is_dir()
     result = load_live(partial, call_uuid) if live else None
@@ -384,7 +408,8 @@ def _open_drafts(ctx: Ctx) -> list[dict[str, Any]]:
     rows = ctx.db.execute(
         select(LedgerEntry, Call)
         .outerjoin(Call, Call.id == LedgerEntry.call_id)
-        .where(LedgerEntry.status == "draft", LedgerEntry.created_at >= start)
+        .where(LedgerEntry.status == "draft", LedgerEntry.created_at >= start,
+               scope.where(ctx, LedgerEntry.site))
         .order_by(LedgerEntry.id.desc())
         .limit(PAGE_SIZE)
     ).all()
@@ -416,8 +441,9 @@ def desk(ctx: Ctx) -> Response:
     entry = call = None
     key = ctx.query.get("entry")
     if key:
-        if not key.isdigit() or (entry := ctx.db.get(LedgerEntry, int(key))) is None:
-            raise HTTPException(404, f"no ledger entry {key}")
+        entry = ctx.db.get(LedgerEntry, int(key)) if key.isdigit() else None
+        scope.require(ctx, entry.site if entry else None, f"no ledger entry {key}")
+        assert entry is not None
         call = ctx.db.get(Call, entry.call_id) if entry.call_id else None
     walkin = ctx.query.get("new") == "walkin"
     return _desk_page(ctx, entry, call, walkin)
@@ -439,7 +465,8 @@ def _desk_page(ctx: Ctx, entry: LedgerEntry | None, call: Call | None, walkin: b
         low=_low_confidence(entry.confidence if entry else None),
         deadline=_deadline(call, ctx.console.rules),
         drafts=_open_drafts(ctx),
-        known=known_caller(ctx.db, call.caller) if call else None,
+        known=known_caller(ctx.db, call.caller, ctx.user.sites) if call else None,
+        walkin_sites=_walkin_sites(ctx) if walkin else [],
         error=error,
         confirmed=_int_param(ctx.query.get("confirmed")),
         choices=CHOICE_FIELDS,
@@ -475,8 +502,8 @@ def _form_fields(form: dict[str, str]) -> dict[str, Any]:
 def save_draft(ctx: Ctx, entry_id: int) -> Response:
     """Save (action=save) or confirm (action=confirm) a call's draft with the agent's edits."""
     entry = ctx.db.get(LedgerEntry, int(entry_id))
-    if entry is None:
-        raise HTTPException(404, f"no ledger entry {entry_id}")
+    scope.require(ctx, entry.site if entry else None, f"no ledger entry {entry_id}")
+    assert entry is not None
     call = ctx.db.get(Call, entry.call_id) if entry.call_id else None
     action = ctx.form.get("action", "confirm")
     try:
@@ -499,8 +526,25 @@ def save_draft(ctx: Ctx, entry_id: int) -> Response:
     return ctx.redirect(f"/desk?entry={entry.id}")
 
 
+def _walkin_sites(ctx: Ctx) -> list[Site]:
+    """Where a walk-in may be registered: this desk's site first, then the user's others."""
+    own = ctx.console.cfg.site
+    mine = scope.choices(ctx)
+    return sorted(mine, key=lambda s: s.code != own.code)
+
+
+def _walkin_site(ctx: Ctx) -> str:
+    """The walk-in's site: the form's choice (one of the user's), else this desk's."""
+    code = ctx.form.get("site", "").strip() or ctx.console.cfg.site.code
+    if not ctx.user.sees(code):
+        raise entries.EntryError(f"you may not register entries for site {code!r}")
+    if code == ctx.console.cfg.site.code:
+        ensure_site(ctx.db, ctx.console.cfg.site)  # a console that has not stored a call yet
+    return code
+
+
 def _raw_values(form: dict[str, str]) -> dict[str, Any]:
-    v: dict[str, Any] = {f: form.get(f, "") for f in [*TEXT_FIELDS, *CHOICE_FIELDS]}
+    v: dict[str, Any] = {f: form.get(f, "") for f in [*TEXT_FIELDS, *CHOICE_FIELDS, "site"]}
     v["urgent"] = form.get("urgent") in ("on", "1", "true")
     return v
 
@@ -513,7 +557,9 @@ def walkin(ctx: Ctx) -> Response:
             raise entries.EntryError("choose a category (类别) before confirming")
         if not fields["summary"]:
             raise entries.EntryError("write a summary (摘要) of the visit")
-        entry = LedgerEntry(source="来访", status="draft", created_at=utcnow(), summary="")
+        site = _walkin_site(ctx)
+        entry = LedgerEntry(source="来访", status="draft", created_at=utcnow(), summary="",
+                            site=site)  # fmt: skip
         ctx.db.add(entry)
         ctx.db.flush()
         entries.confirm(ctx.db, entry.id, ctx.user.username, **fields)

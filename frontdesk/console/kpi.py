@@ -18,9 +18,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from domain.sites import Site
+from frontdesk.console import scope
 from frontdesk.console.web import Ctx, guarded
 from ledger.draft_accuracy import draft_accuracy
 from ledger.models import Call, LedgerEntry
+from ledger.sites import in_sites
 from ledger.types import utcnow
 
 SUPERVISORS = ("supervisor",)
@@ -141,7 +144,9 @@ def kpi_page(ctx: Ctx) -> Response:
     start, end = _at(ctx, p.start), _at(ctx, p.end)
     db = ctx.db
     dialect = db.get_bind().dialect.name
-    in_period = and_(Call.invited_at >= start, Call.invited_at < end)
+    chosen = scope.chosen(ctx)  # ?site=CODE, or every site the user sees
+    in_period = and_(Call.invited_at >= start, Call.invited_at < end,
+                     in_sites(Call.site, chosen))  # fmt: skip
     cfg = ctx.console.cfg
 
     # The phone line, in one pass over the period's calls. Only the time range is in the
@@ -160,11 +165,15 @@ def kpi_page(ctx: Ctx) -> Response:
         select(
             hour.label("h"), func.count(), _sum(answered),
             _sum(and_(answered, Call.rings <= MAX_RINGS)), _sum(Call.outcome == "missed"),
-            _sum(recorded), _sum(and_(recorded, registered_in_time)),
-        ).where(in_period).group_by(literal_column("h"))
+            _sum(recorded), _sum(and_(recorded, registered_in_time)), Call.site,
+        ).where(in_period).group_by(Call.site, literal_column("h"))
     ).all()  # fmt: skip
-    # calls per hour of the (local) day, and the period's totals (≤ 24 aggregate rows)
-    per_hour = {int(r[0]): (int(r[1]), int(r[4])) for r in by_hour if r[0] is not None}
+    # calls per hour of the (local) day, and the period's totals (≤ 24 aggregate rows a site)
+    per_hour: dict[int, tuple[int, int]] = {}
+    for r in by_hour:
+        if r[0] is not None:
+            n, m = per_hour.get(int(r[0]), (0, 0))
+            per_hour[int(r[0])] = (n + int(r[1]), m + int(r[4]))
     tot, ans, within, missed, n_recorded, reg_ok = (sum(int(r[i]) for r in by_hour)
                                                     for i in range(1, 7))  # fmt: skip
 
@@ -172,7 +181,8 @@ def kpi_page(ctx: Ctx) -> Response:
     # aggregate rows at most: a property has tens of buildings): registered entries per
     # category and per building (hot topics), and callbacks within 2 hours of a repair's
     # return (返单).
-    e_period = and_(LedgerEntry.created_at >= start, LedgerEntry.created_at < end)
+    e_period = and_(LedgerEntry.created_at >= start, LedgerEntry.created_at < end,
+                    in_sites(LedgerEntry.site, chosen))  # fmt: skip
     repaired = and_(LedgerEntry.category == "报修", LedgerEntry.returned_at.is_not(None))
     groups = db.execute(
         select(
@@ -181,13 +191,14 @@ def kpi_page(ctx: Ctx) -> Response:
             _sum(and_(repaired, LedgerEntry.callback_at.is_not(None),
                       _seconds(dialect, LedgerEntry.callback_at, LedgerEntry.returned_at)
                       <= ctx.console.rules.callback_s)),
-        ).where(e_period).group_by(LedgerEntry.category, LedgerEntry.building)
+            LedgerEntry.site,
+        ).where(e_period).group_by(LedgerEntry.category, LedgerEntry.building, LedgerEntry.site)
     ).all()  # fmt: skip
     returned = sum(int(r[3]) for r in groups)
     cb_ok = sum(int(r[4]) for r in groups)
     per_category: dict[str, int] = {}
     per_building: dict[str, int] = {}
-    for cat, building, n, _, _ in groups:
+    for cat, building, n, _, _, _ in groups:
         if cat is not None and n:
             per_category[cat] = per_category.get(cat, 0) + int(n)
         if cat in HOT and building is not None and n:
@@ -209,7 +220,8 @@ def kpi_page(ctx: Ctx) -> Response:
 
     # the half-monthly review: registered entries still not closed, older than `older` days
     cutoff = utcnow() - timedelta(days=older)
-    still_open = and_(LedgerEntry.status.in_(UNFINISHED), LedgerEntry.created_at < cutoff)
+    still_open = and_(LedgerEntry.status.in_(UNFINISHED), LedgerEntry.created_at < cutoff,
+                      in_sites(LedgerEntry.site, chosen))  # fmt: skip
     n_unfinished = db.scalar(select(func.count()).where(still_open))
     unfinished = db.scalars(
         select(LedgerEntry)
@@ -221,7 +233,7 @@ def kpi_page(ctx: Ctx) -> Response:
     now = utcnow()
     return ctx.render(
         "kpi/index.html",
-        drafts=draft_accuracy(db, DRAFT_WINDOW),
+        drafts=draft_accuracy(db, DRAFT_WINDOW, sites=chosen),
         draft_window=DRAFT_WINDOW,
         p=p,
         periods=PERIODS,
@@ -246,7 +258,45 @@ def kpi_page(ctx: Ctx) -> Response:
         unfinished=unfinished,
         half=_half_month(anchor),
         now=now,
+        sites=scope.choices(ctx),
+        site=ctx.query.get("site", ""),
+        by_site=_by_site(scope.choices(ctx), by_hour, groups),
+        company=ctx.user.all_sites,
     )
+
+
+@dataclass
+class SiteKpis:
+    """One site's headline rules for the period (a row of the side-by-side table)."""
+
+    code: str
+    name: str
+    total: int
+    ring3: Share
+    reg1: Share
+    cb2: Share
+    missed: Share
+
+
+def _by_site(sites: list[Site], by_hour: list, groups: list) -> list[SiteKpis]:
+    """Each site's rules from the same aggregate rows as the page's totals (no more SQL)."""
+    calls: dict[str, list[int]] = {}
+    for r in by_hour:
+        acc = calls.setdefault(r[7], [0] * 6)
+        for i in range(6):
+            acc[i] += int(r[i + 1])
+    cbs: dict[str, list[int]] = {}
+    for r in groups:
+        acc = cbs.setdefault(r[5], [0, 0])
+        acc[0] += int(r[3])
+        acc[1] += int(r[4])
+    out = []
+    for s in sites:
+        tot, ans, within, missed, n_rec, reg_ok = calls.get(s.code, [0] * 6)
+        returned, cb_ok = cbs.get(s.code, [0, 0])
+        out.append(SiteKpis(s.code, s.name, tot, Share(within, ans), Share(reg_ok, n_rec),
+                            Share(cb_ok, returned), Share(missed, tot)))  # fmt: skip
+    return out
 
 
 DRAFT_WINDOW = 200  # the last N confirmed drafts the accuracy is measured over

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute
 
 from domain.rules import Rules
 from domain.vocabulary import CATEGORIES, DEPARTMENTS
+from frontdesk.console import scope
 from frontdesk.console.desk import DESK_ROLES, PAGE_SIZE, STATUS_LABELS, _local_day, transcript_view
 from frontdesk.console.web import Console, Ctx, guarded
 from ledger import entries
@@ -25,6 +26,14 @@ from ledger.types import utcnow
 ACTIONS = ("dispatch", "in_progress", "returned", "callback", "close")
 CALLBACK_RESULTS = {"satisfied": "满意 Satisfied", "partly_satisfied": "基本满意 Partly satisfied",
                     "not_satisfied": "不满意 Not satisfied"}
+
+
+def visible_entry(ctx: Ctx, entry_id: int | str) -> LedgerEntry:
+    """The entry, if it is of one of the user's sites; 404 otherwise (as if there were none)."""
+    entry = ctx.db.get(LedgerEntry, int(entry_id))
+    scope.require(ctx, entry.site if entry else None, f"no ledger entry {entry_id}")
+    assert entry is not None
+    return entry
 
 
 def ledger(ctx: Ctx) -> Response:
@@ -39,10 +48,11 @@ def ledger(ctx: Ctx) -> Response:
         raise HTTPException(400, f"status {status!r} is not one of {', '.join(STATUS_LABELS)}")
     stmt = (
         select(LedgerEntry)
-        .where(LedgerEntry.created_at >= start, LedgerEntry.created_at < end)
+        .where(LedgerEntry.created_at >= start, LedgerEntry.created_at < end,
+               scope.where_chosen(ctx, LedgerEntry.site))
         .order_by(LedgerEntry.id.desc())
         .limit(PAGE_SIZE + 1)
-    )
+    )  # fmt: skip
     if status:
         stmt = stmt.where(LedgerEntry.status == status)
     if category:
@@ -68,7 +78,8 @@ def ledger(ctx: Ctx) -> Response:
     for e in rows:
         at = ctx.console.local_time(called.get(e.call_id, e.created_at), "%Y-%m-%d %H:%M")
         times[e.id] = at[11:] if at.startswith(day) else at[5:]  # another day: with its date
-    filters = {"date": day, "status": status, "category": category, "building": building}
+    filters = {"date": day, "status": status, "category": category, "building": building,
+               "site": q.get("site") or ""}  # fmt: skip
     keep = {k: v for k, v in filters.items() if v}
     return ctx.render(
         "desk/ledger.html",
@@ -80,6 +91,7 @@ def ledger(ctx: Ctx) -> Response:
         categories=CATEGORIES,
         overdue=_overdue_callbacks(rows, ctx.console.rules),
         times=times,
+        sites=scope.choices(ctx),
         here=ctx.request.url.path + ("?" + ctx.request.url.query if ctx.request.url.query else ""),
     )
 
@@ -92,9 +104,7 @@ def _overdue_callbacks(rows: list[LedgerEntry], rules: Rules) -> set[int]:
 
 
 def ledger_entry(ctx: Ctx, entry_id: int, error: str | None = None, status_code: int = 200):
-    entry = ctx.db.get(LedgerEntry, int(entry_id))
-    if entry is None:
-        raise HTTPException(404, f"no ledger entry {entry_id}")
+    entry = visible_entry(ctx, entry_id)
     call = ctx.db.get(Call, entry.call_id) if entry.call_id else None
     return ctx.render(
         "desk/entry.html",
@@ -155,9 +165,7 @@ def _trail_value(console: Console, field: str, value: str | None) -> str | None:
 def ledger_act(ctx: Ctx, entry_id: int) -> Response:
     """One step of the lifecycle, by the logged-in user (the trail records who)."""
     eid = int(entry_id)
-    entry = ctx.db.get(LedgerEntry, eid)
-    if entry is None:
-        raise HTTPException(404, f"no ledger entry {entry_id}")
+    visible_entry(ctx, eid)
     action = ctx.form.get("action", "")
     by = ctx.user.username
     f = ctx.form

@@ -22,7 +22,7 @@ from pathlib import Path
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 
-from frontdesk.console import logins
+from frontdesk.console import logins, scope
 from frontdesk.console.bleep import PAD, mask_wav, spoken_number_spans
 from frontdesk.console.web import Ctx, guarded
 from ledger.models import Call
@@ -133,8 +133,8 @@ def _new_playback(ctx: Ctx, call_id: int) -> bool:
 
 def recording(ctx: Ctx, call_id: int) -> Response:
     call = ctx.db.get(Call, call_id)
-    if call is None:
-        raise HTTPException(404, f"no call #{call_id}")
+    scope.require(ctx, call.site if call else None, f"no call #{call_id}")  # as if none
+    assert call is not None
     path = verified_recording(ctx, call)
     bleeped = not ctx.user.may("supervisor")  # trainers: the bleeped copy, never the original
     if bleeped:

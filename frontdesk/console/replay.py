@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
+from frontdesk.console import scope
 from frontdesk.console.masking import mask_name, mask_text, masked_transcript
 from frontdesk.console.recordings import LISTENERS, verified_recording
 from frontdesk.console.web import Ctx, guarded, local_day, mask_phone
@@ -78,6 +79,7 @@ def search_calls(ctx: Ctx, filters: dict[str, str], before: int | None, limit: i
     slow case, a scan of the time index.)
     """
     q = select(Call).order_by(Call.invited_at.desc(), Call.id.desc()).limit(limit + 1)
+    q = q.where(scope.where_chosen(ctx, Call.site))
     caller = "".join(ch for ch in filters.get("caller", "") if ch.isdigit() or ch in "+*#")
     tag = filters.get("tag", "").strip().lower()
     if caller and not ctx.user.may("supervisor"):
@@ -102,7 +104,7 @@ def search_calls(ctx: Ctx, filters: dict[str, str], before: int | None, limit: i
         q = q.where(Call.id.in_(select(CallTag.call_id).where(CallTag.tag == tag)))
     if before is not None:
         anchor = ctx.db.get(Call, before)
-        if anchor is None:
+        if anchor is None or not ctx.user.sees(anchor.site):
             raise HTTPException(400, f"before={before}: no such call")
         q = q.where(
             Call.invited_at <= anchor.invited_at,
@@ -156,7 +158,7 @@ def _by_call(ctx: Ctx, ids: list[int]) -> tuple[dict[int, list], dict[int, list]
 
 
 def call_log(ctx: Ctx) -> Response:
-    keys = ("caller", "from", "to", "outcome", "tag")
+    keys = ("caller", "from", "to", "outcome", "tag", "site")
     filters = {k: ctx.query.get(k, "").strip() for k in keys}
     before = _int(ctx.query.get("before"), "before")
     size = min(max(_int(ctx.query.get("n"), "n") or PAGE, 1), 200)
@@ -183,12 +185,20 @@ def call_log(ctx: Ctx) -> Response:
         next_before=calls[-1].id if calls and more else None,
         outcomes=OUTCOMES,
         known_tags=known_tags(ctx),
+        sites=scope.choices(ctx),
         **privacy(ctx),
     )
 
 
 def known_tags(ctx: Ctx) -> list[str]:
-    used = ctx.db.scalars(select(CallTag.tag).distinct().order_by(CallTag.tag).limit(50))
+    used = ctx.db.scalars(
+        select(CallTag.tag)
+        .join(Call, Call.id == CallTag.call_id)
+        .where(scope.where(ctx, Call.site))
+        .distinct()
+        .order_by(CallTag.tag)
+        .limit(50)
+    )
     return sorted(set(TAGS) | set(used))
 
 
@@ -196,9 +206,10 @@ def known_tags(ctx: Ctx) -> list[str]:
 
 
 def _get_call(ctx: Ctx, call_id: int) -> Call:
+    """The call, if it is of one of the user's sites; 404 otherwise (as if there were none)."""
     call = ctx.db.get(Call, call_id)
-    if call is None:
-        raise HTTPException(404, f"no call #{call_id}")
+    scope.require(ctx, call.site if call else None, f"no call #{call_id}")
+    assert call is not None
     return call
 
 

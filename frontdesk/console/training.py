@@ -28,18 +28,19 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from starlette.exceptions import HTTPException
 from starlette.responses import Response, StreamingResponse
 
 from domain.transcript import Transcript
+from frontdesk.console import scope
 from frontdesk.console.bleep import PAD, mask_wav, spoken_number_spans
 from frontdesk.console.masking import mask_name, mask_text, masked_transcript
 from frontdesk.console.recordings import verified_recording
 from frontdesk.console.replay import OUTCOMES, known_tags, privacy
 from frontdesk.console.web import Ctx, guarded, local_day, mask_phone
 from ledger.entries import entry_to_dict, list_for_call
-from ledger.models import Call, CallTag, LedgerEntry, QaSample, User
+from ledger.models import Call, CallTag, LedgerEntry, QaSample, User, UserSite
 from ledger.transcripts import load_transcript
 from ledger.types import utcnow
 
@@ -108,8 +109,12 @@ def sample_criteria(ctx: Ctx, form: dict[str, str]) -> dict[str, Any]:
         seed = int(seed_text) if seed_text else secrets.randbelow(2**31)
     except ValueError:
         raise ValueError(f"seed={seed_text!r}: expected a whole number") from None
+    site = form.get("site", "").strip() or _default_site(ctx)
+    if not site or not ctx.user.sees(site):
+        raise ValueError(f"site={site!r}: choose one of your sites")
     return {
         "agent": agent,
+        "site": site,
         "from": start,
         "to": end,
         "size": size,
@@ -118,6 +123,14 @@ def sample_criteria(ctx: Ctx, form: dict[str, str]) -> dict[str, Any]:
         "agent_means": "entries.registered_by",
         "timezone": str(ctx.console.tz or "server local"),
     }
+
+
+def _default_site(ctx: Ctx) -> str | None:
+    """This console's site when the user works for it, else their first site."""
+    own = ctx.console.cfg.site.code
+    if ctx.user.sees(own):
+        return own
+    return min(ctx.user.sites) if ctx.user.sites else None
 
 
 def draw_sample(ctx: Ctx, criteria: dict[str, Any]) -> list[int]:
@@ -137,6 +150,8 @@ def draw_sample(ctx: Ctx, criteria: dict[str, Any]) -> list[int]:
     )
     if criteria.get("outcome"):
         q = q.where(Call.outcome == criteria["outcome"])
+    if criteria.get("site"):  # samples drawn before sites existed hold none: every call
+        q = q.where(Call.site == criteria["site"])
     candidates = list(ctx.db.scalars(q))
     rng = random.Random(int(criteria["seed"]))
     picked = rng.sample(candidates, min(int(criteria["size"]), len(candidates)))
@@ -152,16 +167,21 @@ def training_page(ctx: Ctx, error: str | None = None, status: int = 200,
     tagged = ctx.db.execute(
         select(CallTag, Call)
         .join(Call, Call.id == CallTag.call_id)
-        .where(CallTag.tag == tag)
+        .where(CallTag.tag == tag, scope.where(ctx, Call.site))
         .order_by(CallTag.at.desc())
         .limit(MAX_PACK)
     ).all()
-    samples = list(ctx.db.scalars(select(QaSample).order_by(QaSample.id.desc()).limit(20)))
-    agents = list(
-        ctx.db.scalars(select(User.username).where(User.role == "agent").order_by(User.username))
-    )
+    samples = list(ctx.db.scalars(
+        select(QaSample).where(scope.where(ctx, QaSample.site))
+        .order_by(QaSample.id.desc()).limit(20)))  # fmt: skip
+    agents_q = select(User.username).where(User.role == "agent").order_by(User.username)
+    if ctx.user.sites is not None:  # the agents of the trainer's own sites
+        agents_q = agents_q.where(or_(User.all_sites, User.id.in_(
+            select(UserSite.user_id).where(UserSite.site.in_(sorted(ctx.user.sites))))))  # fmt: skip
+    agents = list(ctx.db.scalars(agents_q))
     today = datetime.now(ctx.console.tz).date()
-    defaults = {"from": str(today - timedelta(days=14)), "to": str(today), "size": "5"}
+    defaults = {"from": str(today - timedelta(days=14)), "to": str(today), "size": "5",
+                "site": _default_site(ctx) or ""}  # fmt: skip
     return ctx.render(
         "training/index.html",
         status_code=status,
@@ -173,6 +193,7 @@ def training_page(ctx: Ctx, error: str | None = None, status: int = 200,
         outcomes=OUTCOMES,
         form={**defaults, **(form or {})},
         error=error,
+        sites=scope.choices(ctx),
         **privacy(ctx),
     )
 
@@ -187,7 +208,8 @@ def new_sample(ctx: Ctx) -> Response:
     except ValueError as exc:
         return training_page(ctx, f"抽样条件有误 — {exc}", 400, ctx.form)
     ids = draw_sample(ctx, criteria)
-    row = QaSample(by=ctx.user.username, criteria=criteria, call_ids=ids, created_at=utcnow())
+    row = QaSample(by=ctx.user.username, criteria=criteria, call_ids=ids, created_at=utcnow(),
+                   site=criteria["site"])  # fmt: skip
     ctx.db.add(row)
     ctx.db.flush()
     ctx.log("qa_sample", f"sample:{row.id}", calls=len(ids))
@@ -195,10 +217,9 @@ def new_sample(ctx: Ctx) -> Response:
 
 
 def sample_page(ctx: Ctx, sample_id: int) -> Response:
-    sample = ctx.db.get(QaSample, sample_id)
-    if sample is None:
-        raise HTTPException(404, f"no QA sample #{sample_id}")
-    calls = {c.id: c for c in ctx.db.scalars(select(Call).where(Call.id.in_(sample.call_ids)))}
+    sample = _visible_sample(ctx, sample_id)
+    calls = {c.id: c for c in ctx.db.scalars(
+        select(Call).where(Call.id.in_(sample.call_ids), scope.where(ctx, Call.site)))}  # fmt: skip
     redrawn = draw_sample(ctx, sample.criteria)
     return ctx.render(
         "training/sample.html",
@@ -209,6 +230,14 @@ def sample_page(ctx: Ctx, sample_id: int) -> Response:
     )
 
 
+def _visible_sample(ctx: Ctx, sample_id: int) -> QaSample:
+    """The sample, if drawn from one of the user's sites; 404 otherwise (as if none)."""
+    sample = ctx.db.get(QaSample, sample_id)
+    scope.require(ctx, sample.site if sample else None, f"no QA sample #{sample_id}")
+    assert sample is not None
+    return sample
+
+
 def pack(ctx: Ctx) -> Response:
     """/training/pack.zip?tag=training or ?sample=N."""
     if ctx.query.get("sample"):
@@ -216,22 +245,25 @@ def pack(ctx: Ctx) -> Response:
             sample_id = int(ctx.query["sample"])
         except ValueError:
             raise HTTPException(400, f"sample={ctx.query['sample']!r}: expected a number") from None
-        sample = ctx.db.get(QaSample, sample_id)
-        if sample is None:
-            raise HTTPException(404, f"no QA sample #{sample_id}")
+        sample = _visible_sample(ctx, sample_id)
         ids, source = list(sample.call_ids), {"sample": sample.id, "criteria": sample.criteria}
         name = f"qa-sample-{sample.id}"
     else:
         tag = ctx.query.get("tag", "training").strip()
         ids = list(
             ctx.db.scalars(
-                select(CallTag.call_id).where(CallTag.tag == tag).order_by(CallTag.call_id)
+                select(CallTag.call_id)
+                .join(Call, Call.id == CallTag.call_id)
+                .where(CallTag.tag == tag, scope.where(ctx, Call.site))
+                .order_by(CallTag.call_id)
             )
         )
         source, name = {"tag": tag}, f"training-{re.sub(r'[^A-Za-z0-9_-]', '_', tag)}"
     if not ids:
         raise HTTPException(404, "nothing to export: no calls carry this tag or sample")
     ids = ids[:MAX_PACK]
+    ids = list(ctx.db.scalars(select(Call.id).where(Call.id.in_(ids), scope.where(ctx, Call.site))
+                              .order_by(Call.id)))  # fmt: skip
     body, manifest = build_pack(ctx, ids, source)
     size = body.seek(0, 2)
     body.seek(0)
