@@ -273,13 +273,20 @@ def _detect(ctx: _Ctx) -> Iterable[Detected]:
         ctx.n_calls += len(rows)
         lo, hi = rows[0][0], rows[-1][0]
         own: dict[int, list[tuple]] = defaultdict(list)
-        for e in ctx.rows(
-            select(LedgerEntry.id, LedgerEntry.call_id, ctx.ep(LedgerEntry.registered_at),
-                   LedgerEntry.building, LedgerEntry.unit, LedgerEntry.room,
-                   LedgerEntry.category, LedgerEntry.urgent)
-            .where(LedgerEntry.call_id.between(lo, hi), LedgerEntry.status != "draft")
-            .order_by(LedgerEntry.id)
-        ):  # fmt: skip
+        if hi - lo < 2 * len(rows):  # the chunk is most of its id range: one range scan
+            linked = [LedgerEntry.call_id.between(lo, hi)]
+        else:  # one site of many: its calls lie among the other sites' (a range would read
+            ids = [c[0] for c in rows]  # every site's entries); looked up by id instead
+            linked = [LedgerEntry.call_id.in_(ids[i : i + 5000]) for i in range(0, len(ids), 5000)]
+        found = []
+        for cond in linked:
+            found += ctx.rows(
+                select(LedgerEntry.id, LedgerEntry.call_id, ctx.ep(LedgerEntry.registered_at),
+                       LedgerEntry.building, LedgerEntry.unit, LedgerEntry.room,
+                       LedgerEntry.category, LedgerEntry.urgent)
+                .where(cond, LedgerEntry.status != "draft")
+            )  # fmt: skip
+        for e in sorted(found):  # by entry id: a call's first entry first
             own[e[1]].append(e)
         for cid, es in assigned.items():
             if lo <= cid <= hi:
