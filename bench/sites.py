@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -346,6 +347,7 @@ def console_pages(url: str, sites: list[str], month: datetime, requests: int) ->
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        shutil.rmtree(data_dir, ignore_errors=True)
     return out
 
 
