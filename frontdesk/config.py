@@ -104,12 +104,24 @@ class ConsoleConfig:
 
 
 @dataclass
+class RecordingsConfig:
+    # The recordings root; rows store paths relative to it. A company's desks share one
+    # (a NAS mount). "" = <data-dir>/recordings.
+    root: str = ""
+    # Where this desk records live calls, and keeps finished ones while the root cannot be
+    # reached. "" = the root itself when no root is set (one desk), else <data-dir>/spool.
+    spool: str = ""
+    move_every_s: float = 10.0  # how often the phone tries to move spooled recordings up
+
+
+@dataclass
 class Config:
     data_dir: Path
     phone: PhoneConfig = field(default_factory=PhoneConfig)
     asr: AsrConfig = field(default_factory=AsrConfig)
     ledger: LedgerConfig = field(default_factory=LedgerConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    recordings: RecordingsConfig = field(default_factory=RecordingsConfig)
 
     @property
     def database_url(self) -> str:
@@ -117,7 +129,21 @@ class Config:
 
     @property
     def recordings_dir(self) -> Path:
-        return self.data_dir / "recordings"
+        """The recordings root, which rows' relative paths are relative to."""
+        root = self.recordings.root
+        return self.data_dir / Path(root).expanduser() if root else self.data_dir / "recordings"
+
+    @property
+    def spool_dir(self) -> Path:
+        """This desk's local spool: live calls, and finished ones the root could not take."""
+        if self.recordings.spool:
+            return self.data_dir / Path(self.recordings.spool).expanduser()
+        return self.data_dir / "spool" if self.recordings.root else self.recordings_dir
+
+    def archive(self):
+        from recordings.archive import Archive
+
+        return Archive(self.recordings_dir, self.spool_dir)
 
     @property
     def models_dir(self) -> Path:
@@ -145,6 +171,7 @@ _SECTIONS = {
     "asr": AsrConfig,
     "ledger": LedgerConfig,
     "console": ConsoleConfig,
+    "recordings": RecordingsConfig,
 }
 
 

@@ -21,11 +21,12 @@ from domain.intake import IntakeDraft
 from domain.transcript import Transcript
 from frontdesk import reading
 from ledger import calls, entries, jobs, transcripts
-from recordings.archive import Archive, sha256_file
+from recordings.archive import Archive, is_spooled, sha256_file
 
 log = logging.getLogger("frontdesk.worker")
 
 TRANSCRIBE = "transcribe"
+NOT_HERE_RETRY_S = 30.0  # a recording in another desk's spool: look again this much later
 
 
 class JobError(Exception):
@@ -35,6 +36,10 @@ class JobError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry = retry
+
+
+class NotHereYet(JobError):
+    """The recording waits in another desk's spool: not a failure, the job waits too."""
 
 
 @dataclass
@@ -57,9 +62,11 @@ class Worker:
         asr: AsrSettings,
         worker_id: str | None = None,
         follow_live: bool = False,
+        spool: Path | None = None,
     ) -> None:
         self.sessions = sessions
-        self.archive = Archive(recordings_root)
+        # the (shared) root every row's relative path is under; live calls in this desk's spool
+        self.archive = Archive(recordings_root, spool)
         self.asr = asr
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._engine = None
@@ -95,7 +102,7 @@ class Worker:
         if self.live is None:
             return 0
         try:
-            return self.live.poll(self.archive.root / ".partial")
+            return self.live.poll(self.archive.partial_root)
         except JobError:
             return 0  # no model yet: the calls are transcribed when it is installed
         except Exception:
@@ -115,6 +122,12 @@ class Worker:
         t0 = time.monotonic()
         try:
             self.process_call(call_id)
+        except NotHereYet as exc:  # another desk's spool: its own worker or the move does it
+            log.info("job %d (call %d) put back: %s", job_id, call_id, exc.reason)
+            with self.sessions() as s:
+                jobs.postpone(s, s.get(jobs.Job, job_id), exc.reason, NOT_HERE_RETRY_S)
+                s.commit()
+            return
         except JobError as exc:
             log.warning("job %d (call %d) failed: %s", job_id, call_id, exc.reason)
             with self.sessions() as s:
@@ -143,14 +156,20 @@ class Worker:
                 raise JobError(f"call {call_id} has no recording", retry=False)
             path = self.archive.resolve(call.recording_path)
             expected_sha, caller_number, call_uuid = call.recording_sha256, call.caller, call.uuid
+        if is_spooled(str(path)) and self.archive.spool not in path.parents:
+            # another desk's spool (even where a path of that name exists here)
+            raise NotHereYet(f"recording {path} is still in a desk's spool, not yet on "
+                             "the recordings root")  # fmt: skip
         if not path.exists():
+            if is_spooled(str(path)):  # moved up to the root meanwhile: its row says where
+                raise NotHereYet(f"recording {path} was moved from the spool; read it again")
             raise JobError(f"recording {path} is missing", retry=False)
         if expected_sha and sha256_file(path) != expected_sha:
             raise JobError(f"recording {path} does not match its SHA-256 (tampered?)", retry=False)
         # what the live call's follower (this worker or another) transcribed before hangup
         from voice.asr.live import discard_live, load_live
 
-        partial_root = self.archive.root / ".partial"
+        partial_root = self.archive.partial_root
         transcript = self.transcribe(path, load_live(partial_root, call_uuid))
         # drafted now, with the ledger as it is now (the reconciler re-reads as of the call)
         draft = self.draft(transcript, caller_number, call_id)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ledger.models import Job
 from ledger.types import utcnow
 
-__all__ = ["Job", "enqueue", "claim", "complete", "fail", "requeue", "recover_stale"]
+__all__ = ["Job", "enqueue", "claim", "complete", "fail", "postpone", "requeue", "recover_stale"]
 
 BACKOFF_S = 30.0
 
@@ -86,6 +86,16 @@ def fail(session: Session, job: Job, reason: str, retry: bool = True) -> None:
         job.run_after = now + timedelta(seconds=BACKOFF_S * 2 ** (job.attempts - 1))
     else:
         job.status = "failed"
+
+
+def postpone(session: Session, job: Job, reason: str, seconds: float) -> None:
+    """Put a claimed job back for later without using up an attempt: this worker cannot
+    do it yet (its recording is still on another desk), which is no failure of the job."""
+    now = utcnow()
+    job.status, job.locked_by, job.updated_at = "queued", None, now
+    job.attempts = max(0, job.attempts - 1)
+    job.run_after = now + timedelta(seconds=seconds)
+    job.error = reason[:2000]
 
 
 def requeue(session: Session, call_id: int, kind: str) -> Job:

@@ -123,6 +123,9 @@ class LedgerEntry(Base):
         Index("ix_entries_status_created", "status", "created_at"),
         Index("ix_entries_site_created", "site", "created_at"),
         Index("ix_entries_site_status_created", "site", "status", "created_at"),
+        # the KPI page's newest confirmed drafts (migration 0008)
+        Index("ix_entries_site_registered", "site", "registered_at"),
+        Index("ix_entries_registered", "registered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -149,9 +150,19 @@ def run(args: argparse.Namespace) -> int:
         echo_canceller_ms=ph.echo_canceller_ms,
     )
     store = CallStore(cfg)
-    phone = Phone(settings, cfg.recordings_dir, store.save_call)
+    archive = cfg.archive()
+    stop_moving = threading.Event()
+    if archive.shared:  # recordings finished while the shared root was away go up when it returns
+        from frontdesk.spool import SpoolMover
+        from ledger.db import open_database
+
+        mover = SpoolMover(archive, open_database(cfg.database_url))  # the store's own pool
+        mover.run_every(cfg.recordings.move_every_s, stop_moving)
+    phone = Phone(settings, archive, store.save_call)
     try:
         phone.run()
     except OSError as exc:
         raise UserError(str(exc)) from None
+    finally:
+        stop_moving.set()
     return 0

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from frontdesk.config import config_from_args
+from frontdesk.errors import UserError
 
 log = logging.getLogger("frontdesk.run")
 
@@ -26,8 +27,16 @@ def register(sub) -> None:
             "that dies is restarted with backoff; SIGTERM/Ctrl-C stops all cleanly."
         ),
     )
-    p.add_argument("--workers", type=int, default=1, help="transcription workers (default 1)")
-    p.add_argument("--reconcile-every", type=float, default=60.0, metavar="SECONDS")
+    p.add_argument("--workers", type=int, default=1,
+                   help="transcription workers (default 1; 0 = none on this machine)")  # fmt: skip
+    p.add_argument(
+        "--reconcile-every",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="reconcile this often (default 60; 0 = never: a company's desks leave it to "
+        "the central reconciler)",
+    )
     p.add_argument(
         "--reconcile-window",
         type=float,
@@ -37,6 +46,8 @@ def register(sub) -> None:
         "the 1-minute and 2-hour rules and callbacks; `frontdesk reconcile` audits everything)",
     )
     p.add_argument("--no-console", action="store_true", help="do not serve the web console")
+    p.add_argument("--no-phone", action="store_true",
+                   help="no phone on this machine (a company's central console and reconciler)")  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -54,6 +65,20 @@ class Child:
         log.info("started %s (pid %d)", self.name, self.proc.pid)
 
 
+def children_for(args: argparse.Namespace, base: list[str]) -> list[Child]:
+    """The processes this machine runs: a desk runs the phone, its worker(s) and the console
+    its agent uses; a company's central machine no phone (``--no-phone``)."""
+    if args.workers < 0:
+        raise UserError(f"--workers must be 0 or more, got {args.workers}")
+    children = [] if args.no_phone else [Child("phone", base + ["phone"])]
+    children += [Child(f"worker-{i + 1}", base + ["worker"]) for i in range(args.workers)]
+    if not args.no_console:
+        children.append(Child("console", base + ["console"]))
+    if not children and args.reconcile_every <= 0:
+        raise UserError("nothing to run: no phone, no worker, no console and no reconciler")
+    return children
+
+
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
@@ -62,10 +87,7 @@ def run(args: argparse.Namespace) -> int:
         base += ["--config", args.config]
     if args.verbose:
         base.append("--verbose")
-    children = [Child("phone", base + ["phone"])]
-    children += [Child(f"worker-{i + 1}", base + ["worker"]) for i in range(args.workers)]
-    if not args.no_console:
-        children.append(Child("console", base + ["console"]))
+    children = children_for(args, base)
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
@@ -86,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
                     c.restarts += 1
                 if c.proc is None and now >= c.next_start:
                     c.start()
-            if now >= next_reconcile:
+            if args.reconcile_every > 0 and now >= next_reconcile:
                 next_reconcile = now + args.reconcile_every
                 _reconcile(cfg, args.reconcile_window)
     finally:

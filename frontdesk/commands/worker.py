@@ -50,7 +50,8 @@ def make_worker(cfg: Config, follow_live: bool = False):
         vad_frame_ms=asr.vad_frame_ms,
     )
     return Worker(
-        open_database(cfg.database_url), cfg.recordings_dir, settings, follow_live=follow_live
+        open_database(cfg.database_url), cfg.recordings_dir, settings, follow_live=follow_live,
+        spool=cfg.spool_dir,
     )
 
 

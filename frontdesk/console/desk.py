@@ -293,7 +293,7 @@ def live_transcript(ctx: Ctx, key: str) -> Response:
     call is live. Utterances come in time order; speech without words is left out."""
     call_uuid = _call_uuid(key)
     _own_line(ctx)
-    partial = ctx.console.cfg.recordings_dir / ".partial"
+    partial = ctx.console.cfg.archive().partial_root  # this desk's spool (shared root or not)
     live = (partial / call_uuid).is_dir()
     result = load_live(partial, call_uuid) if live else None
     utts = sorted(

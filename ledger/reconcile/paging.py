@@ -51,11 +51,17 @@ def count_calls(ctx: Ctx) -> int:
 def entries_of_page(ctx: Ctx, page: list[CallRow]) -> dict[int, list[EntryRow]]:
     """The registered entries linked to the page's calls, call id → entries in id order."""
     lo, hi = page[0].id, page[-1].id
+    if hi - lo < 2 * len(page):  # the page is most of its id range: one range scan
+        linked = [LedgerEntry.call_id.between(lo, hi)]
+    else:  # one site of many: its calls lie among the other sites' (a range would read
+        ids = [c.id for c in page]  # every site's entries); looked up by id instead
+        linked = [LedgerEntry.call_id.in_(ids[i : i + 5000]) for i in range(0, len(ids), 5000)]
+    found: list[tuple] = []
+    for cond in linked:
+        found += ctx.rows(
+            select(*entry_columns(ctx.ep)).where(cond, LedgerEntry.status != "draft")
+        )  # fmt: skip
     own: dict[int, list[EntryRow]] = defaultdict(list)
-    for e in map(EntryRow._make, ctx.rows(
-        select(*entry_columns(ctx.ep))
-        .where(LedgerEntry.call_id.between(lo, hi), LedgerEntry.status != "draft")
-        .order_by(LedgerEntry.id)
-    )):  # fmt: skip
+    for e in map(EntryRow._make, sorted(found)):  # by entry id: a call's first entry first
         own[e.call_id].append(e)
     return own

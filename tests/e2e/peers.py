@@ -55,6 +55,8 @@ class PhoneProcess:
         deadline = time.monotonic() + 20
         while not any("listening on" in line for line in self.log):
             if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.proc.kill()  # __exit__ is not called: a slow start must not leave it running
+                self.proc.wait(timeout=10)
                 raise RuntimeError("phone did not start:\n" + "".join(self.log))
             time.sleep(0.05)
         return self

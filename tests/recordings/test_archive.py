@@ -79,3 +79,23 @@ def test_resolve_refuses_paths_outside_the_archive(tmp_path):
 
     with pytest.raises(ValueError):
         Archive(tmp_path / "rec").resolve("../../etc/passwd")
+
+
+def test_a_root_that_hangs_counts_as_away(tmp_path, monkeypatch):
+    """A hard NFS mount whose server is down blocks every stat; there is no NFS server
+    here, so the look at the root is made to block (a stand-in, said so)."""
+    import threading
+    import time
+
+    a = Archive(tmp_path / "nas", tmp_path / "spool")
+    release = threading.Event()
+    monkeypatch.setattr(a, "_probe_root", lambda: release.wait() or True)
+    t = time.monotonic()
+    assert a.root_reachable(timeout_s=0.2) is False
+    assert a.root_reachable(timeout_s=5) is False  # still stuck: no second thread, no wait
+    assert time.monotonic() - t < 2
+    release.set()
+    a._probe.join(2)
+    monkeypatch.undo()
+    (tmp_path / "nas").mkdir()
+    assert a.root_reachable() is True

@@ -138,7 +138,7 @@ class Phone:
     def __init__(
         self,
         settings: PhoneSettings,
-        recordings_root: Path,
+        recordings_root: Path | Archive,
         on_call_ended: Callable[[CallRecord], None],
     ) -> None:
         self.s = settings
@@ -146,7 +146,9 @@ class Phone:
             log.warning("max_lines %d is more than this pjsua build can hold; using %d",
                         settings.max_lines, MAX_LINES)  # fmt: skip
             settings.max_lines = MAX_LINES
-        self.archive = Archive(recordings_root)
+        # an Archive: a shared root with this desk's own spool (frontdesk/spool.py)
+        self.archive = (recordings_root if isinstance(recordings_root, Archive)
+                        else Archive(recordings_root))  # fmt: skip
         self.calls: list[LiveCall] = []
         self._stop = False
         self._ep: Endpoint | None = None

@@ -1,0 +1,432 @@
+"""A company on one PostgreSQL ledger: --sites sites × --per-day calls a day for --days days.
+
+Generates the company's calls, ledger entries and the findings a reconciler leaves behind
+with server-side SQL (generate_series, INSERT … SELECT; the secondary indexes dropped while
+loading and built after), then measures, and prints one JSON document:
+
+- one site's day and one site's month reconciled, each a first run (the generated findings'
+  wording is rewritten) and a re-run (the periodic case);
+- the central reconciler's run of a company day (every site, site by site), and its peak
+  RSS against the number of sites: a day of 1, 10, … sites, each in a fresh process;
+- the company KPI page for a month (an admin: every site) and one site's, p50/p95/max;
+- the audit list for a site's supervisor and for the company, p50/p95/max;
+through the real `frontdesk console` process, as bench/console.py does.
+
+    python bench/sites.py                               # 50 sites × 800 a day × 365 days
+    python bench/sites.py --sites 5 --days 31           # a smaller company: minutes
+    python bench/sites.py --database-url postgresql+psycopg://…/empty_db
+
+Proportions per call: 88 % answered (4 % of them after ring 3), 8 % missed, 2 % busy, 1 %
+rejected, 1 % interrupted; an entry for every recorded call but 1 % (unlogged), 3 % of them
+registered late; walk-ins are 5 % of entries. Transcripts (with the intake summary the
+reconciler caches) exist for the days the bench reconciles. Recordings are not written
+(14 M files): the reconciler runs without a recordings root, so it checks rows, not files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+START = datetime(2025, 12, 1, tzinfo=UTC) - timedelta(hours=8)  # 00:00 in Asia/Shanghai
+TZ = "Asia/Shanghai"
+OPEN_DAYS = 14  # findings of the last 14 days are still open; older ones were resolved
+
+
+def site_code(i: int) -> str:
+    return f"s{i:02d}"
+
+
+# ---------------------------------------------------------------- generating
+
+
+CALLS_SQL = """
+INSERT INTO calls (id, uuid, sip_call_id, caller, callee, invited_at, answered_at, ended_at,
+    rings, answered_by, outcome, cause, codec, recording_path, recording_sha256,
+    recording_size, recording_duration_s, recording_channels, recording_sample_rate, source,
+    direction, site, created_at)
+SELECT g + 1, 'b-' || g, 'b-' || g || '@bench', caller, '8001', inv, ans, ended,
+    rings, CASE WHEN ans IS NULL THEN NULL WHEN rings = 3 THEN 'auto' ELSE 'agent' END,
+    outcome, CASE WHEN ans IS NULL THEN '487 Request Terminated' ELSE 'caller hung up' END,
+    CASE WHEN rec THEN 'PCMU/8000' END,
+    CASE WHEN rec THEN to_char(inv AT TIME ZONE 'UTC', 'YYYY/MM/DD') || '/b-' || g || '.wav' END,
+    CASE WHEN rec THEN repeat('0', 64) END,
+    CASE WHEN rec THEN (talk * 32000)::bigint + 44 END,
+    CASE WHEN rec THEN talk END, CASE WHEN rec THEN 2 END, CASE WHEN rec THEN 8000 END,
+    'phone', 'in', 's' || lpad((s + 1)::text, 2, '0'), ended
+FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g
+CROSS JOIN LATERAL (
+    SELECT g / (CAST(:S AS bigint) * CAST(:P AS bigint)) AS day, (g % (CAST(:S AS bigint) * CAST(:P AS bigint))) / CAST(:S AS bigint) AS k, g % CAST(:S AS bigint) AS s,
+           random() AS r1, random() AS r2, random() AS r3, random() AS r4) a
+CROSS JOIN LATERAL (
+    -- 07:00–22:00 local, in call order; 70 % first-time numbers, 30 % a site's regulars
+    SELECT CAST(:start AS timestamptz) + make_interval(days => a.day::int)
+               + interval '7 hours' + make_interval(secs => (a.k + a.r4) * 54000.0 / CAST(:P AS bigint)) AS inv,
+           CASE WHEN a.r1 < 0.88 THEN 'answered' WHEN a.r1 < 0.96 THEN 'missed'
+                WHEN a.r1 < 0.98 THEN 'busy' WHEN a.r1 < 0.99 THEN 'rejected'
+                ELSE 'interrupted' END AS outcome,
+           CASE WHEN a.r3 < 0.7 THEN '13' || lpad(((g * 2654435761) % 1000000000)::text, 9, '0')
+                ELSE '139' || lpad((a.s + 1)::text, 2, '0')
+                     || lpad(((g * 40503) % 1000000)::text, 6, '0') END AS caller) b
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN b.outcome IN ('answered', 'interrupted')
+                     THEN CASE WHEN a.r2 < 0.04 THEN 4 ELSE 1 + floor(a.r2 * 3)::int END
+                WHEN b.outcome = 'missed' THEN 1 + floor(a.r2 * 3)::int ELSE 0 END AS rings,
+           b.outcome IN ('answered', 'interrupted') AS rec,
+           round((20 + a.r3 * 200)::numeric, 3)::float8 AS talk) c
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN c.rec THEN b.inv + make_interval(secs => (c.rings - 1) * 5 + 1 + a.r4) END
+           AS ans) d
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN c.rec THEN d.ans + make_interval(secs => c.talk)
+                WHEN b.outcome = 'missed' THEN b.inv + make_interval(secs => c.rings * 5)
+                ELSE b.inv + interval '1 second' END AS ended) e
+"""
+
+# An entry for each recorded call but 1 % (id % 100 = 37: unlogged), ids equal to the call's;
+# 3 % registered late (id % 100 in 11..13).
+ENTRIES_SQL = """
+INSERT INTO entries (id, call_id, source, status, category, building, unit, room, urgent,
+    department, caller_phone, summary, content, confidence, evidence, site, created_at,
+    registered_at, registered_by, returned_at, closed_at, callback_at, callback_result,
+    updated_at)
+SELECT c.id, c.id, '来电', st, cat, (1 + c.id % 25)::text, (1 + (c.id / 25) % 4)::text,
+    ((1 + (c.id / 100) % 25) * 100 + 1 + c.id % 2)::text, false,
+    CASE cat WHEN '报修' THEN '工程维修部' WHEN '投诉' THEN '客服部' WHEN '求助' THEN '安管部' END,
+    c.caller, summ, summ, '{}', '[]', c.site, reg - interval '5 seconds', reg,
+    'agent-' || c.site,
+    CASE WHEN cat = '报修' AND st = 'closed' THEN reg + interval '1 hour' END,
+    CASE WHEN st = 'closed' THEN reg + interval '3 hours' END,
+    CASE WHEN cat = '报修' AND st = 'closed' THEN reg + interval '2 hours' END,
+    CASE WHEN cat = '报修' AND st = 'closed' THEN '满意' END, reg
+FROM calls c
+CROSS JOIN LATERAL (
+    SELECT (ARRAY['报修', '报修', '报修', '报修', '投诉', '咨询', '咨询', '咨询', '求助', '建议'])
+               [1 + (c.id / 7) % 10] AS cat,
+           c.ended_at + CASE WHEN c.id % 100 BETWEEN 11 AND 13
+                             THEN make_interval(secs => 90 + c.id % 600)
+                             ELSE make_interval(secs => 10 + c.id % 45) END AS reg,
+           CASE WHEN c.invited_at >= :open_after
+                THEN (ARRAY['registered', 'dispatched', 'returned', 'closed'])[1 + c.id % 4]
+                WHEN c.id % 300 = 5 THEN 'dispatched' ELSE 'closed' END AS st) x
+CROSS JOIN LATERAL (
+    SELECT CASE x.cat WHEN '报修' THEN '卫生间水管漏水' WHEN '投诉' THEN '楼上装修太吵'
+                      WHEN '咨询' THEN '物业费怎么交' WHEN '求助' THEN '钥匙锁在家里'
+                      ELSE '小区增加垃圾桶' END AS summ) y
+WHERE c.id BETWEEN :lo AND :hi AND c.recording_path IS NOT NULL AND c.id % 100 <> 37
+"""
+
+WALKINS_SQL = """
+INSERT INTO entries (id, call_id, source, status, category, building, unit, room, urgent,
+    department, caller_phone, summary, content, confidence, evidence, site, created_at,
+    registered_at, registered_by, closed_at, updated_at)
+SELECT :base + e.id, NULL, '来访', 'closed', '咨询', e.building, e.unit, e.room, false, NULL,
+    NULL, '来访咨询物业费', '来访咨询物业费', '{}', '[]', e.site, e.created_at + interval '7 minutes',
+    e.registered_at + interval '7 minutes', e.registered_by,
+    e.registered_at + interval '1 hour', e.registered_at + interval '7 minutes'
+FROM entries e WHERE e.id BETWEEN :lo AND :hi AND e.call_id IS NOT NULL AND e.id % 20 = 3
+"""
+
+# What the reconciler leaves behind: the kinds these calls break, keyed as it keys them.
+FINDINGS_SQL = """
+INSERT INTO findings (key, kind, call_id, entry_id, detail, evidence, status, detected_at,
+    resolved_at, resolved_by, note, site)
+SELECT f.kind || ':' || f.call_id || ':' || coalesce(f.entry_id::text, '-'), f.kind, f.call_id,
+    f.entry_id, f.detail, '{}', CASE WHEN f.at < :open_after THEN 'resolved' ELSE 'open' END,
+    f.at, CASE WHEN f.at < :open_after THEN f.at + interval '1 day' END,
+    CASE WHEN f.at < :open_after THEN 'super-' || f.site END,
+    CASE WHEN f.at < :open_after THEN '已核实，已提醒坐席' END, f.site
+FROM (
+    SELECT 'UNLOGGED_CALL' AS kind, id AS call_id, NULL::int AS entry_id,
+           '未登记来电: ' || caller || ' 没有台账登记' AS detail,
+           ended_at + interval '5 minutes' AS at, site
+    FROM calls WHERE id BETWEEN :lo AND :hi AND recording_path IS NOT NULL AND id % 100 = 37
+    UNION ALL
+    SELECT 'SLOW_ANSWER', id, NULL, '超三声接听: 响铃 ' || rings || ' 声才接听',
+           invited_at + interval '10 minutes', site
+    FROM calls WHERE id BETWEEN :lo AND :hi AND outcome = 'answered' AND rings > 3
+    UNION ALL
+    SELECT 'MISSED_NO_CALLBACK', id, NULL, '未接来电未回电: ' || caller,
+           ended_at + interval '2 hours 10 minutes', site
+    FROM calls WHERE id BETWEEN :lo AND :hi AND outcome = 'missed'
+    UNION ALL
+    SELECT 'LATE_REGISTRATION', id, id, '登记超时: 挂机后才登记',
+           ended_at + interval '20 minutes', site
+    FROM calls WHERE id BETWEEN :lo AND :hi AND recording_path IS NOT NULL
+         AND id % 100 BETWEEN 11 AND 13
+) f
+"""
+
+# Transcripts carrying the intake summary the reconciler caches, agreeing with the entry.
+TRANSCRIPTS_SQL = """
+INSERT INTO transcripts (call_id, engine, model, language, duration_s, data, text, created_at)
+SELECT c.id, 'whisper', 'whisper-base', 'zh', c.recording_duration_s,
+    json_build_object(
+        'utterances', json_build_array(json_build_object(
+            'speaker', 'caller', 'start', 0.5, 'end', 4.0, 'text', e.summary, 'words',
+            json_build_array(), 'confidence', 0.8)),
+        'engine', 'whisper', 'model', 'whisper-base', 'language', 'zh',
+        'duration_s', c.recording_duration_s,
+        'intake', json_build_object(
+            'v', :v, 'address', e.building || '-' || e.unit || '-' || e.room,
+            'building', e.building, 'unit', e.unit, 'room', e.room, 'category', e.category,
+            'category_conf', 0.9, 'phone', NULL, 'urgent', false, 'urgent_conf', 0.9)),
+    e.summary, c.ended_at
+FROM calls c JOIN entries e ON e.call_id = c.id
+WHERE c.site = ANY(:sites) AND c.invited_at >= :since AND c.invited_at < :until
+  AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.call_id = c.id)
+"""
+
+
+def build(engine, sites: int, days: int, per_day: int, log) -> dict:
+    """Fill an empty ledger (schema at head); returns row counts and seconds."""
+    from sqlalchemy import text
+
+    from ledger.reconcile import INTAKE_CACHE_VERSION
+
+    t0 = time.perf_counter()
+    total = sites * days * per_day
+    open_after = START + timedelta(days=days - OPEN_DAYS)
+    with engine.begin() as conn:
+        conn.execute(text("SELECT setseed(0.42)"))
+        conn.execute(
+            text("INSERT INTO sites (code, name, created_at) SELECT 's' || lpad(i::text, 2, '0'), "
+                 "'小区' || i, now() FROM generate_series(1, :n) i ON CONFLICT DO NOTHING"),
+            {"n": sites},
+        )  # fmt: skip
+        dropped = _drop_secondary_indexes(conn, ("calls", "entries", "findings", "transcripts"))
+    step = sites * per_day * 30  # a month of the company per statement
+    for lo in range(0, total, step):
+        hi = min(total, lo + step) - 1
+        with engine.begin() as conn:
+            conn.execute(text(CALLS_SQL), {"lo": lo, "hi": hi, "S": sites, "P": per_day,
+                                           "start": START})  # fmt: skip
+            args = {"lo": lo + 1, "hi": hi + 1, "open_after": open_after}
+            conn.execute(text(ENTRIES_SQL), args)
+            conn.execute(text(WALKINS_SQL), {**args, "base": total})
+            conn.execute(text(FINDINGS_SQL), args)
+        log(f"generated {hi + 1:,} of {total:,} calls ({time.perf_counter() - t0:.0f} s)")
+    t_rows = time.perf_counter() - t0
+    with engine.begin() as conn:
+        for ddl in dropped:
+            conn.execute(text(ddl))
+        for table in ("calls", "entries", "findings"):
+            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                              f"(SELECT coalesce(max(id), 1) FROM {table}))"))  # fmt: skip
+    log(f"indexes built ({time.perf_counter() - t0:.0f} s)")
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+        counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                  for t in ("calls", "entries", "findings")}  # fmt: skip
+        size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
+    counts.update(rows_s=round(t_rows, 1), build_s=round(time.perf_counter() - t0, 1),
+                  database_gb=round(size / 2**30, 2), intake_cache=INTAKE_CACHE_VERSION)  # fmt: skip
+    return counts
+
+
+def add_transcripts(engine, sites: list[str], since: datetime, until: datetime) -> int:
+    from sqlalchemy import text
+
+    from ledger.reconcile import INTAKE_CACHE_VERSION
+
+    with engine.begin() as conn:
+        n = conn.execute(text(TRANSCRIPTS_SQL), {"v": INTAKE_CACHE_VERSION, "sites": sites,
+                                                 "since": since, "until": until}).rowcount  # fmt: skip
+        conn.execute(text("ANALYZE transcripts"))
+    return n
+
+
+def _drop_secondary_indexes(conn, tables) -> list[str]:
+    """Drop the plain (non-unique) indexes of ``tables``; returns the DDL that builds them."""
+    from sqlalchemy import text
+
+    rows = conn.execute(text(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
+        "JOIN pg_index x ON x.indexrelid = c.oid WHERE i.tablename = ANY(:t) AND NOT x.indisunique"
+    ), {"t": list(tables)}).all()  # fmt: skip
+    for name, _ in rows:
+        conn.execute(text(f'DROP INDEX "{name}"'))
+    return [ddl for _, ddl in rows]
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def reconcile_sites(url: str, sites: list[str] | None, since: datetime, until: datetime) -> dict:
+    """Reconcile [since, until): each of ``sites`` in turn (``rules.site``), or the whole
+    company in one run (None: the central reconciler's run of every site). Seconds, calls,
+    findings in scope, and this process's peak RSS."""
+    from frontdesk.reading import reader_for
+    from ledger.db import open_database
+    from ledger.reconcile import Rules, run
+
+    sessions = open_database(url)
+    reader = reader_for(Path(tempfile.gettempdir()) / "no-models")  # imported before timing
+    out = {"s": 0.0, "cpu_s": 0.0, "calls": 0, "findings": 0}
+    for code in sites if sites is not None else [None]:
+        rules = Rules(reader=reader)
+        if code is not None:
+            rules.site = code
+        with sessions() as s:
+            backend = s.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            t, cpu = time.perf_counter(), _cpu_s(os.getpid()) + _cpu_s(backend)
+            r = run(s, since=since, until=until, rules=rules, now=until + timedelta(days=2))
+            s.commit()
+            # the reconciler's and its database session's CPU: what the load does not change
+            out["cpu_s"] += _cpu_s(os.getpid()) + _cpu_s(backend) - cpu
+        out["s"] += time.perf_counter() - t
+        out["calls"] += r.calls
+        out["findings"] += len(r.ids)
+    out["s"], out["cpu_s"] = round(out["s"], 3), round(out["cpu_s"], 3)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return out
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process on this machine (the private server's
+    backend too: the bench and the database share the host)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def reconcile_in_child(url: str, sites: list[str] | None, since: datetime, until: datetime) -> dict:
+    """The same, in a fresh process: its peak RSS is the reconciler's alone."""
+    codes = "*" if sites is None else ",".join(sites)
+    argv = [sys.executable, __file__, "--child-reconcile", url, "--child-sites", codes,
+            "--child-since", since.isoformat(), "--child-until", until.isoformat()]  # fmt: skip
+    proc = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(proc.stdout)
+
+
+def console_pages(url: str, sites: list[str], month: datetime, requests: int) -> dict:
+    """KPI and audit pages through the real console process, as a site's supervisor and as
+    the company (an admin sees every site)."""
+    import httpx
+
+    from bench.console import PASSWORD, free_port, login, start_console, time_page
+    from frontdesk.console.accounts import add_user
+    from ledger.db import open_database
+
+    data_dir = Path(tempfile.mkdtemp(prefix="fd-sites-console-"))
+    (data_dir / "frontdesk.toml").write_text(
+        f'[ledger]\ndatabase_url = "{url}"\n\n[console]\ntimezone = "{TZ}"\n', encoding="utf-8"
+    )
+    sessions = open_database(url)
+    with sessions() as s:
+        add_user(s, "bench-admin", "admin", PASSWORD, "Bench")
+        add_user(s, "bench-super", "supervisor", PASSWORD, "Site supervisor", [sites[0]])
+        s.commit()
+    port = free_port()
+    proc = start_console(data_dir, port, data_dir / "console.log")
+    day = month.astimezone().date().isoformat()
+    out: dict = {}
+    try:
+        for who in ("bench-super", "bench-admin"):
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as c:
+                login(c, who)
+                role = "site" if who == "bench-super" else "company"
+                out[f"kpi_month_{role}"] = time_page(c, [f"/kpi?period=month&date={day}"],
+                                                     requests)  # fmt: skip
+                out[f"audit_list_{role}"] = time_page(c, ["/audit", "/audit?status=all"],
+                                                      requests)  # fmt: skip
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return out
+
+
+def bench(args, log) -> dict:
+    from ledger.db import open_database
+
+    server = None
+    url = args.database_url
+    if url is None:
+        from tests.ledger.pg import start_server
+
+        server = start_server()
+        url = server.create_database("sites_bench")
+    try:
+        engine = open_database(url).kw["bind"]
+        info = build(engine, args.sites, args.days, args.per_day, log)
+        codes = [site_code(i + 1) for i in range(args.sites)]
+        # the last whole month, and a day in its middle
+        month_end = START + timedelta(days=args.days)
+        month_start = max(START, month_end - timedelta(days=30))
+        day = month_start + timedelta(days=min(15, (month_end - month_start).days // 2))
+        one = codes[0]
+        info["transcripts"] = add_transcripts(engine, [one], month_start, month_end)
+        info["transcripts"] += add_transcripts(engine, codes, day, day + timedelta(days=1))
+        out = {"machine": {"cores": os.cpu_count(), "load_at_start": os.getloadavg()[0]},
+               "size": {"sites": args.sites, "days": args.days, "per_day": args.per_day},
+               "data": info}  # fmt: skip
+        first = reconcile_in_child(url, [one], day, day + timedelta(days=1))
+        again = reconcile_in_child(url, [one], day, day + timedelta(days=1))
+        month = reconcile_in_child(url, [one], month_start, month_end)
+        month_again = reconcile_in_child(url, [one], month_start, month_end)
+        out["reconcile"] = {"site_day_first": first, "site_day_again": again,
+                            "site_month_first": month, "site_month_again": month_again}  # fmt: skip
+        log(f"reconcile: site-day {first['s']} s, site-month {month['s']} s, "
+            f"again {month_again['s']} s")
+        # the central reconciler: a day of every site in one run (site by site inside)
+        out["reconcile"]["company_day"] = reconcile_in_child(url, None, day,
+                                                             day + timedelta(days=1))  # fmt: skip
+        memory = {}
+        for n in sorted({1, min(10, args.sites), args.sites}):
+            memory[str(n)] = reconcile_in_child(url, codes[:n], day, day + timedelta(days=1))
+            log(f"reconciler, a day of {n} sites: {memory[str(n)]}")
+        out["reconciler_memory_by_sites"] = memory
+        out["console"] = console_pages(url, codes, day, args.requests)
+        out["machine"]["load_at_end"] = os.getloadavg()[0]
+        return out
+    finally:
+        if server is not None and not args.keep:
+            server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sites", type=int, default=50)
+    p.add_argument("--days", type=int, default=365)
+    p.add_argument("--per-day", type=int, default=800, help="calls a day per site")
+    p.add_argument("--requests", type=int, default=60, help="requests per console page")
+    p.add_argument("--database-url", help="an empty PostgreSQL database (default: a private "
+                   "server, started and deleted by the bench)")  # fmt: skip
+    p.add_argument("--keep", action="store_true", help="leave the private server running")
+    p.add_argument("--child-reconcile", help=argparse.SUPPRESS)
+    p.add_argument("--child-sites", help=argparse.SUPPRESS)
+    p.add_argument("--child-since", help=argparse.SUPPRESS)
+    p.add_argument("--child-until", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child_reconcile:
+        codes = None if args.child_sites == "*" else args.child_sites.split(",")
+        r = reconcile_sites(args.child_reconcile, codes,
+                            datetime.fromisoformat(args.child_since),
+                            datetime.fromisoformat(args.child_until))  # fmt: skip
+        print(json.dumps(r))
+        return 0
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    print(json.dumps(bench(args, log), ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
