@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import Finding, Site
@@ -64,6 +64,7 @@ def run(
         rules.grace_s = grace_s
     now = now or utcnow()
     session.flush()
+    one_at_a_time(session)
     sites = [rules.site] if rules.site is not None else list(
         session.scalars(select(Site.code).order_by(Site.code)))  # fmt: skip
     if rules.site is None and len(sites) <= 1:  # one desk: one run, as ever
@@ -74,6 +75,19 @@ def run(
     if rules.site is None:
         _add(total, _run(session, rules, now, since, until, progress, None, files_only=True))
     return total
+
+
+# Several machines may reconcile one company ledger (the central console's reconciler, a desk
+# left with its own periodic run, a supervisor's `frontdesk reconcile`): two runs at once
+# would both insert the same new findings and one would fail on their unique keys.
+RUN_LOCK = 0x66726F6E74646B  # any fixed 64-bit number: "frontdk"
+
+
+def one_at_a_time(session: Session) -> None:
+    """Wait for any other run on this PostgreSQL ledger to commit, then hold the lock until
+    this run's transaction ends. SQLite lets one writer in at a time already."""
+    if session.bind.dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(RUN_LOCK)))
 
 
 def _add(total: RunResult, one: RunResult) -> None:
