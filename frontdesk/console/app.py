@@ -26,6 +26,7 @@ from frontdesk.console import (
     accounts,
     audit,
     desk,
+    desk_line,
     kpi,
     ledger_page,
     logins,
@@ -160,7 +161,7 @@ def home(ctx: Ctx) -> Response:
 
 def page_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = []
-    for module in (desk, ledger_page, audit, kpi, replay, training, users, recordings, access_page):
+    for module in (desk, desk_line, ledger_page, audit, kpi, replay, training, users, recordings, access_page):
         routes += module.routes
     return routes
 

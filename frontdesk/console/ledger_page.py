@@ -17,7 +17,8 @@ from starlette.routing import BaseRoute
 from domain.rules import Rules
 from domain.vocabulary import CATEGORIES, DEPARTMENTS
 from frontdesk.console import scope
-from frontdesk.console.desk import DESK_ROLES, PAGE_SIZE, STATUS_LABELS, _local_day, transcript_view
+from frontdesk.console.desk import PAGE_SIZE, _local_day, transcript_view
+from frontdesk.console.desk_line import DESK_ROLES, STATUS_LABELS
 from frontdesk.console.web import Console, Ctx, guarded
 from ledger import entries
 from ledger.models import Call, LedgerEntry
