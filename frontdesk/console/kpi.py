@@ -9,11 +9,24 @@ the ledger. Charts are inline SVG built here as plain geometry and drawn by the 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, exists, func, literal_column, select, text
+from sqlalchemy import (
+    Integer,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -239,12 +252,7 @@ def kpi_page(ctx: Ctx) -> Response:
     still_open = and_(LedgerEntry.status.in_(UNFINISHED), LedgerEntry.created_at < cutoff,
                       in_sites(LedgerEntry.site, chosen))  # fmt: skip
     n_unfinished = db.scalar(select(func.count()).where(still_open))
-    unfinished = db.scalars(
-        select(LedgerEntry)
-        .where(still_open)
-        .order_by(LedgerEntry.created_at)
-        .limit(UNFINISHED_LIMIT)
-    ).all()
+    unfinished = _oldest_open(db, cutoff, chosen)
 
     now = utcnow()
     return ctx.render(
@@ -279,6 +287,28 @@ def kpi_page(ctx: Ctx) -> Response:
         by_site=_by_site(scope.choices(ctx), by_hour, reg_by_site, groups),
         company=ctx.user.all_sites,
     )
+
+
+def _oldest_open(db: Session, cutoff: datetime, sites: Collection[str] | None) -> list[LedgerEntry]:
+    """The oldest UNFINISHED_LIMIT unfinished entries created before ``cutoff``: the oldest of
+    each status, then the oldest of those. Each part is one range of the (site, status,
+    created_at) index; a single ORDER BY created_at walked every closed entry of the ledger's
+    past first (128,000 rows for one site of bench/sites.py)."""
+    parts = []
+    for st in UNFINISHED:
+        part = (
+            select(LedgerEntry.id, LedgerEntry.created_at)
+            .where(LedgerEntry.status == st, LedgerEntry.created_at < cutoff,
+                   in_sites(LedgerEntry.site, sites))
+            .order_by(LedgerEntry.created_at)
+            .limit(UNFINISHED_LIMIT)
+            .subquery()
+        )  # fmt: skip
+        parts.append(select(part.c.id, part.c.created_at))
+    oldest = union_all(*parts).subquery()
+    ids = select(oldest.c.id).order_by(oldest.c.created_at).limit(UNFINISHED_LIMIT)
+    rows = db.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(ids))).all()
+    return sorted(rows, key=lambda e: e.created_at)
 
 
 @dataclass
