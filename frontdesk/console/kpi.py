@@ -9,11 +9,24 @@ the ledger. Charts are inline SVG built here as plain geometry and drawn by the 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, exists, func, literal_column, select
+from sqlalchemy import (
+    Integer,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -149,33 +162,49 @@ def kpi_page(ctx: Ctx) -> Response:
                      in_sites(Call.site, chosen))  # fmt: skip
     cfg = ctx.console.cfg
 
+    if dialect == "postgresql":
+        # These aggregates run in tens of milliseconds; a month's cost estimate still passes
+        # jit_above_cost and JIT compiling them took seconds (EXPLAIN ANALYZE on bench/sites.py).
+        db.execute(text("SET LOCAL jit = off"))
+
     # The phone line, in one pass over the period's calls. Only the time range is in the
     # WHERE clause, everything else in SUM(CASE …): the planner then always walks the
     # invited_at index and never a low-selectivity one (outcome = 'answered' is 90 % of calls).
     answered = Call.outcome == "answered"
     recorded = and_(Call.outcome.in_(("answered", "interrupted")), Call.recording_path.is_not(None))
+    hour = _local_hour(ctx, dialect, Call.invited_at, start)
+    by_hour = db.execute(
+        select(
+            hour.label("h"), func.count(), _sum(answered),
+            _sum(and_(answered, Call.rings <= MAX_RINGS)), _sum(Call.outcome == "missed"),
+            _sum(recorded), Call.site,
+        ).where(in_period).group_by(Call.site, literal_column("h"))
+    ).all()  # fmt: skip
+    # Recorded calls registered within the grace, per site: the entry lookup as a WHERE EXISTS
+    # (one semi-join, hashed for many sites), not a subquery run once per call inside a SUM.
     grace = cfg.ledger.registration_grace_s
     registered_in_time = exists().where(
         LedgerEntry.call_id == Call.id,
         LedgerEntry.registered_at.is_not(None),
         _seconds(dialect, LedgerEntry.registered_at, Call.ended_at) <= grace,
     )
-    hour = _local_hour(ctx, dialect, Call.invited_at, start)
-    by_hour = db.execute(
-        select(
-            hour.label("h"), func.count(), _sum(answered),
-            _sum(and_(answered, Call.rings <= MAX_RINGS)), _sum(Call.outcome == "missed"),
-            _sum(recorded), _sum(and_(recorded, registered_in_time)), Call.site,
-        ).where(in_period).group_by(Call.site, literal_column("h"))
-    ).all()  # fmt: skip
+    reg_by_site: dict[str, int] = {
+        site: int(n)
+        for site, n in db.execute(
+            select(Call.site, func.count())
+            .where(in_period, recorded, registered_in_time)
+            .group_by(Call.site)
+        ).all()
+    }
     # calls per hour of the (local) day, and the period's totals (≤ 24 aggregate rows a site)
     per_hour: dict[int, tuple[int, int]] = {}
     for r in by_hour:
         if r[0] is not None:
             n, m = per_hour.get(int(r[0]), (0, 0))
             per_hour[int(r[0])] = (n + int(r[1]), m + int(r[4]))
-    tot, ans, within, missed, n_recorded, reg_ok = (sum(int(r[i]) for r in by_hour)
-                                                    for i in range(1, 7))  # fmt: skip
+    tot, ans, within, missed, n_recorded = (sum(int(r[i]) for r in by_hour)
+                                            for i in range(1, 6))  # fmt: skip
+    reg_ok = sum(reg_by_site.values())
 
     # The period's entries, in one pass grouped by category and building (a few hundred
     # aggregate rows at most: a property has tens of buildings): registered entries per
@@ -223,12 +252,7 @@ def kpi_page(ctx: Ctx) -> Response:
     still_open = and_(LedgerEntry.status.in_(UNFINISHED), LedgerEntry.created_at < cutoff,
                       in_sites(LedgerEntry.site, chosen))  # fmt: skip
     n_unfinished = db.scalar(select(func.count()).where(still_open))
-    unfinished = db.scalars(
-        select(LedgerEntry)
-        .where(still_open)
-        .order_by(LedgerEntry.created_at)
-        .limit(UNFINISHED_LIMIT)
-    ).all()
+    unfinished = _oldest_open(db, cutoff, chosen)
 
     now = utcnow()
     return ctx.render(
@@ -260,9 +284,31 @@ def kpi_page(ctx: Ctx) -> Response:
         now=now,
         sites=scope.choices(ctx),
         site=ctx.query.get("site", ""),
-        by_site=_by_site(scope.choices(ctx), by_hour, groups),
+        by_site=_by_site(scope.choices(ctx), by_hour, reg_by_site, groups),
         company=ctx.user.all_sites,
     )
+
+
+def _oldest_open(db: Session, cutoff: datetime, sites: Collection[str] | None) -> list[LedgerEntry]:
+    """The oldest UNFINISHED_LIMIT unfinished entries created before ``cutoff``: the oldest of
+    each status, then the oldest of those. Each part is one range of the (site, status,
+    created_at) index; a single ORDER BY created_at walked every closed entry of the ledger's
+    past first (128,000 rows for one site of bench/sites.py)."""
+    parts = []
+    for st in UNFINISHED:
+        part = (
+            select(LedgerEntry.id, LedgerEntry.created_at)
+            .where(LedgerEntry.status == st, LedgerEntry.created_at < cutoff,
+                   in_sites(LedgerEntry.site, sites))
+            .order_by(LedgerEntry.created_at)
+            .limit(UNFINISHED_LIMIT)
+            .subquery()
+        )  # fmt: skip
+        parts.append(select(part.c.id, part.c.created_at))
+    oldest = union_all(*parts).subquery()
+    ids = select(oldest.c.id).order_by(oldest.c.created_at).limit(UNFINISHED_LIMIT)
+    rows = db.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(ids))).all()
+    return sorted(rows, key=lambda e: e.created_at)
 
 
 @dataclass
@@ -278,12 +324,14 @@ class SiteKpis:
     missed: Share
 
 
-def _by_site(sites: list[Site], by_hour: list, groups: list) -> list[SiteKpis]:
+def _by_site(
+    sites: list[Site], by_hour: list, reg_by_site: dict[str, int], groups: list
+) -> list[SiteKpis]:
     """Each site's rules from the same aggregate rows as the page's totals (no more SQL)."""
     calls: dict[str, list[int]] = {}
     for r in by_hour:
-        acc = calls.setdefault(r[7], [0] * 6)
-        for i in range(6):
+        acc = calls.setdefault(r[6], [0] * 5)
+        for i in range(5):
             acc[i] += int(r[i + 1])
     cbs: dict[str, list[int]] = {}
     for r in groups:
@@ -292,7 +340,8 @@ def _by_site(sites: list[Site], by_hour: list, groups: list) -> list[SiteKpis]:
         acc[1] += int(r[4])
     out = []
     for s in sites:
-        tot, ans, within, missed, n_rec, reg_ok = calls.get(s.code, [0] * 6)
+        tot, ans, within, missed, n_rec = calls.get(s.code, [0] * 5)
+        reg_ok = reg_by_site.get(s.code, 0)
         returned, cb_ok = cbs.get(s.code, [0, 0])
         out.append(SiteKpis(s.code, s.name, tot, Share(within, ans), Share(reg_ok, n_rec),
                             Share(cb_ok, returned), Share(missed, tot)))  # fmt: skip

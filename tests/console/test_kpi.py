@@ -229,3 +229,129 @@ def test_audit_filters_on_both_backends(backend_url, tmp_path):
         audit_list(ctx)
     assert [r["caller"] for r in values["rows"]] == ["13700002222"]
     assert values["counts"]["SLOW_ANSWER"] == 2
+
+
+def test_kpi_figures_equal_a_row_by_row_count_on_both_backends(backend_url, tmp_path):
+    """A month of random calls and entries at two sites (and rows just outside the month):
+    every figure of the page, each site's row and the unfinished list (more than its limit,
+    several statuses) equal the same rules counted call by call and entry by entry here."""
+    import random
+    from zoneinfo import ZoneInfo
+
+    from frontdesk.console.accounts import Principal
+    from frontdesk.console.kpi import HOT, MAX_RINGS, UNFINISHED, UNFINISHED_LIMIT, kpi_page
+    from ledger.models import Call, LedgerEntry
+    from ledger.models import Site as SiteRow
+
+    rnd = random.Random(17)
+    zone = ZoneInfo("Asia/Shanghai")
+    month0 = datetime(2026, 6, 1, tzinfo=zone).astimezone(UTC)
+    month1 = datetime(2026, 7, 1, tzinfo=zone).astimezone(UTC)
+    ctx, values = _handler_ctx(backend_url, tmp_path, "period=month&date=2026-06-15&older=10")
+    ctx.user = Principal(1, "boss", "B", "supervisor", frozenset({"east", "west"}))
+    grace, cb_s = ctx.console.cfg.ledger.registration_grace_s, ctx.console.rules.callback_s
+    sec = timedelta(seconds=1)
+    calls, entries = [], []
+    with ctx.db as s:
+        s.add_all([SiteRow(code="east", name="东苑", created_at=month0),
+                   SiteRow(code="west", name="西苑", created_at=month0)])  # fmt: skip
+        for i in range(400):
+            inv = month0 - timedelta(days=2) + rnd.uniform(0, 34) * timedelta(days=1)
+            outcome = rnd.choice(["answered"] * 6 + ["missed", "busy", "interrupted"])
+            rings = rnd.randint(1, 5)
+            talked = outcome in ("answered", "interrupted")
+            ended = None if i % 50 == 7 else inv + rnd.randint(10, 400) * sec
+            c = Call(id=5000 + i, uuid=f"rb{i}", caller="139", invited_at=inv, rings=rings,
+                     outcome=outcome, site=rnd.choice(["east", "west"]), ended_at=ended,
+                     answered_at=inv + 5 * rings * sec if talked else None,
+                     recording_path=f"r/{i}.wav" if talked and i % 9 else None)  # fmt: skip
+            s.add(c)
+            calls.append(c)
+        s.flush()
+        for i, c in enumerate(calls):
+            for k in range(1 if i % 3 else 2):  # a second entry for some calls
+                base = c.ended_at or c.invited_at
+                reg = None if i % 11 == 0 else base + rnd.choice(
+                    [-20, 10, grace - 5, grace + 5, grace + 400]) * sec  # fmt: skip
+                cat = rnd.choice(["报修", "报修", "投诉", "咨询", None])
+                returned = base + 3600 * sec if cat == "报修" and i % 4 else None
+                e = LedgerEntry(
+                    call_id=c.id, site=c.site, category=cat, building=rnd.choice(["1", "2", None]),
+                    status=rnd.choice(["draft", "closed", *UNFINISHED]) if reg else "draft",
+                    created_at=c.invited_at + (30 + k) * sec, registered_at=reg,
+                    returned_at=returned, summary=rnd.choice(["漏水", "噪音", "停车"]),
+                    public_area=rnd.choice([None, None, "楼道灯"]),
+                    callback_at=returned + rnd.choice([600, cb_s - 60, cb_s + 60]) * sec
+                    if returned and i % 5 else None,
+                )  # fmt: skip
+                s.add(e)
+                entries.append(e)
+        s.commit()
+        kpi_page(ctx)
+        v = values
+
+        month = [c for c in calls if month0 <= c.invited_at < month1]
+
+        def phone(cs):
+            answered = [c for c in cs if c.outcome == "answered"]
+            recorded = [c for c in cs if c.outcome in ("answered", "interrupted")
+                        and c.recording_path is not None]  # fmt: skip
+            in_time = [c for c in recorded if c.ended_at is not None and any(
+                e.call_id == c.id and e.registered_at is not None
+                and (e.registered_at - c.ended_at).total_seconds() <= grace for e in entries)]  # fmt: skip
+            return (len(cs), len(answered), sum(c.rings <= MAX_RINGS for c in answered),
+                    sum(c.outcome == "missed" for c in cs), len(recorded), len(in_time))  # fmt: skip
+
+        def callbacks(es):
+            rep = [e for e in es if e.category == "报修" and e.returned_at is not None]
+            ok = [e for e in rep if e.callback_at is not None
+                  and (e.callback_at - e.returned_at).total_seconds() <= cb_s]  # fmt: skip
+            return len(rep), len(ok)
+
+        tot, ans, within, missed, rec, reg_ok = phone(month)
+        assert 0 < reg_ok < rec and tot > 200  # the data exercises every branch
+        assert (v["total"], v["answered"], v["missed"]) == (tot, ans, missed)
+        assert (v["ring3"].hit, v["ring3"].of) == (within, ans)
+        assert (v["reg1"].hit, v["reg1"].of) == (reg_ok, rec)
+        e_month = [e for e in entries if month0 <= e.created_at < month1]
+        n_ret, n_cb = callbacks(e_month)
+        assert (v["cb2"].hit, v["cb2"].of) == (n_cb, n_ret) and 0 < n_cb < n_ret
+        hours = {b["hour"]: (b["n"], b["m"]) for b in v["hours"].bars if b["n"]}
+        expected_hours: dict[int, tuple[int, int]] = {}
+        for c in month:
+            h = c.invited_at.astimezone(zone).hour
+            n, m = expected_hours.get(h, (0, 0))
+            expected_hours[h] = (n + 1, m + (c.outcome == "missed"))
+        assert hours == expected_hours
+        registered = [e for e in e_month if e.status != "draft"]
+        cats: dict[str, int] = {}
+        for e in registered:
+            if e.category:
+                cats[e.category] = cats.get(e.category, 0) + 1
+        assert {b["full"]: b["n"] for b in v["cat_chart"].bars} == cats
+        blds: dict[str, int] = {}
+        for e in registered:
+            if e.category in HOT and e.building:
+                blds[f"{e.building} 栋"] = blds.get(f"{e.building} 栋", 0) + 1
+        assert {b["full"]: b["n"] for b in v["bld_chart"].bars} == blds
+        subj: dict[str, int] = {}
+        for e in registered:
+            if e.category in HOT:
+                k = f"{e.category} · {e.public_area or e.summary}"
+                subj[k] = subj.get(k, 0) + 1
+        assert len(subj) <= 8 and {b["full"]: b["n"] for b in v["subj_chart"].bars} == subj
+        for row in v["by_site"]:  # each site's row, counted from its own rows
+            mine = [c for c in month if c.site == row.code]
+            t, a, w, mi, r, ok = phone(mine)
+            assert (row.total, row.ring3.hit, row.ring3.of, row.missed.hit) == (t, w, a, mi)
+            assert (row.reg1.hit, row.reg1.of) == (ok, r)
+            assert (row.cb2.of, row.cb2.hit) == callbacks(
+                [e for e in e_month if e.site == row.code])
+        assert {r.code for r in v["by_site"]} == {"east", "west"}
+        # unfinished: every status, oldest first, the first UNFINISHED_LIMIT of more
+        cutoff = datetime.now(UTC) - timedelta(days=10)
+        open_ = sorted((e for e in entries if e.status in UNFINISHED and e.created_at < cutoff),
+                       key=lambda e: e.created_at)  # fmt: skip
+        assert len(open_) > UNFINISHED_LIMIT and len({e.status for e in open_}) == len(UNFINISHED)
+        assert v["n_unfinished"] == len(open_)
+        assert [e.id for e in v["unfinished"]] == [e.id for e in open_[:UNFINISHED_LIMIT]]
