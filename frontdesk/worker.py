@@ -194,7 +194,7 @@ class Worker:
         from voice.asr.transcribe import transcribe_whole
 
         if not self._untouched_draft(call_id):
-            log.info("call %d: its entry is the agent's now; not refined", call_id)
+            log.info("call %d: no untouched draft (confirmed or edited); not refined", call_id)
             return
         path, caller_number, _ = self._recording(call_id)
         try:
