@@ -1,5 +1,11 @@
 """The job loop: a finished call's recording → transcript → draft ledger entry.
 
+Two passes: the ``transcribe`` job makes the draft fast (VAD segments, most of them already
+decoded while the call was live); then, with ``refine`` on, a ``refine`` job decodes each
+channel whole (every word with the words around it: fewer errors, numbers said after a
+pause kept) and replaces the transcript and the draft, if no agent has touched the draft.
+Refine jobs wait while a transcribe job is due or a live call is being followed.
+
 Restartable and idempotent: jobs are claimed atomically from the database, a crash
 leaves the job to be recovered, and re-running a job replaces the transcript and
 updates the same draft. Every failure is stored on the job with its reason.
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.intake import IntakeDraft
@@ -26,6 +33,7 @@ from recordings.archive import Archive, is_spooled, sha256_file
 log = logging.getLogger("frontdesk.worker")
 
 TRANSCRIBE = "transcribe"
+REFINE = "refine"
 NOT_HERE_RETRY_S = 30.0  # a recording in another desk's spool: look again this much later
 
 
@@ -52,6 +60,8 @@ class AsrSettings:
     threads: int = 2
     vad_aggressiveness: int = 2
     vad_frame_ms: int = 30
+    # a second, whole-channel pass after the draft ([asr] refine; the CLI's default is on)
+    refine: bool = False
 
 
 class Worker:
@@ -86,12 +96,15 @@ class Worker:
             with self.sessions() as s:
                 jobs.recover_stale(s, older_than=600)
                 s.commit()
-            job_id = self._claim()
+            job_id = self._claim(TRANSCRIBE)
+            if job_id is None:
+                if self._follow_live_calls():
+                    continue
+                job_id = self._claim(REFINE) if self._may_refine() else None
             if job_id is None:
                 if once:
                     return done
-                if not self._follow_live_calls():
-                    time.sleep(poll_s)
+                time.sleep(poll_s)
                 continue
             self.run_job(job_id)
             done += 1
@@ -109,19 +122,26 @@ class Worker:
             log.exception("following live calls failed; they are transcribed after hangup")
             return 0
 
-    def _claim(self) -> int | None:
+    def _may_refine(self) -> bool:
+        """Refine only with the switch on and no live call followed here (live calls first)."""
+        return self.asr.refine and not (self.live is not None and self.live.calls)
+
+    def _claim(self, kind: str) -> int | None:
         with self.sessions() as s:
-            job = jobs.claim(s, TRANSCRIBE, self.worker_id)
+            job = jobs.claim(s, kind, self.worker_id)
             s.commit()
             return job.id if job else None
 
     def run_job(self, job_id: int) -> None:
         with self.sessions() as s:
             job = s.get(jobs.Job, job_id)
-            call_id = job.call_id
+            call_id, kind = job.call_id, job.kind
         t0 = time.monotonic()
         try:
-            self.process_call(call_id)
+            if kind == REFINE:
+                self.refine_call(call_id)
+            else:
+                self.process_call(call_id)
         except NotHereYet as exc:  # another desk's spool: its own worker or the move does it
             log.info("job %d (call %d) put back: %s", job_id, call_id, exc.reason)
             with self.sessions() as s:
@@ -143,11 +163,72 @@ class Worker:
         with self.sessions() as s:
             jobs.complete(s, s.get(jobs.Job, job_id))
             s.commit()
-        log.info("job %d: call %d transcribed in %.1fs", job_id, call_id, time.monotonic() - t0)
+        verb = "refined" if kind == REFINE else "transcribed"
+        log.info("job %d: call %d %s in %.1fs", job_id, call_id, verb, time.monotonic() - t0)
 
     # -- one call ---------------------------------------------------------------------------
     def process_call(self, call_id: int) -> None:
-        """Transcribe the call's recording, store the transcript and the draft entry."""
+        """Transcribe the call's recording, store the transcript and the draft entry; queue
+        the refine pass."""
+        path, caller_number, call_uuid = self._recording(call_id)
+        # what the live call's follower (this worker or another) transcribed before hangup
+        from voice.asr.live import discard_live, load_live
+
+        partial_root = self.archive.partial_root
+        transcript = self.transcribe(path, load_live(partial_root, call_uuid))
+        # drafted now, with the ledger as it is now (the reconciler re-reads as of the call)
+        draft = self.draft(transcript, caller_number, call_id)
+        with self.sessions() as s:
+            transcripts.save_transcript(s, call_id, transcript)
+            entries.create_draft(s, call_id, draft, caller_number=caller_number)
+            if self.asr.refine:
+                jobs.enqueue(s, REFINE, call_id)
+            s.commit()
+        discard_live(partial_root, call_uuid)
+
+    def refine_call(self, call_id: int) -> None:
+        """Decode each channel whole; replace the transcript (the draft pass's kept under
+        ``first_pass``) and re-draft the entry, but only while the entry is a draft no agent
+        has edited: once an agent has touched it, transcript and entry stay as they saw them."""
+        from voice.asr.audio import AudioError
+        from voice.asr.transcribe import transcribe_whole
+
+        if not self._untouched_draft(call_id):
+            log.info("call %d: no untouched draft (confirmed or edited); not refined", call_id)
+            return
+        path, caller_number, _ = self._recording(call_id)
+        try:
+            refined = transcribe_whole(path, self.engine(), self.asr.vad_aggressiveness,
+                                       self.asr.vad_frame_ms, language=self.asr.language)  # fmt: skip
+        except AudioError as exc:
+            raise JobError(f"unreadable audio: {exc}", retry=False) from exc
+        with self.sessions() as s:
+            call = s.get(calls.Call, call_id)
+            at = call.ended_at or call.invited_at
+        draft = self.draft(refined, caller_number, call_id, at=at)
+        with self.sessions() as s:
+            # checked again where it is written: the agent may have confirmed meanwhile
+            if not self._untouched_draft(call_id, s, lock=True):
+                log.info("call %d: confirmed or edited during the refine pass; kept", call_id)
+                return
+            first = transcripts.load_transcript(s, call_id)
+            row = transcripts.save_transcript(s, call_id, refined)
+            row.data = {**row.data, "first_pass": first.to_dict() if first else None}
+            entries.create_draft(s, call_id, draft, caller_number=caller_number)
+            s.commit()
+
+    def _untouched_draft(self, call_id: int, s: Session | None = None, lock: bool = False) -> bool:
+        """The call's entry is a draft with no change by anyone (create_draft's own rule is
+        only "still a draft"; an agent's edit to a draft is a change too)."""
+        if s is None:
+            with self.sessions() as s:
+                return self._untouched_draft(call_id, s)
+        q = select(entries.LedgerEntry).where(entries.LedgerEntry.call_id == call_id)
+        entry = s.scalar(q.order_by(entries.LedgerEntry.id).with_for_update() if lock else q)
+        return entry is not None and entry.status == "draft" and not entry.changes
+
+    def _recording(self, call_id: int) -> tuple[Path, str | None, str]:
+        """The call's recording checked (here, whole, untampered): path, caller, uuid."""
         with self.sessions() as s:
             call = s.get(calls.Call, call_id)
             if call is None:
@@ -166,18 +247,7 @@ class Worker:
             raise JobError(f"recording {path} is missing", retry=False)
         if expected_sha and sha256_file(path) != expected_sha:
             raise JobError(f"recording {path} does not match its SHA-256 (tampered?)", retry=False)
-        # what the live call's follower (this worker or another) transcribed before hangup
-        from voice.asr.live import discard_live, load_live
-
-        partial_root = self.archive.partial_root
-        transcript = self.transcribe(path, load_live(partial_root, call_uuid))
-        # drafted now, with the ledger as it is now (the reconciler re-reads as of the call)
-        draft = self.draft(transcript, caller_number, call_id)
-        with self.sessions() as s:
-            transcripts.save_transcript(s, call_id, transcript)
-            entries.create_draft(s, call_id, draft, caller_number=caller_number)
-            s.commit()
-        discard_live(partial_root, call_uuid)
+        return path, caller_number, call_uuid
 
     def transcribe(self, path: Path, live=None) -> Transcript:
         from voice.asr.audio import AudioError

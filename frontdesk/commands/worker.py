@@ -15,7 +15,8 @@ def register(sub) -> None:
         description=(
             "Take transcription jobs from the ledger database, transcribe each recording "
             "offline (VAD + the configured model), store the transcript and create the "
-            "call's draft entry. While idle it follows calls still in progress and transcribes "
+            "call's draft entry; then, when no call waits ([asr] refine), decode each channel "
+            "whole and update the draft if no agent has touched it. While idle it follows calls still in progress and transcribes "
             "each utterance as soon as VAD closes it (with Vosk: streams it into the recognizer), "
             "so little is left at hangup. Several workers may run at once: each live call is "
             "followed by one of them, and a crashed one loses no job and no live call."
@@ -48,6 +49,7 @@ def make_worker(cfg: Config, follow_live: bool = False):
         threads=asr.threads,
         vad_aggressiveness=asr.vad_aggressiveness,
         vad_frame_ms=asr.vad_frame_ms,
+        refine=asr.refine,
     )
     return Worker(
         open_database(cfg.database_url), cfg.recordings_dir, settings, follow_live=follow_live,

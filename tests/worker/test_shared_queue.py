@@ -35,7 +35,9 @@ def _desk(tmp_path, name, url, root, models_dir):
     d.mkdir()
     (d / "models").symlink_to(models_dir)
     (d / "frontdesk.toml").write_text(
-        f'[ledger]\ndatabase_url = "{url}"\n\n[recordings]\nroot = "{root}"\n', encoding="utf-8"
+        f'[ledger]\ndatabase_url = "{url}"\n\n[recordings]\nroot = "{root}"\n'
+        "\n[asr]\nrefine = false\n",  # the queue shared, not the second pass
+        encoding="utf-8",
     )
     return d
 
