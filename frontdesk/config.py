@@ -64,8 +64,9 @@ class AsrConfig:
     community_names: list = field(default_factory=list)  # ["阳光花园", "翠湖苑"]
     hotwords: list = field(default_factory=list)  # other words: ["燃气表", "门禁卡"]
     # After the draft, decode each channel whole and re-draft an untouched draft (dev split:
-    # CER 0.179 → 0.158); about twice the CPU per call. Off on machines with no CPU to spare.
-    refine: bool = True
+    # CER 0.179 → 0.158). Off by default: twice the CPU per call, one phone number fewer
+    # registered on both splits, and a two-party transcript loses its order of turns.
+    refine: bool = False
 
     def prompt(self) -> str | None:
         """The Whisper prompt: ``initial_prompt`` with the community names and hotwords."""
