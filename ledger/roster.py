@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from domain.roster import DEFAULT_SITE, MOBILE, Layout, RosterHome, phone_key
 from ledger import sheet_words as words
 from ledger.models import Roster, RosterPhone, RosterResident
-from ledger.table_io import TableError, _read_sheets
+from ledger.sheets import TableError, _read_sheets
 from ledger.types import utcnow
 
 # header (as written; sheet_words.header_key compares them) → roster field
