@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import soundfile as sf
-from sqlalchemy import or_, select
+from sqlalchemy import String, or_, select, type_coerce
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -98,7 +98,9 @@ def search_calls(ctx: Ctx, filters: dict[str, str], before: int | None, limit: i
         q = q.where(Call.invited_at < local_day(ctx, filters["to"], "to", after=True))
     if filters.get("outcome"):
         sqlite = ctx.db.get_bind().dialect.name == "sqlite"
-        outcome = Call.outcome.concat("") if sqlite else Call.outcome
+        # the outcome column checks its words: typed as plain text for the `|| ''` (which
+        # keeps SQLite walking newest first rather than through the outcome index)
+        outcome = type_coerce(Call.outcome, String()).concat("") if sqlite else Call.outcome
         q = q.where(outcome == filters["outcome"])
     if tag:
         q = q.where(Call.id.in_(select(CallTag.call_id).where(CallTag.tag == tag)))
