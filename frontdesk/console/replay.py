@@ -98,9 +98,11 @@ def search_calls(ctx: Ctx, filters: dict[str, str], before: int | None, limit: i
         q = q.where(Call.invited_at < local_day(ctx, filters["to"], "to", after=True))
     if filters.get("outcome"):
         sqlite = ctx.db.get_bind().dialect.name == "sqlite"
-        # the outcome column checks its words: typed as plain text for the `|| ''` (which
-        # keeps SQLite walking newest first rather than through the outcome index)
-        outcome = type_coerce(Call.outcome, String()).concat("") if sqlite else Call.outcome
+        # typed as plain text: the column refuses words outside its set, and a filter typed
+        # in the address bar should find nothing, not fail; the `|| ''` keeps SQLite walking
+        # newest first rather than through the outcome index
+        text = type_coerce(Call.outcome, String())
+        outcome = text.concat("") if sqlite else text
         q = q.where(outcome == filters["outcome"])
     if tag:
         q = q.where(Call.id.in_(select(CallTag.call_id).where(CallTag.tag == tag)))
