@@ -96,18 +96,23 @@ def test_invite_flood_every_invite_is_a_row_excess_gets_486_and_the_phone_still_
 def test_invite_cancel_churn_at_150_a_second_is_survived_with_a_row_each(var, tmp_path):
     """300 callers at 150/s who each give up 50 ms after their INVITE, against 32 lines: each
     ringing call opens and closes its RTP sockets. With the PyPI pjsua2 (64 socket handles)
-    this aborted the phone after 30-60 calls; our build has 1024 (scripts/pjsua2)."""
+    this aborted the phone after 30-60 calls; our build has 1024 (scripts/pjsua2). A pjsua2
+    Call deleted after pjsua had given its id to the next INVITE answered that caller 603 and
+    left its line ringing for ever; the phone now drops each Call in its DISCONNECTED callback."""
     n = 300
     with PhoneProcess(var, "--answer-after-rings", "3", "--max-lines", "32", *FAST) as phone:
         churn = sipp_call(phone.port, "uac_cancel.xml", tmp_path, talk_ms=50, calls=n,
-                          timeout=60, extra=("-r", "150", "-l", "64"))  # fmt: skip
-        assert churn.returncode == 0, churn.stdout[-3000:]
+                          timeout=60, extra=("-r", "150", "-l", "64", "-trace_err"))  # fmt: skip
+        errors = "".join(f.read_text()[-3000:] for f in tmp_path.glob("*_errors.log"))
+        assert churn.returncode == 0, errors or churn.stdout[-3000:]
         phone.wait_for("stored as #", count=n, timeout=30)
         assert phone.proc.poll() is None, "".join(phone.log[-50:])
         _one_more_call(phone, tmp_path, stored=n)
     calls = sorted(frontdesk_json(var, "calls", "list"), key=lambda c: c["id"])
     assert len(calls) == n + 1 and len({c["sip_call_id"] for c in calls}) == n + 1
-    assert {c["outcome"] for c in calls[:n]} <= {"missed", "busy"}
+    outcomes = [c["outcome"] for c in calls[:n]]
+    assert set(outcomes) <= {"missed", "busy"}  # busy: 486 when every line was taken
+    assert outcomes.count("missed") >= n // 3, "most callers should have heard it ring"
     _assert_faithful(var, calls[-1])
 
 

@@ -501,6 +501,12 @@ class Phone:
             rec.cause += "; answered automatically at the caller's request (RFC 5373)"
         live.ended = True
         self._publish("ended", live)
+        # pjsua frees this call's id as this callback returns and may hand it to the next
+        # INVITE at once. A pjsua2 Call deleted after that hangs up (603) whichever call then
+        # holds the id and unhooks its callbacks, leaving that line ringing forever; so the
+        # Call goes now, inside the callback, as pjsua2 intends. Recorders stay until _finish.
+        call, live.call = live.call, None
+        call.live = None
 
     def _on_media(self, live: LiveCall) -> None:
         assert live.call is not None and self._ep is not None
