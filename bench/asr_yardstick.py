@@ -41,7 +41,8 @@ EVAL = ROOT / "tests" / "data" / "asr_eval"
 SYSTEMS = ("whisper_base_plain", "pipeline", "pipeline_refined", "pipeline_no_numbers",
            "pipeline_beam5", "pipeline_fallback")
 ABLATIONS = ("pipeline_script_prompt", "pipeline_no_vad", "pipeline_plain_decode",
-             "pipeline_full_window")
+             "pipeline_full_window", "pipeline_whole_trimmed", "pipeline_turns",
+             "pipeline_turns_no_flush")
 TELEPHONE = ("band8k", "ulaw", "alaw", "loss10", "noisy")
 
 
@@ -88,7 +89,7 @@ def load_system(name: str, models_dir: Path):
     from frontdesk.config import AsrConfig
     from voice.asr.engines import load_engine
     from voice.asr.models import resolve
-    from voice.asr.transcribe import transcribe_file, transcribe_whole
+    from voice.asr.transcribe import transcribe_file, transcribe_turns, transcribe_whole
 
     t0 = time.perf_counter()
     info = resolve(os.environ.get("BENCH_ASR_MODEL", "whisper-base"), models_dir)
@@ -113,6 +114,17 @@ def load_system(name: str, models_dir: Path):
     if name == "pipeline_no_vad":
         return (
             lambda p: transcribe_whole(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms)
+        ), time.perf_counter() - t0
+    if name == "pipeline_whole_trimmed":
+        return (
+            lambda p: transcribe_whole(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms, trim=True)
+        ), time.perf_counter() - t0
+    if name in ("pipeline_turns", "pipeline_turns_no_flush"):
+        gap = float(os.environ.get("BENCH_TURN_GAP", "3.0"))
+        flush = name == "pipeline_turns"
+        return (
+            lambda p: transcribe_turns(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms,
+                                       max_gap_s=gap, flush=flush)  # fmt: skip
         ), time.perf_counter() - t0
     if name == "pipeline_refined":  # what the worker stores in the end: both passes' cost
         def refined(p):

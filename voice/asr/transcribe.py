@@ -11,6 +11,7 @@ from domain.transcript import Speaker, Transcript, Utterance
 from voice.asr.audio import ASR_RATE, load_audio, to_asr_rate
 from voice.asr.engines import Engine
 from voice.asr.live import LiveResult
+from voice.asr.turns import speech_turns
 from voice.asr.vad import VadOptions, speech_segments
 
 log = logging.getLogger("frontdesk.asr")
@@ -79,12 +80,54 @@ def transcribe_file(
     )
 
 
+def transcribe_turns(
+    path: str | Path,
+    engine: Engine,
+    aggressiveness: int = 2,
+    frame_ms: int = 30,
+    language: str | None = None,
+    max_gap_s: float = 3.0,
+    flush: bool = True,
+) -> Transcript:
+    """Each speaker's turn (``voice.asr.turns``) decoded as one window: an utterance per turn,
+    in the order they were said. With ``flush``, a VAD segment of a turn that none of the
+    decoded words falls in (Whisper stopping before a number said last, after a pause) is
+    decoded alone and kept as an utterance of its own. Raises AudioError."""
+    data, rate = load_audio(path)
+    speakers = list(STEREO_SPEAKERS) if data.shape[1] == 2 else ["unknown"] * data.shape[1]
+    opts = VadOptions(aggressiveness=aggressiveness, frame_ms=frame_ms)
+    audio = [to_asr_rate(data[:, ch], rate) for ch in range(data.shape[1])]
+    utts: list[Utterance] = []
+    for turn in speech_turns([speech_segments(a, opts) for a in audio], max_gap_s):
+        who, a = speakers[turn.channel], audio[turn.channel]
+        u = engine.transcribe(a[int(turn.start * ASR_RATE) : int(turn.end * ASR_RATE)], turn.start, who)
+        if u is not None:
+            utts.append(u)
+        if not flush or len(turn.segments) < 2 or (u is not None and not u.words):
+            continue  # one segment was decoded as it is; no word times: coverage unknown
+        words = u.words if u is not None else []
+        for s, e in turn.segments:
+            if not any(w.start < e and w.end > s for w in words):
+                v = engine.transcribe(a[int(s * ASR_RATE) : int(e * ASR_RATE)], s, who)
+                if v is not None:
+                    utts.append(v)
+    utts.sort(key=lambda u: (u.start, u.speaker))
+    return Transcript(
+        utterances=utts,
+        engine=engine.name,
+        model=engine.model,
+        language=language or getattr(engine, "language", None),
+        duration_s=round(len(data) / rate, 3),
+    )
+
+
 def transcribe_whole(
     path: str | Path,
     engine: Engine,
     aggressiveness: int = 2,
     frame_ms: int = 30,
     language: str | None = None,
+    trim: bool = False,
 ) -> Transcript:
     """Each channel given to the engine whole, with no VAD cuts: one utterance per channel.
 
@@ -99,8 +142,12 @@ def transcribe_whole(
         audio = to_asr_rate(data[:, ch], rate)
         # a channel with no speech at all is not decoded: Whisper invents text on silence
         # (我认为你认为… on a silent agent channel)
-        if speech_segments(audio, VadOptions(aggressiveness=aggressiveness, frame_ms=frame_ms)):
-            utts.append(engine.transcribe(audio, 0.0, who))
+        segs = speech_segments(audio, VadOptions(aggressiveness=aggressiveness, frame_ms=frame_ms))
+        if segs:
+            # ``trim``: from the first segment's start to the last one's end (trailing
+            # silence is where Whisper invents text)
+            s, e = (segs[0][0], segs[-1][1]) if trim else (0.0, len(audio) / ASR_RATE)
+            utts.append(engine.transcribe(audio[int(s * ASR_RATE) : int(e * ASR_RATE)], s, who))
     utts = sorted((u for u in utts if u is not None), key=lambda u: (u.start, u.speaker))
     return Transcript(
         utterances=utts,
