@@ -88,18 +88,39 @@ def transcribe_turns(
     language: str | None = None,
     max_gap_s: float = 3.0,
     flush: bool = True,
+    draft: Transcript | None = None,
+    whole: bool = False,
 ) -> Transcript:
     """Each speaker's turn (``voice.asr.turns``) decoded as one window: an utterance per turn,
     in the order they were said. With ``flush``, a VAD segment of a turn that none of the
     decoded words falls in (Whisper stopping before a number said last, after a pause) is
-    decoded alone and kept as an utterance of its own. Raises AudioError."""
+    decoded alone and kept as an utterance of its own. ``draft``: this recording's
+    ``transcribe_file`` transcript with the same engine; a turn of one VAD segment is what it
+    decoded already, so its utterances are kept, not decoded again. ``whole`` (Whisper): each
+    channel decoded at once and its words shared out among its turns by time (a turn given
+    no word is decoded alone). Raises AudioError."""
     data, rate = load_audio(path)
     speakers = list(STEREO_SPEAKERS) if data.shape[1] == 2 else ["unknown"] * data.shape[1]
     opts = VadOptions(aggressiveness=aggressiveness, frame_ms=frame_ms)
     audio = [to_asr_rate(data[:, ch], rate) for ch in range(data.shape[1])]
     utts: list[Utterance] = []
-    for turn in speech_turns([speech_segments(a, opts) for a in audio], max_gap_s):
+    turns = speech_turns([speech_segments(a, opts) for a in audio], max_gap_s)
+    split: dict[int, Utterance | None] = {}  # id(turn) → its share of the whole channel
+    if whole and hasattr(engine, "transcribe_split"):
+        for ch in range(len(audio)):
+            mine = [t for t in turns if t.channel == ch]
+            if mine:
+                got = engine.transcribe_split(audio[ch], 0.0, speakers[ch], [(t.start, t.end) for t in mine])
+                split.update({id(t): u for t, u in zip(mine, got, strict=True)})
+    for turn in turns:
         who, a = speakers[turn.channel], audio[turn.channel]
+        if split.get(id(turn)) is not None:
+            utts.append(split[id(turn)])  # type: ignore[arg-type]
+            continue
+        if draft is not None and len(turn.segments) == 1:
+            utts.extend(u for u in draft.utterances
+                        if u.speaker == who and turn.start - 0.05 <= u.start < turn.end)  # fmt: skip
+            continue
         u = engine.transcribe(a[int(turn.start * ASR_RATE) : int(turn.end * ASR_RATE)], turn.start, who)
         if u is not None:
             utts.append(u)
