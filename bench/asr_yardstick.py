@@ -8,10 +8,10 @@ peak RSS is its own. Systems:
   (beam 5, its temperature fallback), language zh, no prompt, no VAD, no project code;
   each channel of the recording at once.
 - ``pipeline``: what the worker runs (``transcribe_file`` with the configured engine,
-  prompt and VAD).
+  prompt and VAD: each speaker's turn as one window).
 - ``pipeline_refined``: what the worker stores in the end with ``[asr] refine`` on: the
-  pipeline's draft pass, then each speaker's turn as one window (``transcribe_turns``, the
-  refine job, re-using the draft's turns of one VAD segment); the figures are the refined
+  pipeline's draft pass, then each channel whole, its words shared out among its turns
+  (``transcribe_turns(whole=True)``, the refine job); the figures are the refined
   transcript's, the time and CPU those of both passes.
 - ``pipeline_no_numbers``: the pipeline without number readings (``number_readings=0``: an
   utterance whose phone number or room is not well formed is not decoded again).
@@ -135,7 +135,8 @@ def load_system(name: str, models_dir: Path):
     if name == "pipeline_refined":  # what the worker stores in the end: both passes' cost
         def refined(p):
             first = transcribe_file(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms)
-            return transcribe_turns(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms, draft=first)
+            return transcribe_turns(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms,
+                                    draft=first, whole=True)  # fmt: skip
 
         return refined, time.perf_counter() - t0
     return (lambda p: transcribe_file(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms)), (

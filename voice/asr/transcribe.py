@@ -7,11 +7,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from domain.transcript import Speaker, Transcript, Utterance
 from voice.asr.audio import ASR_RATE, load_audio, to_asr_rate
 from voice.asr.engines import Engine
 from voice.asr.live import LiveResult
-from voice.asr.turns import speech_turns
+from voice.asr.turns import decode_turn, speech_turns
 from voice.asr.vad import VadOptions, speech_segments
 
 log = logging.getLogger("frontdesk.asr")
@@ -31,8 +33,12 @@ def transcribe_file(
 
     Raises AudioError for a missing, empty, corrupt or absurdly long file. Silence
     yields a transcript with no utterances (not an error). ``live`` holds what was
-    transcribed while the call was live: a VAD segment with the same bounds is not done
-    again, and a channel's audio before ``live.done_until`` (Vosk streaming) is not looked at.
+    transcribed while the call was live: a turn with the same start is not done again, and
+    a channel's audio before ``live.done_until`` (Vosk streaming) is not looked at.
+
+    Each speaker's turn (``voice.asr.turns``: VAD segments less than ``turn_gap_s`` apart
+    with nobody else speaking between them) is decoded as one window: an utterance per turn,
+    in the order they were said.
     """
     reuse = live.segments if live else []
     done_until = live.done_until if live else {}
@@ -44,6 +50,7 @@ def transcribe_file(
         speakers = ["unknown"] * data.shape[1]
     utterances: list[Utterance] = []
     reused = 0
+    channels: list[tuple[Speaker, np.ndarray, list[tuple[float, float]]]] = []
     for ch, speaker in enumerate(speakers):
         audio = to_asr_rate(data[:, ch], rate)
         skip = done_until.get(speaker, 0.0)
@@ -52,22 +59,23 @@ def transcribe_file(
             reused += len(streamed)
             utterances.extend(r.utterance for r in streamed if r.utterance is not None)
         tail = audio[int(skip * ASR_RATE) :]
-        for start, end in ((s + skip, e + skip) for s, e in speech_segments(tail, opts)):
-            # a live segment with the same start: reuse it, and transcribe only what the
-            # finished recording added after it (packet-loss concealment can extend the end)
-            seen = next((r for r in reuse if r.speaker == speaker and abs(r.start - start) < 0.05
-                         and r.end <= end + 0.05), None)  # fmt: skip
-            if seen is not None:
-                reused += 1
-                if seen.utterance is not None:
-                    utterances.append(seen.utterance)
-                if end - seen.end < 0.5:
-                    continue
-                start = seen.end
-            piece = audio[int(start * ASR_RATE) : int(end * ASR_RATE)]
-            u = engine.transcribe(piece, start, speaker)
-            if u is not None:
-                utterances.append(u)
+        channels.append((speaker, audio, [(s + skip, e + skip) for s, e in speech_segments(tail, opts)]))
+    for turn in speech_turns([c[2] for c in channels], opts.turn_gap_s):
+        speaker, audio, _ = channels[turn.channel]
+        start = turn.start
+        # a turn done live (same start): reuse it, and transcribe only what the finished
+        # recording added after it (packet-loss concealment can extend the end)
+        seen = [r for r in reuse if r.speaker == speaker and turn.start - 0.05 <= r.start < turn.end
+                and r.end <= turn.end + 0.05]  # fmt: skip
+        if any(abs(r.start - turn.start) < 0.05 for r in seen):
+            reused += len(seen)
+            utterances.extend(r.utterance for r in seen if r.utterance is not None)
+            start = max(r.end for r in seen)
+            if turn.end - start < 0.5:
+                continue
+        u, extra = decode_turn(engine, audio, speaker, start, turn.end,
+                               [g for g in turn.segments if g[1] > start], flush=True)  # fmt: skip
+        utterances.extend(([u] if u is not None else []) + extra)
     utterances.sort(key=lambda u: (u.start, u.speaker))
     if reuse:
         log.info("%s: %d segments transcribed while the call was live, reused", path, reused)
@@ -121,17 +129,8 @@ def transcribe_turns(
             utts.extend(u for u in draft.utterances
                         if u.speaker == who and turn.start - 0.05 <= u.start < turn.end)  # fmt: skip
             continue
-        u = engine.transcribe(a[int(turn.start * ASR_RATE) : int(turn.end * ASR_RATE)], turn.start, who)
-        if u is not None:
-            utts.append(u)
-        if not flush or len(turn.segments) < 2 or (u is not None and not u.words):
-            continue  # one segment was decoded as it is; no word times: coverage unknown
-        words = u.words if u is not None else []
-        for s, e in turn.segments:
-            if not any(w.start < e and w.end > s for w in words):
-                v = engine.transcribe(a[int(s * ASR_RATE) : int(e * ASR_RATE)], s, who)
-                if v is not None:
-                    utts.append(v)
+        u, extra = decode_turn(engine, a, who, turn.start, turn.end, turn.segments, flush)
+        utts.extend(([u] if u is not None else []) + extra)
     utts.sort(key=lambda u: (u.start, u.speaker))
     return Transcript(
         utterances=utts,

@@ -12,6 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from domain.transcript import Speaker, Utterance
+from voice.asr.audio import ASR_RATE
+
 Span = tuple[float, float]
 
 
@@ -47,3 +52,24 @@ def speech_turns(
             cur = Turn(ch, a, b, [(a, b)])
             turns.append(cur)
     return sorted(turns, key=lambda t: (t.start, t.channel))
+
+
+def decode_turn(
+    engine, audio: np.ndarray, speaker: Speaker, start: float, end: float,
+    segments: Sequence[Span], flush: bool = True,
+) -> tuple[Utterance | None, list[Utterance]]:  # fmt: skip
+    """``audio`` (16 kHz, a whole channel) from ``start`` to ``end`` decoded as one window →
+    (its utterance, the flushed ones). ``flush``: a VAD segment of the turn that none of the
+    decoded words falls in (Whisper stopping before a number said last, after a pause) is
+    decoded alone, an utterance of its own."""
+    u = engine.transcribe(audio[int(start * ASR_RATE) : int(end * ASR_RATE)], start, speaker)
+    extra: list[Utterance] = []
+    if not flush or len(segments) < 2 or (u is not None and not u.words):
+        return u, extra  # one segment was decoded as it is; no word times: coverage unknown
+    words = u.words if u is not None else []
+    for s, e in segments:
+        if not any(w.start < e and w.end > s for w in words):
+            v = engine.transcribe(audio[int(s * ASR_RATE) : int(e * ASR_RATE)], s, speaker)
+            if v is not None:
+                extra.append(v)
+    return u, extra
