@@ -1,6 +1,8 @@
-"""A recording → a Transcript: per channel VAD, per segment the engine, merged in time
-(``transcribe_file``, the fast draft); or each channel whole (``transcribe_whole``, the
-refine pass: every word decoded with the words around it)."""
+"""A recording → a Transcript: per channel VAD, the segments joined into each speaker's turns,
+per turn the engine, merged in time (``transcribe_file``, the fast draft); each channel whole,
+its words shared out among the turns (``transcribe_turns(whole=True)``, the refine pass: every
+word decoded with the words around it, the turns kept); or each channel whole as one
+utterance (``transcribe_whole``, measured by bench/asr.py, not used by the worker)."""
 
 from __future__ import annotations
 
@@ -149,11 +151,11 @@ def transcribe_whole(
     language: str | None = None,
     trim: bool = False,
 ) -> Transcript:
-    """Each channel given to the engine whole, with no VAD cuts: one utterance per channel.
+    """Each channel given to the engine whole, with no VAD cuts: one utterance per channel
+    (a two-party call loses the order of its turns; ``transcribe_turns(whole=True)`` keeps it).
 
     Dev split of the yardstick: CER 0.179 → 0.158, numbers said after a pause 0.212 → 0.154,
-    at 0.26 CPU s per audio s (VAD cuts: 0.23). Slower to come than the live follower's
-    segments, so the worker runs it after the draft (the refine job). Raises AudioError.
+    at 0.26 CPU s per audio s (VAD cuts: 0.23). Raises AudioError.
     """
     data, rate = load_audio(path)
     speakers = list(STEREO_SPEAKERS) if data.shape[1] == 2 else ["unknown"] * data.shape[1]
