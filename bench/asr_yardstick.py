@@ -8,10 +8,11 @@ peak RSS is its own. Systems:
   (beam 5, its temperature fallback), language zh, no prompt, no VAD, no project code;
   each channel of the recording at once.
 - ``pipeline``: what the worker runs (``transcribe_file`` with the configured engine,
-  prompt and VAD).
+  prompt and VAD: each speaker's turn as one window).
 - ``pipeline_refined``: what the worker stores in the end with ``[asr] refine`` on: the
-  pipeline's draft pass, then each channel whole (``transcribe_whole``, the refine job); the
-  figures are the refined transcript's, the time and CPU those of both passes.
+  pipeline's draft pass, then each channel whole, its words shared out among its turns
+  (``transcribe_turns(whole=True)``, the refine job); the figures are the refined
+  transcript's, the time and CPU those of both passes.
 - ``pipeline_no_numbers``: the pipeline without number readings (``number_readings=0``: an
   utterance whose phone number or room is not well formed is not decoded again).
 - ``pipeline_beam5``: the pipeline with beam search 5 (the cost of a wider search).
@@ -24,6 +25,11 @@ Ablations (dev split: which part of the pipeline costs what against plain Whispe
 - ``pipeline_no_vad``: the pipeline's engine on each whole channel (no VAD cuts).
 - ``pipeline_plain_decode``: the pipeline with plain Whisper's decoding (beam 5, fallback).
 - ``pipeline_full_window``: the pipeline with Whisper's 30 s window (no short window).
+- ``pipeline_whole_trimmed``: each whole channel from its first to its last VAD segment.
+- ``pipeline_turns``: each speaker's turn as one window (``transcribe_turns``; the longest
+  pause inside a turn from ``BENCH_TURN_GAP``, 3 s), a segment no decoded word falls in
+  decoded alone; ``pipeline_turns_no_flush`` without that; ``pipeline_turns_whole``: each
+  channel decoded whole and its words shared out among its turns by time.
 """
 
 from __future__ import annotations
@@ -41,7 +47,8 @@ EVAL = ROOT / "tests" / "data" / "asr_eval"
 SYSTEMS = ("whisper_base_plain", "pipeline", "pipeline_refined", "pipeline_no_numbers",
            "pipeline_beam5", "pipeline_fallback")
 ABLATIONS = ("pipeline_script_prompt", "pipeline_no_vad", "pipeline_plain_decode",
-             "pipeline_full_window")
+             "pipeline_full_window", "pipeline_whole_trimmed", "pipeline_turns",
+             "pipeline_turns_no_flush", "pipeline_turns_whole")
 TELEPHONE = ("band8k", "ulaw", "alaw", "loss10", "noisy")
 
 
@@ -88,7 +95,7 @@ def load_system(name: str, models_dir: Path):
     from frontdesk.config import AsrConfig
     from voice.asr.engines import load_engine
     from voice.asr.models import resolve
-    from voice.asr.transcribe import transcribe_file, transcribe_whole
+    from voice.asr.transcribe import transcribe_file, transcribe_turns, transcribe_whole
 
     t0 = time.perf_counter()
     info = resolve(os.environ.get("BENCH_ASR_MODEL", "whisper-base"), models_dir)
@@ -114,10 +121,22 @@ def load_system(name: str, models_dir: Path):
         return (
             lambda p: transcribe_whole(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms)
         ), time.perf_counter() - t0
+    if name == "pipeline_whole_trimmed":
+        return (
+            lambda p: transcribe_whole(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms, trim=True)
+        ), time.perf_counter() - t0
+    if name in ("pipeline_turns", "pipeline_turns_no_flush", "pipeline_turns_whole"):
+        gap = float(os.environ.get("BENCH_TURN_GAP", "3.0"))
+        flush, whole = name != "pipeline_turns_no_flush", name == "pipeline_turns_whole"
+        return (
+            lambda p: transcribe_turns(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms,
+                                       max_gap_s=gap, flush=flush, whole=whole)  # fmt: skip
+        ), time.perf_counter() - t0
     if name == "pipeline_refined":  # what the worker stores in the end: both passes' cost
         def refined(p):
-            transcribe_file(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms)
-            return transcribe_whole(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms)
+            first = transcribe_file(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms)
+            return transcribe_turns(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms,
+                                    draft=first, whole=True)  # fmt: skip
 
         return refined, time.perf_counter() - t0
     return (lambda p: transcribe_file(p, engine, cfg.vad_aggressiveness, cfg.vad_frame_ms)), (

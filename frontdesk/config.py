@@ -63,9 +63,9 @@ class AsrConfig:
     # Added to the Whisper prompt so they are spelt as the ledger spells them.
     community_names: list = field(default_factory=list)  # ["阳光花园", "翠湖苑"]
     hotwords: list = field(default_factory=list)  # other words: ["燃气表", "门禁卡"]
-    # After the draft, decode each channel whole and re-draft an untouched draft (dev split:
-    # CER 0.179 → 0.158). Off by default: twice the CPU per call, one phone number fewer
-    # registered on both splits, and a two-party transcript loses its order of turns.
+    # After the draft, decode each channel whole, share its words out among the speakers'
+    # turns and re-draft an untouched draft (README: Refine pass). Off by default: twice the
+    # CPU per call, over the real-time budget on 2 cores.
     refine: bool = False
 
     def prompt(self) -> str | None:

@@ -2,8 +2,9 @@
 
 Two passes: the ``transcribe`` job makes the draft fast (VAD segments, most of them already
 decoded while the call was live); then, with ``refine`` on, a ``refine`` job decodes each
-channel whole (every word with the words around it: fewer errors, numbers said after a
-pause kept) and replaces the transcript and the draft, if no agent has touched the draft.
+channel whole and shares its words out among the speaker's turns (every word with the words
+around it: fewer errors; the turns kept in the order they were said) and replaces the transcript and the draft, if no agent has
+touched the draft.
 Refine jobs wait while a transcribe job is due or a live call is being followed.
 
 Restartable and idempotent: jobs are claimed atomically from the database, a crash
@@ -60,7 +61,7 @@ class AsrSettings:
     threads: int = 2
     vad_aggressiveness: int = 2
     vad_frame_ms: int = 30
-    # a second, whole-channel pass after the draft ([asr] refine; the CLI's default is on)
+    # a second pass after the draft: each channel whole, shared out among its turns ([asr] refine)
     refine: bool = False
 
 
@@ -187,19 +188,24 @@ class Worker:
         discard_live(partial_root, call_uuid)
 
     def refine_call(self, call_id: int) -> None:
-        """Decode each channel whole; replace the transcript (the draft pass's kept under
+        """Decode each channel whole, its words shared out among its turns; replace the transcript (the draft pass's kept under
         ``first_pass``) and re-draft the entry, but only while the entry is a draft no agent
         has edited: once an agent has touched it, transcript and entry stay as they saw them."""
         from voice.asr.audio import AudioError
-        from voice.asr.transcribe import transcribe_whole
+        from voice.asr.transcribe import transcribe_turns
 
         if not self._untouched_draft(call_id):
             log.info("call %d: no untouched draft (confirmed or edited); not refined", call_id)
             return
         path, caller_number, _ = self._recording(call_id)
+        with self.sessions() as s:  # a turn the whole channel gave no word keeps the draft's
+            first = transcripts.load_transcript(s, call_id)
+        reuse = first if first is not None and (first.engine, first.model) == (
+            self.engine().name, self.engine().model) else None  # fmt: skip
         try:
-            refined = transcribe_whole(path, self.engine(), self.asr.vad_aggressiveness,
-                                       self.asr.vad_frame_ms, language=self.asr.language)  # fmt: skip
+            refined = transcribe_turns(path, self.engine(), self.asr.vad_aggressiveness,
+                                       self.asr.vad_frame_ms, language=self.asr.language,
+                                       draft=reuse, whole=True)  # fmt: skip
         except AudioError as exc:
             raise JobError(f"unreadable audio: {exc}", retry=False) from exc
         with self.sessions() as s:

@@ -16,8 +16,8 @@ def register(sub) -> None:
             "Take transcription jobs from the ledger database, transcribe each recording "
             "offline (VAD + the configured model), store the transcript and create the "
             "call's draft entry; then, when no call waits ([asr] refine), decode each channel "
-            "whole and update the draft if no agent has touched it. While idle it follows calls still in progress and transcribes "
-            "each utterance as soon as VAD closes it (with Vosk: streams it into the recognizer), "
+            "whole, keeping the speakers' turns, and update the draft if no agent has touched it. While idle it follows calls still in progress and transcribes "
+            "each speaker's turn as soon as it ends (with Vosk: streams it into the recognizer), "
             "so little is left at hangup. Several workers may run at once: each live call is "
             "followed by one of them, and a crashed one loses no job and no live call."
         ),

@@ -115,7 +115,8 @@ def test_the_worker_that_takes_the_job_reuses_what_the_follower_did(tmp_path, mo
                       initial_prompt=AsrConfig().initial_prompt)  # fmt: skip
     a = Worker(sessions, root, asr, worker_id="a", follow_live=True)
     speech, rate = sf.read(str(SPEECH / "burst_pipe_8k.wav"), dtype="int16")
-    caller = np.concatenate([speech, np.zeros(3 * rate, np.int16)])  # then 3 s on the line
+    # then 6 s on the line: the caller's turn has ended (silent for longer than turn_gap_s)
+    caller = np.concatenate([speech, np.zeros(6 * rate, np.int16)])
     uid = "c0ffee00-0000-4000-8000-000000000002"
     call = GrowingCall(root, uid, stereo_call(np.stack([caller, np.zeros_like(caller)], 1)), rate)
     call.open()

@@ -1,10 +1,12 @@
-"""The refine pass: after the fast draft, each channel decoded whole replaces the transcript
-and re-drafts the entry, unless an agent has confirmed or edited it; refine jobs come after
+"""The refine pass: after the fast draft, each speaker's turn decoded as one window replaces
+the transcript and re-drafts the entry, unless an agent has confirmed or edited it; refine jobs come after
 every due transcribe job and wait while a live call is followed. The recordings are real WAV
 files from the committed fixtures and the engine the real Whisper base model, except in the
 ordering tests, which need no decoding (there the two passes are recorded, not run)."""
 
 from __future__ import annotations
+
+import json
 
 from sqlalchemy import select
 
@@ -15,6 +17,7 @@ from ledger import calls, entries, jobs
 from ledger.db import open_database
 from ledger.models import Transcript as TranscriptRow
 from ledger.transcripts import load_transcript
+from tests.conftest import SPEECH
 from tests.worker.test_worker import T0, _store_call
 
 
@@ -52,7 +55,7 @@ def test_a_call_gets_a_refined_transcript_and_its_draft_follows(tmp_path, models
         refined = load_transcript(s, cid)
         [e] = entries.list_entries(s)
         call = s.get(calls.Call, cid)
-        # each channel whole: one utterance for the caller (the agent's channel is silent)
+        # one turn: one utterance for the caller (the agent's channel is silent, nothing invented)
         assert [u.speaker for u in refined.utterances] == ["caller"]
         assert "水管" in refined.text("caller")
         # the draft pass is kept beside it, with its engine and model
@@ -67,6 +70,25 @@ def test_a_call_gets_a_refined_transcript_and_its_draft_follows(tmp_path, models
         d.category, d.address.code(), d.summary, d.urgent
     )  # fmt: skip
     assert (e.category, e.address_code()) == ("报修", "4-2-301")
+
+
+def test_a_two_party_call_keeps_its_turns_in_order_when_refined(tmp_path, models_dir):
+    """The committed two-party call (agent and caller take turns, 55 s): the refined transcript
+    has an utterance per turn, alternating speakers in time order, as trainers replay it."""
+    sessions, w = _worker(tmp_path, models_dir)
+    ref = json.loads((SPEECH / "call_two_party.json").read_text(encoding="utf-8"))
+    cid = _store_call(sessions, tmp_path / "rec", "two-party", (SPEECH / "call_two_party.wav").read_bytes())
+    _transcribe_jobs(w)
+    assert w.run(once=True) == 1
+    with sessions() as s:
+        row = s.scalar(select(TranscriptRow).where(TranscriptRow.call_id == cid))
+        refined = load_transcript(s, cid)
+    assert "first_pass" in row.data
+    said = [(u.speaker, u.start, u.text) for u in refined.utterances]
+    assert [u.speaker for u in refined.utterances] == [r["speaker"] for r in ref], said
+    assert [u.start for u in refined.utterances] == sorted(u.start for u in refined.utterances)
+    for u, r in zip(refined.utterances, ref, strict=True):
+        assert r["start"] - 0.5 <= u.start < u.end <= r["end"] + 0.5, said
 
 
 def test_a_confirmed_or_edited_entry_and_its_transcript_are_left_alone(tmp_path, models_dir):

@@ -4,9 +4,10 @@ The phone writes each channel to ``.partial/<call-uuid>/{caller,agent}.wav`` as 
 goes on. ``LiveFollower.poll`` follows every live call:
 
 - Whisper (and any segment engine): it re-reads what has been written, runs VAD over it
-  and transcribes every segment VAD has closed (speech followed by enough silence that it
-  cannot grow or merge any more). VAD is causal, so a closed segment has the same bounds
-  in the finished recording and ``transcribe_file(live=…)`` skips it.
+  and transcribes every speaker's turn (``voice.asr.turns``) that has ended: VAD has closed
+  its last segment, and the other speaker has spoken since or its speaker has been silent
+  for ``turn_gap_s``. VAD is causal, so an ended turn has the same bounds in the finished
+  recording and ``transcribe_file(live=…)`` skips it.
 - Vosk: new PCM is fed straight into one KaldiRecognizer per channel as the file grows;
   each endpoint Vosk detects is an utterance, and everything before the last endpoint is
   done (``done_until``): at hangup only the audio after it is left.
@@ -36,6 +37,7 @@ import numpy as np
 from domain.transcript import Speaker, Transcript, Utterance
 from recordings.wavfile import WavError, read_mono_pcm16
 from voice.asr.audio import ASR_RATE, to_asr_rate
+from voice.asr.turns import decode_turn, speech_turns
 from voice.asr.vad import VadOptions, speech_segments
 
 log = logging.getLogger("frontdesk.live")
@@ -121,6 +123,8 @@ class _Call:
     sizes: dict[str, int] = field(default_factory=dict)
     streams: dict[str, _Stream] = field(default_factory=dict)
     audio: dict[str, _Resampled] = field(default_factory=dict)
+    # per channel file: its audio at 16 kHz so far and the VAD segments in it
+    channels: dict[str, tuple[np.ndarray, list[tuple[float, float]]]] = field(default_factory=dict)
 
 
 def sidecar(partial_root: Path, call_uuid: str) -> Path:
@@ -167,8 +171,11 @@ class LiveFollower:
             if state is None:
                 continue  # another worker follows it
             n = 0
-            for name, speaker in CHANNEL_FILES:
-                n += self._follow(partial_root / call_uuid / name, speaker, state)
+            if getattr(self.engine(), "name", "") == "vosk":
+                for name, speaker in CHANNEL_FILES:
+                    n += self._stream_file(partial_root / call_uuid / name, speaker, state)
+            else:
+                n = self._follow_turns(partial_root / call_uuid, state)
             if n:
                 self._save(partial_root, call_uuid, state.result)
             done += n
@@ -233,7 +240,7 @@ class LiveFollower:
                 pass
 
     # -- transcription ----------------------------------------------------------------
-    def _follow(self, path: Path, speaker: Speaker, state: _Call) -> int:
+    def _stream_file(self, path: Path, speaker: Speaker, state: _Call) -> int:
         try:
             size = path.stat().st_size
         except FileNotFoundError:
@@ -241,24 +248,50 @@ class LiveFollower:
         if state.sizes.get(path.name) == size:
             return 0  # nothing new written
         state.sizes[path.name] = size
-        engine = self.engine()
-        if getattr(engine, "name", "") == "vosk":
-            return self._stream(engine, path, speaker, state)
-        try:
-            pcm = read_mono_pcm16(path)
-        except WavError:
-            return 0  # header not written yet
-        audio = state.audio.setdefault(path.name, _Resampled()).update(pcm.samples, pcm.sample_rate)
-        horizon = len(audio) / ASR_RATE - self.settle_s
+        return self._stream(self.engine(), path, speaker, state)
+
+    def _follow_turns(self, call_dir: Path, state: _Call) -> int:
+        """Re-read what both channels have written, run VAD over it and transcribe every
+        turn that has ended: audio follows it on both channels, and either the other
+        speaker has spoken since or its speaker has been silent ``turn_gap_s``."""
+        changed = False
+        for name, _ in CHANNEL_FILES:
+            path = call_dir / name
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:
+                continue
+            if state.sizes.get(name) == size:
+                continue  # nothing new written
+            try:
+                pcm = read_mono_pcm16(path)
+            except WavError:
+                continue  # header not written yet
+            state.sizes[name] = size
+            audio = state.audio.setdefault(name, _Resampled()).update(pcm.samples, pcm.sample_rate)
+            state.channels[name] = (audio, speech_segments(audio, self.opts))
+            changed = True
+        if not changed:
+            return 0
+        names = [(name, who) for name, who in CHANNEL_FILES if name in state.channels]
+        segs = [state.channels[name][1] for name, _ in names]
+        # what is final: audio up to here is written on every channel
+        horizon = min(len(state.channels[name][0]) for name, _ in names) / ASR_RATE - self.settle_s
         n = 0
-        for start, end in speech_segments(audio, self.opts):
-            if end > horizon or any(
-                s.speaker == speaker and abs(s.start - start) < 0.05 for s in state.result.segments
+        for turn in speech_turns(segs, self.opts.turn_gap_s):
+            name, speaker = names[turn.channel]
+            if turn.end > horizon or any(
+                s.speaker == speaker and abs(s.start - turn.start) < 0.05 for s in state.result.segments
             ):
                 continue
-            piece = audio[int(start * ASR_RATE) : int(end * ASR_RATE)]
-            u = engine.transcribe(piece, start, speaker)
-            state.result.segments.append(Segment(speaker, start, end, u))
+            answered = any(b > turn.end and a < horizon
+                           for k, o in enumerate(segs) if k != turn.channel for a, b in o)  # fmt: skip
+            if not answered and turn.end + self.opts.turn_gap_s > horizon:
+                continue  # the speaker may go on after this pause
+            u, extra = decode_turn(self.engine(), state.channels[name][0], speaker,
+                                   turn.start, turn.end, turn.segments)  # fmt: skip
+            state.result.segments.append(Segment(speaker, turn.start, turn.end, u))
+            state.result.segments.extend(Segment(speaker, v.start, v.end, v) for v in extra)
             n += 1
         return n
 

@@ -34,6 +34,9 @@ class VadOptions:
     min_speech_ms: int = 0  # shorter segments are dropped (0: none; see the docstring)
     max_segment_s: float = 25.0  # Whisper sees at most 30 s at a time
     merge_gap_s: float = 0.8  # pauses between clauses stay inside one utterance
+    # segments of one speaker this close, with nobody else speaking between, are one turn,
+    # decoded as one window (voice.asr.turns); 0: each segment alone
+    turn_gap_s: float = 3.0
 
     def __post_init__(self) -> None:
         if self.frame_ms not in (10, 20, 30):

@@ -188,6 +188,44 @@ class WhisperEngine:
         end = words[-1].end if words else offset_s + len(audio) / 16000
         return Utterance(speaker, start, end, text, [w for w in words if w.w], round(conf, 3))
 
+    def transcribe_split(
+        self, audio: np.ndarray, offset_s: float, speaker: Speaker,
+        turns: list[tuple[float, float]], margin_s: float = 1.0,
+    ) -> list[Utterance | None]:  # fmt: skip
+        """``audio`` (a whole channel, from ``offset_s``) decoded at once, every word with the
+        words around it, then its words shared out among ``turns`` ((start, end) in the
+        recording, in order) by time: one utterance per turn (None: no word fell in it).
+        A word more than ``margin_s`` outside every turn is dropped: it was heard on silence."""
+        token = _window_frames.set(self.pad_frames)
+        try:
+            segs = self._decode(audio, self.initial_prompt, True)
+        finally:
+            _window_frames.reset(token)
+        words = [(w, offset_s + float(w.start), offset_s + float(w.end)) for seg in segs for w in seg.words or []]
+        out: list[Utterance | None] = []
+        for k, (s, e) in enumerate(turns):
+            lo = max(s - margin_s, (turns[k - 1][1] + s) / 2) if k else s - margin_s
+            hi = min(e + margin_s, (e + turns[k + 1][0]) / 2) if k + 1 < len(turns) else e + margin_s
+            mine = [x for x in words if lo <= (x[1] + x[2]) / 2 < hi]
+            raw = clean(display_text("".join(w.word for w, _, _ in mine)))
+            if self.number_readings and number_spans.doubtful(raw) is not None:
+                self.digit_passes += 1
+                piece = audio[max(0, int((s - offset_s) * 16000)) : int((e - offset_s) * 16000)]
+                token = _window_frames.set(self.pad_frames)
+                try:
+                    raw = number_spans.pick(raw, self.readings(piece, NUMBER_PROMPT, self.number_readings))
+                finally:
+                    _window_frames.reset(token)
+            text = digits.cut_loops(raw)
+            ws = [Word(display_text(w.word), round(a, 3), round(b, 3), round(float(w.probability), 3))
+                  for w, a, b in mine]  # fmt: skip
+            if not text or not ws:
+                out.append(None)
+                continue
+            conf = round(float(np.mean([w.conf for w in ws])), 3)
+            out.append(Utterance(speaker, ws[0].start, ws[-1].end, text, [w for w in ws if w.w], conf))
+        return out
+
     def readings(self, audio: np.ndarray, prompt: str, n: int, samples: int = 0) -> list[str]:
         """``n`` beam candidates and ``samples`` samples (temperature 0.7) of ``audio``, encoded
         once, as display text: different readings of the same digits to vote among."""
