@@ -9,9 +9,10 @@ the ledger. Charts are inline SVG built here as plain geometry and drawn by the 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +23,7 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
+    or_,
     select,
     text,
     union_all,
@@ -34,16 +36,18 @@ from starlette.responses import Response
 from domain.sites import Site
 from frontdesk.console import scope
 from frontdesk.console.web import Ctx, guarded
+from ledger import kpi_hours
 from ledger.draft_accuracy import draft_accuracy
-from ledger.models import Call, LedgerEntry
+from ledger.kpi_hours import HOT, MAX_RINGS
+from ledger.models import Call, KpiCallHour, KpiDirty, KpiEntrySum, LedgerEntry
 from ledger.sites import in_sites
 from ledger.types import utcnow
 
 SUPERVISORS = ("supervisor",)
 PERIODS = {"day": "日 Day", "week": "周 Week", "month": "月 Month"}
 UNFINISHED = ("registered", "dispatched", "in_progress", "returned", "called_back")
-HOT = ("投诉", "报修")  # what "hot complaints" counts: complaints and repair reports
-MAX_RINGS = 3
+__all__ = ["HOT", "MAX_RINGS", "kpi_page", "routes"]
+log = logging.getLogger(__name__)
 UNFINISHED_LIMIT = 100
 
 
@@ -156,84 +160,20 @@ def kpi_page(ctx: Ctx) -> Response:
     p = Period.of(kind, anchor)
     start, end = _at(ctx, p.start), _at(ctx, p.end)
     db = ctx.db
-    dialect = db.get_bind().dialect.name
     chosen = scope.chosen(ctx)  # ?site=CODE, or every site the user sees
-    in_period = and_(Call.invited_at >= start, Call.invited_at < end,
-                     in_sites(Call.site, chosen))  # fmt: skip
-    cfg = ctx.console.cfg
-
-    if dialect == "postgresql":
-        # These aggregates run in tens of milliseconds; a month's cost estimate still passes
-        # jit_above_cost and JIT compiling them took seconds (EXPLAIN ANALYZE on bench/sites.py).
-        db.execute(text("SET LOCAL jit = off"))
-
-    # The phone line, in one pass over the period's calls. Only the time range is in the
-    # WHERE clause, everything else in SUM(CASE …): the planner then always walks the
-    # invited_at index and never a low-selectivity one (outcome = 'answered' is 90 % of calls).
-    answered = Call.outcome == "answered"
-    recorded = and_(Call.outcome.in_(("answered", "interrupted")), Call.recording_path.is_not(None))
-    hour = _local_hour(ctx, dialect, Call.invited_at, start)
-    by_hour = db.execute(
-        select(
-            hour.label("h"), func.count(), _sum(answered),
-            _sum(and_(answered, Call.rings <= MAX_RINGS)), _sum(Call.outcome == "missed"),
-            _sum(recorded), Call.site,
-        ).where(in_period).group_by(Call.site, literal_column("h"))
-    ).all()  # fmt: skip
-    # Recorded calls registered within the grace, per site: the entry lookup as a WHERE EXISTS
-    # (one semi-join, hashed for many sites), not a subquery run once per call inside a SUM.
-    grace = cfg.ledger.registration_grace_s
-    registered_in_time = exists().where(
-        LedgerEntry.call_id == Call.id,
-        LedgerEntry.registered_at.is_not(None),
-        _seconds(dialect, LedgerEntry.registered_at, Call.ended_at) <= grace,
-    )
-    reg_by_site: dict[str, int] = {
-        site: int(n)
-        for site, n in db.execute(
-            select(Call.site, func.count())
-            .where(in_period, recorded, registered_in_time)
-            .group_by(Call.site)
-        ).all()
-    }
-    # calls per hour of the (local) day, and the period's totals (≤ 24 aggregate rows a site)
-    per_hour: dict[int, tuple[int, int]] = {}
-    for r in by_hour:
-        if r[0] is not None:
-            n, m = per_hour.get(int(r[0]), (0, 0))
-            per_hour[int(r[0])] = (n + int(r[1]), m + int(r[4]))
-    tot, ans, within, missed, n_recorded = (sum(int(r[i]) for r in by_hour)
-                                            for i in range(1, 6))  # fmt: skip
-    reg_ok = sum(reg_by_site.values())
-
-    # The period's entries, in one pass grouped by category and building (a few hundred
-    # aggregate rows at most: a property has tens of buildings): registered entries per
-    # category and per building (hot topics), and callbacks within 2 hours of a repair's
-    # return (返单).
+    f = _from_totals(ctx, db, start, end, chosen)
+    if f is None:  # a half-hour zone, or totals counted under other rules
+        f = _from_rows(ctx, db, start, end, chosen)
+    per_hour = f.per_hour
+    tot, ans, within, missed, n_recorded = (sum(v[i] for v in f.calls.values())
+                                            for i in range(5))  # fmt: skip
+    reg_ok = sum(f.reg.values())
+    returned = sum(v[0] for v in f.callbacks.values())
+    cb_ok = sum(v[1] for v in f.callbacks.values())
+    categories = sorted(f.per_category.items(), key=lambda x: -x[1])
+    buildings = sorted(f.per_building.items(), key=lambda x: -x[1])[:8]
     e_period = and_(LedgerEntry.created_at >= start, LedgerEntry.created_at < end,
                     in_sites(LedgerEntry.site, chosen))  # fmt: skip
-    repaired = and_(LedgerEntry.category == "报修", LedgerEntry.returned_at.is_not(None))
-    groups = db.execute(
-        select(
-            LedgerEntry.category, LedgerEntry.building,
-            _sum(LedgerEntry.status != "draft"), _sum(repaired),
-            _sum(and_(repaired, LedgerEntry.callback_at.is_not(None),
-                      _seconds(dialect, LedgerEntry.callback_at, LedgerEntry.returned_at)
-                      <= ctx.console.rules.callback_s)),
-            LedgerEntry.site,
-        ).where(e_period).group_by(LedgerEntry.category, LedgerEntry.building, LedgerEntry.site)
-    ).all()  # fmt: skip
-    returned = sum(int(r[3]) for r in groups)
-    cb_ok = sum(int(r[4]) for r in groups)
-    per_category: dict[str, int] = {}
-    per_building: dict[str, int] = {}
-    for cat, building, n, _, _, _ in groups:
-        if cat is not None and n:
-            per_category[cat] = per_category.get(cat, 0) + int(n)
-        if cat in HOT and building is not None and n:
-            per_building[building] = per_building.get(building, 0) + int(n)
-    categories = sorted(per_category.items(), key=lambda x: -x[1])
-    buildings = sorted(per_building.items(), key=lambda x: -x[1])[:8]
     registered = and_(e_period, LedgerEntry.status != "draft")
     subject = func.coalesce(LedgerEntry.public_area, LedgerEntry.summary)
     # `category || ''`: the same test, but one no index answers, so that SQLite walks the
@@ -284,9 +224,178 @@ def kpi_page(ctx: Ctx) -> Response:
         now=now,
         sites=scope.choices(ctx),
         site=ctx.query.get("site", ""),
-        by_site=_by_site(scope.choices(ctx), by_hour, reg_by_site, groups),
+        by_site=_by_site(scope.choices(ctx), f),
         company=ctx.user.all_sites,
     )
+
+
+@dataclass
+class Figures:
+    """The period's counted figures, per site, from the totals or from the raw rows."""
+
+    per_hour: dict[int, tuple[int, int]]  # local hour → (calls, missed)
+    calls: dict[str, list[int]]  # site → [calls, answered, within rings, missed, recorded]
+    reg: dict[str, int]  # site → recorded calls registered within the grace
+    callbacks: dict[str, list[int]]  # site → [repairs returned, called back in time]
+    per_category: dict[str, int]  # registered entries
+    per_building: dict[str, int]  # registered HOT entries
+
+
+def _from_totals(
+    ctx: Ctx, db: Session, start: datetime, end: datetime, chosen: Collection[str] | None
+) -> Figures | None:
+    """The figures from the per-site UTC-hour totals (ledger/kpi_hours.py), after recounting
+    the period's dirty hours; None when they cannot answer exactly: a zone whose offset is
+    not whole hours, or totals counted under other rules than the console's."""
+    if any(t.astimezone(UTC).minute or t.astimezone(UTC).second for t in (start, end)):
+        return None  # local midnight is not a UTC hour: +05:30 and the like
+    grace, cb_s = ctx.console.cfg.ledger.registration_grace_s, ctx.console.rules.callback_s
+    conn = db.connection()
+    if kpi_hours.stored_rules(conn) != kpi_hours.rules_key(grace, cb_s):
+        log.warning("KPI totals were counted under other rules: the page counts raw rows "
+                    "until `frontdesk ledger rebuild-kpi` recounts them")  # fmt: skip
+        return None
+    if db.scalar(select(KpiDirty.hour).where(KpiDirty.hour >= start, KpiDirty.hour < end)
+                 .limit(1)) is not None:  # fmt: skip
+        kpi_hours.refresh(conn, start, end, grace, cb_s)
+        db.commit()
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SET LOCAL jit = off"))  # small aggregates; see _from_rows
+    tz = _tz(ctx)
+    H = KpiCallHour
+    per_hour: dict[int, tuple[int, int]] = {}
+    for hour, n, m in db.execute(
+        select(H.hour, func.sum(H.calls), func.sum(H.missed))
+        .where(H.hour >= start, H.hour < end, in_sites(H.site, chosen)).group_by(H.hour)
+    ).all():  # fmt: skip
+        local = hour.astimezone(tz)
+        if (local.utcoffset() or timedelta(0)).total_seconds() % 3600:
+            return None  # this hour is not a local hour
+        a, b = per_hour.get(local.hour, (0, 0))
+        per_hour[local.hour] = (a + int(n), b + int(m))
+    calls: dict[str, list[int]] = {}
+    reg: dict[str, int] = {}
+    for site, *v in db.execute(
+        select(H.site, func.sum(H.calls), func.sum(H.answered), func.sum(H.ring3),
+               func.sum(H.missed), func.sum(H.recorded), func.sum(H.reg_ok))
+        .where(H.hour >= start, H.hour < end, in_sites(H.site, chosen)).group_by(H.site)
+    ).all():  # fmt: skip
+        calls[site] = [int(x) for x in v[:5]]
+        reg[site] = int(v[5])
+    # the whole UTC days inside the period from the day rows, its ends from the hour rows
+    d0 = start.astimezone(UTC).replace(hour=0)
+    d0 = d0 if d0 == start else d0 + timedelta(days=1)
+    d1 = end.astimezone(UTC).replace(hour=0)
+    E = KpiEntrySum
+    if d0 < d1:
+        span = or_(and_(E.span == "h", or_(and_(E.bucket >= start, E.bucket < d0),
+                                           and_(E.bucket >= d1, E.bucket < end))),
+                   and_(E.span == "d", E.bucket >= d0, E.bucket < d1))  # fmt: skip
+    else:
+        span = and_(E.span == "h", E.bucket >= start, E.bucket < end)
+    callbacks: dict[str, list[int]] = {}
+    per_category: dict[str, int] = {}
+    per_building: dict[str, int] = {}
+    for site, kind, key, n, ret, ok in db.execute(
+        select(E.site, E.kind, E.key, func.sum(E.registered), func.sum(E.returned),
+               func.sum(E.cb_ok))
+        .where(span, in_sites(E.site, chosen)).group_by(E.site, E.kind, E.key)
+    ).all():  # fmt: skip
+        if kind == "c":
+            acc = callbacks.setdefault(site, [0, 0])
+            acc[0] += int(ret)
+            acc[1] += int(ok)
+            if n:
+                per_category[key] = per_category.get(key, 0) + int(n)
+        elif n:
+            per_building[key] = per_building.get(key, 0) + int(n)
+    return Figures(per_hour, calls, reg, callbacks, per_category, per_building)
+
+
+def _from_rows(
+    ctx: Ctx, db: Session, start: datetime, end: datetime, chosen: Collection[str] | None
+) -> Figures:
+    """The figures counted from the period's raw calls and entries (SQL aggregates)."""
+    dialect = db.get_bind().dialect.name
+    in_period = and_(Call.invited_at >= start, Call.invited_at < end,
+                     in_sites(Call.site, chosen))  # fmt: skip
+    cfg = ctx.console.cfg
+    if dialect == "postgresql":
+        # These aggregates run in tens of milliseconds; a month's cost estimate still passes
+        # jit_above_cost and JIT compiling them took seconds (EXPLAIN ANALYZE on bench/sites.py).
+        db.execute(text("SET LOCAL jit = off"))
+
+    # The phone line, in one pass over the period's calls. Only the time range is in the
+    # WHERE clause, everything else in SUM(CASE …): the planner then always walks the
+    # invited_at index and never a low-selectivity one (outcome = 'answered' is 90 % of calls).
+    answered = Call.outcome == "answered"
+    recorded = and_(Call.outcome.in_(("answered", "interrupted")), Call.recording_path.is_not(None))
+    hour = _local_hour(ctx, dialect, Call.invited_at, start)
+    by_hour = db.execute(
+        select(
+            hour.label("h"), func.count(), _sum(answered),
+            _sum(and_(answered, Call.rings <= MAX_RINGS)), _sum(Call.outcome == "missed"),
+            _sum(recorded), Call.site,
+        ).where(in_period).group_by(Call.site, literal_column("h"))
+    ).all()  # fmt: skip
+    # Recorded calls registered within the grace, per site: the entry lookup as a WHERE EXISTS
+    # (one semi-join, hashed for many sites), not a subquery run once per call inside a SUM.
+    grace = cfg.ledger.registration_grace_s
+    registered_in_time = exists().where(
+        LedgerEntry.call_id == Call.id,
+        LedgerEntry.registered_at.is_not(None),
+        _seconds(dialect, LedgerEntry.registered_at, Call.ended_at) <= grace,
+    )
+    reg_by_site: dict[str, int] = {
+        site: int(n)
+        for site, n in db.execute(
+            select(Call.site, func.count())
+            .where(in_period, recorded, registered_in_time)
+            .group_by(Call.site)
+        ).all()
+    }
+    # calls per hour of the (local) day, and the period's totals (≤ 24 aggregate rows a site)
+    per_hour: dict[int, tuple[int, int]] = {}
+    for r in by_hour:
+        if r[0] is not None:
+            n, m = per_hour.get(int(r[0]), (0, 0))
+            per_hour[int(r[0])] = (n + int(r[1]), m + int(r[4]))
+
+    # The period's entries, in one pass grouped by category and building (a few hundred
+    # aggregate rows at most: a property has tens of buildings): registered entries per
+    # category and per building (hot topics), and callbacks within 2 hours of a repair's
+    # return (返单).
+    e_period = and_(LedgerEntry.created_at >= start, LedgerEntry.created_at < end,
+                    in_sites(LedgerEntry.site, chosen))  # fmt: skip
+    repaired = and_(LedgerEntry.category == "报修", LedgerEntry.returned_at.is_not(None))
+    groups = db.execute(
+        select(
+            LedgerEntry.category, LedgerEntry.building,
+            _sum(LedgerEntry.status != "draft"), _sum(repaired),
+            _sum(and_(repaired, LedgerEntry.callback_at.is_not(None),
+                      _seconds(dialect, LedgerEntry.callback_at, LedgerEntry.returned_at)
+                      <= ctx.console.rules.callback_s)),
+            LedgerEntry.site,
+        ).where(e_period).group_by(LedgerEntry.category, LedgerEntry.building, LedgerEntry.site)
+    ).all()  # fmt: skip
+    per_category: dict[str, int] = {}
+    per_building: dict[str, int] = {}
+    for cat, building, n, _, _, _ in groups:
+        if cat is not None and n:
+            per_category[cat] = per_category.get(cat, 0) + int(n)
+        if cat in HOT and building is not None and n:
+            per_building[building] = per_building.get(building, 0) + int(n)
+    calls: dict[str, list[int]] = {}
+    for r in by_hour:
+        acc = calls.setdefault(r[6], [0] * 5)
+        for i in range(5):
+            acc[i] += int(r[i + 1])
+    callbacks: dict[str, list[int]] = {}
+    for r in groups:
+        acc = callbacks.setdefault(r[5], [0, 0])
+        acc[0] += int(r[3])
+        acc[1] += int(r[4])
+    return Figures(per_hour, calls, reg_by_site, callbacks, per_category, per_building)
 
 
 def _oldest_open(db: Session, cutoff: datetime, sites: Collection[str] | None) -> list[LedgerEntry]:
@@ -324,25 +433,13 @@ class SiteKpis:
     missed: Share
 
 
-def _by_site(
-    sites: list[Site], by_hour: list, reg_by_site: dict[str, int], groups: list
-) -> list[SiteKpis]:
+def _by_site(sites: list[Site], f: Figures) -> list[SiteKpis]:
     """Each site's rules from the same aggregate rows as the page's totals (no more SQL)."""
-    calls: dict[str, list[int]] = {}
-    for r in by_hour:
-        acc = calls.setdefault(r[6], [0] * 5)
-        for i in range(5):
-            acc[i] += int(r[i + 1])
-    cbs: dict[str, list[int]] = {}
-    for r in groups:
-        acc = cbs.setdefault(r[5], [0, 0])
-        acc[0] += int(r[3])
-        acc[1] += int(r[4])
     out = []
     for s in sites:
-        tot, ans, within, missed, n_rec = calls.get(s.code, [0] * 5)
-        reg_ok = reg_by_site.get(s.code, 0)
-        returned, cb_ok = cbs.get(s.code, [0, 0])
+        tot, ans, within, missed, n_rec = f.calls.get(s.code, [0] * 5)
+        reg_ok = f.reg.get(s.code, 0)
+        returned, cb_ok = f.callbacks.get(s.code, [0, 0])
         out.append(SiteKpis(s.code, s.name, tot, Share(within, ans), Share(reg_ok, n_rec),
                             Share(cb_ok, returned), Share(missed, tot)))  # fmt: skip
     return out
