@@ -29,6 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -172,26 +173,11 @@ def kpi_page(ctx: Ctx) -> Response:
     cb_ok = sum(v[1] for v in f.callbacks.values())
     categories = sorted(f.per_category.items(), key=lambda x: -x[1])
     buildings = sorted(f.per_building.items(), key=lambda x: -x[1])[:8]
-    e_period = and_(LedgerEntry.created_at >= start, LedgerEntry.created_at < end,
-                    in_sites(LedgerEntry.site, chosen))  # fmt: skip
-    registered = and_(e_period, LedgerEntry.status != "draft")
-    subject = func.coalesce(LedgerEntry.public_area, LedgerEntry.summary)
-    # `category || ''`: the same test, but one no index answers, so that SQLite walks the
-    # period's created_at range instead of every complaint and repair ever registered
-    # (it moves a HAVING on a grouped column into the WHERE clause, so HAVING is no help).
-    subjects = db.execute(
-        select(LedgerEntry.category, subject.label("s"), func.count().label("n"))
-        .where(registered, LedgerEntry.category.concat("").in_(HOT))
-        .group_by(LedgerEntry.category, literal_column("s"))
-        .order_by(literal_column("n").desc())
-        .limit(8)
-    ).all()
+    subjects = db.execute(_subjects_query(start, end, chosen)).all()
 
     # the half-monthly review: registered entries still not closed, older than `older` days
     cutoff = utcnow() - timedelta(days=older)
-    still_open = and_(LedgerEntry.status.in_(UNFINISHED), LedgerEntry.created_at < cutoff,
-                      in_sites(LedgerEntry.site, chosen))  # fmt: skip
-    n_unfinished = db.scalar(select(func.count()).where(still_open))
+    n_unfinished = db.scalar(_unfinished_count(cutoff, chosen))
     unfinished = _oldest_open(db, cutoff, chosen)
 
     now = utcnow()
@@ -396,6 +382,29 @@ def _from_rows(
         acc[0] += int(r[3])
         acc[1] += int(r[4])
     return Figures(per_hour, calls, reg_by_site, callbacks, per_category, per_building)
+
+
+def _subjects_query(start: datetime, end: datetime, chosen: Collection[str] | None) -> Select:
+    """The period's eight most frequent HOT subjects (public area, else the summary)."""
+    registered = and_(LedgerEntry.created_at >= start, LedgerEntry.created_at < end,
+                      in_sites(LedgerEntry.site, chosen), LedgerEntry.status != "draft")  # fmt: skip
+    subject = func.coalesce(LedgerEntry.public_area, LedgerEntry.summary)
+    # `category || ''`: the same test, but one no index answers, so that SQLite walks the
+    # period's created_at range instead of every complaint and repair ever registered
+    # (it moves a HAVING on a grouped column into the WHERE clause, so HAVING is no help).
+    return (
+        select(LedgerEntry.category, subject.label("s"), func.count().label("n"))
+        .where(registered, LedgerEntry.category.concat("").in_(HOT))
+        .group_by(LedgerEntry.category, literal_column("s"))
+        .order_by(literal_column("n").desc())
+        .limit(8)
+    )
+
+
+def _unfinished_count(cutoff: datetime, chosen: Collection[str] | None) -> Select:
+    still_open = and_(LedgerEntry.status.in_(UNFINISHED), LedgerEntry.created_at < cutoff,
+                      in_sites(LedgerEntry.site, chosen))  # fmt: skip
+    return select(func.count()).where(still_open)
 
 
 def _oldest_open(db: Session, cutoff: datetime, sites: Collection[str] | None) -> list[LedgerEntry]:
