@@ -12,6 +12,9 @@ kpi_entry_sums   per (site, span, bucket, kind, key): ``kind`` 'c' = a category 
                  'd' = the UTC day (the sum of that day's 'h' rows). Category × building
                  would be a row per entry; a month's days are 50 × 30 × ~31 rows, and
                  only the partial UTC days at the period's ends are read by the hour.
+kpi_subject_sums per (site, span, bucket, category, subject): registered HOT entries by
+                 subject (public area, else summary: free text, so as many rows as
+                 entries at worst, never more; a handful a day when desks repeat them)
 kpi_dirty        the (site, hour) buckets a change made stale
 kpi_settings     the rules the totals were counted with
 
@@ -45,6 +48,8 @@ MAX_RINGS = 3  # answered within 3 rings
 HOT = ("投诉", "报修")  # what "hot complaints" counts: complaints and repair reports
 REPAIR = "报修"
 BATCH = 200  # buckets recounted per statement
+SUBJECT = "coalesce(e.public_area, e.summary)"  # a HOT entry's subject, as the page shows it
+TABLES = ("kpi_dirty", "kpi_call_hours", "kpi_entry_sums", "kpi_subject_sums", "kpi_settings")
 
 
 def rules_key(grace_s: float, callback_s: float) -> str:
@@ -110,16 +115,28 @@ SELECT e.site, 'h', {hour}, 'b', e.building, count(*), 0, 0
 FROM entries e WHERE e.category IN ({hot}) AND e.building IS NOT NULL
      AND e.status <> 'draft' AND ({where})
 GROUP BY e.site, {hour}, e.building""",
+        f"""
+INSERT INTO kpi_subject_sums (site, span, bucket, category, subject, n)
+SELECT e.site, 'h', {hour}, e.category, {SUBJECT}, count(*)
+FROM entries e WHERE e.category IN ({hot}) AND e.status <> 'draft' AND ({where})
+GROUP BY e.site, {hour}, e.category, {SUBJECT}""",
     ]
 
 
-def _day_sums(dialect: str, where: str) -> str:
+def _day_sums(dialect: str, where: str) -> list[str]:
     day = _day(dialect, "h.bucket")
-    return f"""
+    return [
+        f"""
 INSERT INTO kpi_entry_sums (site, span, bucket, kind, key, registered, returned, cb_ok)
 SELECT h.site, 'd', {day}, h.kind, h.key, sum(h.registered), sum(h.returned), sum(h.cb_ok)
 FROM kpi_entry_sums h WHERE h.span = 'h' AND ({where})
-GROUP BY h.site, {day}, h.kind, h.key"""
+GROUP BY h.site, {day}, h.kind, h.key""",
+        f"""
+INSERT INTO kpi_subject_sums (site, span, bucket, category, subject, n)
+SELECT h.site, 'd', {day}, h.category, h.subject, sum(h.n)
+FROM kpi_subject_sums h WHERE h.span = 'h' AND ({where})
+GROUP BY h.site, {day}, h.category, h.subject""",
+    ]
 
 
 def rebuild(conn: Connection, grace_s: float, callback_s: float) -> dict[str, int]:
@@ -127,11 +144,13 @@ def rebuild(conn: Connection, grace_s: float, callback_s: float) -> dict[str, in
     ``frontdesk ledger rebuild-kpi``); returns the rows written."""
     d = conn.dialect.name
     args = {"grace": float(grace_s), "callback": float(callback_s)}
-    for table in ("kpi_dirty", "kpi_call_hours", "kpi_entry_sums", "kpi_settings"):
+    for table in TABLES:
         conn.execute(text(f"DELETE FROM {table}"))
     n_calls = conn.execute(text(_call_sums(d, "1 = 1")), args).rowcount
     n_entries = sum(conn.execute(text(sql), args).rowcount for sql in _entry_sums(d, "1 = 1"))
-    n_days = conn.execute(text(_day_sums(d, "1 = 1"))).rowcount
+    n_days = sum(conn.execute(text(sql)).rowcount for sql in _day_sums(d, "1 = 1"))
+    if d == "postgresql":  # the planner's statistics for the page's first reads
+        conn.execute(text("ANALYZE kpi_call_hours, kpi_entry_sums, kpi_subject_sums"))
     conn.execute(text("INSERT INTO kpi_settings (id, rules) VALUES (1, :r)"),
                  {"r": rules_key(grace_s, callback_s)})  # fmt: skip
     return {"call_hours": n_calls, "entry_hours": n_entries, "entry_days": n_days}
@@ -185,13 +204,16 @@ def _recount(
         args,
     )
     conn.execute(text(_call_sums(d, any_of("c.site", "c.invited_at", hours, "s", "h", "n"))), args)
-    conn.execute(text("DELETE FROM kpi_entry_sums WHERE span = 'h' AND ("
-                      f"{any_of('site', 'bucket', hours, 's', 'h', 'n')})"), args)  # fmt: skip
+    for table in ("kpi_entry_sums", "kpi_subject_sums"):
+        conn.execute(text(f"DELETE FROM {table} WHERE span = 'h' AND ("
+                          f"{any_of('site', 'bucket', hours, 's', 'h', 'n')})"), args)  # fmt: skip
     for sql in _entry_sums(d, any_of("e.site", "e.created_at", hours, "s", "h", "n")):
         conn.execute(text(sql), args)
-    conn.execute(text("DELETE FROM kpi_entry_sums WHERE span = 'd' AND ("
-                      f"{any_of('site', 'bucket', days, 'ds', 'd', 'dn')})"), args)  # fmt: skip
-    conn.execute(text(_day_sums(d, any_of("h.site", "h.bucket", days, "ds", "d", "dn"))), args)
+    for table in ("kpi_entry_sums", "kpi_subject_sums"):
+        conn.execute(text(f"DELETE FROM {table} WHERE span = 'd' AND ("
+                          f"{any_of('site', 'bucket', days, 'ds', 'd', 'dn')})"), args)  # fmt: skip
+    for sql in _day_sums(d, any_of("h.site", "h.bucket", days, "ds", "d", "dn")):
+        conn.execute(text(sql), args)
 
 
 def _stored(dialect: str, t: datetime) -> object:
@@ -213,7 +235,7 @@ def _as_dt(v: object) -> datetime:
 
 CALL_COLS = ("site", "invited_at", "outcome", "rings", "recording_path", "ended_at")
 ENTRY_COLS = ("site", "created_at", "category", "building", "status", "returned_at",
-              "callback_at", "call_id", "registered_at")  # fmt: skip
+              "callback_at", "call_id", "registered_at", "public_area", "summary")  # fmt: skip
 TRIGGERS = ("kpi_calls", "kpi_entries")
 
 

@@ -392,6 +392,22 @@ class KpiEntrySum(Base):
     cb_ok: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class KpiSubjectSum(Base):
+    """A site's registered HOT entries created in one UTC hour ('h') or day ('d') with one
+    subject (public area, else summary); free text, so no unique key on it."""
+
+    __tablename__ = "kpi_subject_sums"
+    __table_args__ = (Index("ix_kpi_subject_sums_bucket", "span", "bucket", "site"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    span: Mapped[str] = mapped_column(String(1))
+    bucket: Mapped[datetime] = mapped_column()
+    category: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str | None] = mapped_column(Text)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class KpiDirty(Base):
     """A (site, UTC hour) whose totals a change to calls or entries made stale."""
 

@@ -40,7 +40,7 @@ from frontdesk.console.web import Ctx, guarded
 from ledger import kpi_hours
 from ledger.draft_accuracy import draft_accuracy
 from ledger.kpi_hours import HOT, MAX_RINGS
-from ledger.models import Call, KpiCallHour, KpiDirty, KpiEntrySum, LedgerEntry
+from ledger.models import Call, KpiCallHour, KpiDirty, KpiEntrySum, KpiSubjectSum, LedgerEntry
 from ledger.sites import in_sites
 from ledger.types import utcnow
 
@@ -173,7 +173,7 @@ def kpi_page(ctx: Ctx) -> Response:
     cb_ok = sum(v[1] for v in f.callbacks.values())
     categories = sorted(f.per_category.items(), key=lambda x: -x[1])
     buildings = sorted(f.per_building.items(), key=lambda x: -x[1])[:8]
-    subjects = db.execute(_subjects_query(start, end, chosen)).all()
+    subjects = f.subjects
 
     # the half-monthly review: registered entries still not closed, older than `older` days
     cutoff = utcnow() - timedelta(days=older)
@@ -225,6 +225,7 @@ class Figures:
     callbacks: dict[str, list[int]]  # site → [repairs returned, called back in time]
     per_category: dict[str, int]  # registered entries
     per_building: dict[str, int]  # registered HOT entries
+    subjects: list[tuple[str, str | None, int]]  # the 8 most frequent HOT subjects
 
 
 def _from_totals(
@@ -273,12 +274,7 @@ def _from_totals(
     d0 = d0 if d0 == start else d0 + timedelta(days=1)
     d1 = end.astimezone(UTC).replace(hour=0)
     E = KpiEntrySum
-    if d0 < d1:
-        span = or_(and_(E.span == "h", or_(and_(E.bucket >= start, E.bucket < d0),
-                                           and_(E.bucket >= d1, E.bucket < end))),
-                   and_(E.span == "d", E.bucket >= d0, E.bucket < d1))  # fmt: skip
-    else:
-        span = and_(E.span == "h", E.bucket >= start, E.bucket < end)
+    span = _spans(E.span, E.bucket, start, end, d0, d1)
     callbacks: dict[str, list[int]] = {}
     per_category: dict[str, int] = {}
     per_building: dict[str, int] = {}
@@ -295,7 +291,26 @@ def _from_totals(
                 per_category[key] = per_category.get(key, 0) + int(n)
         elif n:
             per_building[key] = per_building.get(key, 0) + int(n)
-    return Figures(per_hour, calls, reg, callbacks, per_category, per_building)
+    S = KpiSubjectSum
+    n = func.sum(S.n).label("n")
+    subjects = db.execute(
+        select(S.category, S.subject, n)
+        .where(_spans(S.span, S.bucket, start, end, d0, d1), in_sites(S.site, chosen))
+        .group_by(S.category, S.subject).order_by(n.desc()).limit(8)
+    ).all()  # fmt: skip
+    return Figures(per_hour, calls, reg, callbacks, per_category, per_building,
+                   [(c, t, int(k)) for c, t, k in subjects])  # fmt: skip
+
+
+def _spans(span: Any, bucket: Any, start: datetime, end: datetime, d0: datetime,
+           d1: datetime) -> ColumnElement[bool]:
+    """The period's rows of a table by UTC hour ('h') and day ('d'): its whole UTC days
+    [d0, d1) from day rows, the partial days at its ends from hour rows."""
+    if d0 >= d1:
+        return and_(span == "h", bucket >= start, bucket < end)
+    return or_(and_(span == "h", or_(and_(bucket >= start, bucket < d0),
+                                     and_(bucket >= d1, bucket < end))),
+               and_(span == "d", bucket >= d0, bucket < d1))  # fmt: skip
 
 
 def _from_rows(
@@ -381,7 +396,9 @@ def _from_rows(
         acc = callbacks.setdefault(r[5], [0, 0])
         acc[0] += int(r[3])
         acc[1] += int(r[4])
-    return Figures(per_hour, calls, reg_by_site, callbacks, per_category, per_building)
+    subjects = [tuple(r) for r in db.execute(_subjects_query(start, end, chosen)).all()]
+    return Figures(per_hour, calls, reg_by_site, callbacks, per_category, per_building,
+                   subjects)  # type: ignore[arg-type]  # fmt: skip
 
 
 def _subjects_query(start: datetime, end: datetime, chosen: Collection[str] | None) -> Select:

@@ -54,10 +54,15 @@ def _expected(calls, entries, start, end, zone, grace, cb_s, sites):
             cats[e.category] = cats.get(e.category, 0) + 1
         if e.category in HOT and e.building:
             blds[f"{e.building} 栋"] = blds.get(f"{e.building} 栋", 0) + 1
+    subj: dict[str, int] = {}
+    for e in registered:
+        if e.category in HOT:
+            k = f"{e.category} · {e.public_area or e.summary}"
+            subj[k] = subj.get(k, 0) + 1
     by_site = {s: (phone([c for c in month if c.site == s]),
                    callbacks([e for e in e_month if e.site == s])) for s in sites}  # fmt: skip
     return {"phone": phone(month), "callbacks": callbacks(e_month), "hours": hours,
-            "cats": cats, "blds": blds, "by_site": by_site}  # fmt: skip
+            "cats": cats, "blds": blds, "subjects": subj, "by_site": by_site}  # fmt: skip
 
 
 def _shown(v):
@@ -71,6 +76,7 @@ def _shown(v):
         "hours": {b["hour"]: (b["n"], b["m"]) for b in v["hours"].bars if b["n"]},
         "cats": {b["full"]: b["n"] for b in v["cat_chart"].bars},
         "blds": {b["full"]: b["n"] for b in v["bld_chart"].bars},
+        "subjects": {b["full"]: b["n"] for b in v["subj_chart"].bars},
         "by_site": by_site,
     }
 
@@ -195,7 +201,7 @@ def test_totals_follow_late_changes_and_deletes(backend_url, tmp_path, tz, monke
         s.commit()
         check("calls changed")
 
-        # an entry moved to another call, one re-dated, a category and building corrected
+        # an entry moved to another call, one re-dated, a category and building, a subject corrected
         for i, e in enumerate(entries[:60]):
             if i % 4 == 0:
                 e.call_id = calls[(i * 7 + 11) % len(calls)].id
@@ -204,6 +210,10 @@ def test_totals_follow_late_changes_and_deletes(backend_url, tmp_path, tz, monke
             elif i % 4 == 2:
                 e.category = "报修" if e.category != "报修" else "投诉"
                 e.building = "3"
+            elif i % 8 == 3:
+                e.public_area = "楼道灯"  # the subject the page groups by
+            else:
+                e.summary = "停车"
         s.commit()
         check("entries moved")
 

@@ -52,6 +52,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_kpi_entry_sums_bucket", "kpi_entry_sums", ["span", "bucket"])
     op.create_table(
+        "kpi_subject_sums",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("site", SITE, nullable=False),
+        sa.Column("span", sa.String(1), nullable=False),
+        sa.Column("bucket", TIME, nullable=False),
+        sa.Column("category", sa.String(8), nullable=False),
+        sa.Column("subject", sa.Text, nullable=True),
+        sa.Column("n", sa.Integer, nullable=False, server_default="0"),
+    )
+    op.create_index("ix_kpi_subject_sums_bucket", "kpi_subject_sums", ["span", "bucket", "site"])
+    op.create_table(
         "kpi_dirty",
         sa.Column("site", SITE, primary_key=True),
         sa.Column("hour", TIME, primary_key=True),
@@ -73,5 +84,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for ddl in kpi_hours.drop_trigger_ddl(op.get_bind().dialect.name):
         op.execute(ddl)
-    for table in ("kpi_settings", "kpi_dirty", "kpi_entry_sums", "kpi_call_hours"):
+    for table in ("kpi_settings", "kpi_dirty", "kpi_subject_sums", "kpi_entry_sums",
+                  "kpi_call_hours"):
         op.drop_table(table)
