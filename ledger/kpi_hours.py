@@ -8,7 +8,8 @@ kpi_call_hours   per (site, hour of invited_at): calls, answered, answered withi
                  MAX_RINGS rings, missed, recorded, recorded and registered within the grace
 kpi_entry_sums   per (site, span, bucket, kind, key): ``kind`` 'c' = a category (registered,
                  repairs returned, their callbacks within the rule), 'b' = a building
-                 (registered HOT entries); ``span`` 'h' = the UTC hour of created_at,
+                 (registered HOT entries), 'u' = an unfinished status (entries now in
+                 it: the review's count); ``span`` 'h' = the UTC hour of created_at,
                  'd' = the UTC day (the sum of that day's 'h' rows). Category × building
                  would be a row per entry; a month's days are 50 × 30 × ~31 rows, and
                  only the partial UTC days at the period's ends are read by the hour.
@@ -23,7 +24,8 @@ PostgreSQL) record the buckets a row's INSERT/UPDATE/DELETE touches — old and 
 kpi_dirty, including the bucket of an entry's call (registered-in-time depends on the
 entry's registered_at and the call's ended_at). Readers call :func:`refresh` for their
 period first: it claims the period's dirty buckets (DELETE … RETURNING) and recounts them
-from the raw rows, a few indexed hours. The trigger's upsert touches the dirty row, so a
+from the raw rows, a few indexed hours (and every dirty bucket before the unfinished
+review's cutoff: its count reads all days before it). The trigger's upsert touches the dirty row, so a
 writer's uncommitted change holds it and a refresh's claim waits for its commit (read
 committed): a bucket is never left stale and clean.
 
@@ -46,6 +48,7 @@ from sqlalchemy import Connection, text
 
 MAX_RINGS = 3  # answered within 3 rings
 HOT = ("投诉", "报修")  # what "hot complaints" counts: complaints and repair reports
+UNFINISHED = ("registered", "dispatched", "in_progress", "returned", "called_back")
 REPAIR = "报修"
 BATCH = 200  # buckets recounted per statement
 SUBJECT = "coalesce(e.public_area, e.summary)"  # a HOT entry's subject, as the page shows it
@@ -53,7 +56,8 @@ TABLES = ("kpi_dirty", "kpi_call_hours", "kpi_entry_sums", "kpi_subject_sums", "
 
 
 def rules_key(grace_s: float, callback_s: float) -> str:
-    return f"grace={float(grace_s)!r};callback={float(callback_s)!r};rings={MAX_RINGS};hot={','.join(HOT)}"
+    return (f"grace={float(grace_s)!r};callback={float(callback_s)!r};rings={MAX_RINGS};"
+            f"hot={','.join(HOT)};open={','.join(UNFINISHED)}")  # fmt: skip
 
 
 def _hour(dialect: str, col: str) -> str:
@@ -99,6 +103,7 @@ GROUP BY c.site, {_hour(dialect, "c.invited_at")}"""
 
 def _entry_sums(dialect: str, where: str) -> list[str]:
     hot = ", ".join(f"'{c}'" for c in HOT)
+    unfinished = ", ".join(f"'{c}'" for c in UNFINISHED)
     repaired = f"e.category = '{REPAIR}' AND e.returned_at IS NOT NULL"
     cb = f"{_seconds(dialect, 'e.callback_at', 'e.returned_at')} <= :callback"
     hour = _hour(dialect, "e.created_at")
@@ -115,6 +120,11 @@ SELECT e.site, 'h', {hour}, 'b', e.building, count(*), 0, 0
 FROM entries e WHERE e.category IN ({hot}) AND e.building IS NOT NULL
      AND e.status <> 'draft' AND ({where})
 GROUP BY e.site, {hour}, e.building""",
+        f"""
+INSERT INTO kpi_entry_sums (site, span, bucket, kind, key, registered, returned, cb_ok)
+SELECT e.site, 'h', {hour}, 'u', e.status, count(*), 0, 0
+FROM entries e WHERE e.status IN ({unfinished}) AND ({where})
+GROUP BY e.site, {hour}, e.status""",
         f"""
 INSERT INTO kpi_subject_sums (site, span, bucket, category, subject, n)
 SELECT e.site, 'h', {hour}, e.category, {SUBJECT}, count(*)

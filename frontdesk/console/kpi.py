@@ -39,16 +39,16 @@ from frontdesk.console import scope
 from frontdesk.console.web import Ctx, guarded
 from ledger import kpi_hours
 from ledger.draft_accuracy import draft_accuracy
-from ledger.kpi_hours import HOT, MAX_RINGS
+from ledger.kpi_hours import HOT, MAX_RINGS, UNFINISHED
 from ledger.models import Call, KpiCallHour, KpiDirty, KpiEntrySum, KpiSubjectSum, LedgerEntry
 from ledger.sites import in_sites
 from ledger.types import utcnow
 
 SUPERVISORS = ("supervisor",)
 PERIODS = {"day": "日 Day", "week": "周 Week", "month": "月 Month"}
-UNFINISHED = ("registered", "dispatched", "in_progress", "returned", "called_back")
-__all__ = ["HOT", "MAX_RINGS", "kpi_page", "routes"]
+__all__ = ["HOT", "MAX_RINGS", "UNFINISHED", "kpi_page", "routes"]
 log = logging.getLogger(__name__)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 UNFINISHED_LIMIT = 100
 
 
@@ -162,9 +162,10 @@ def kpi_page(ctx: Ctx) -> Response:
     start, end = _at(ctx, p.start), _at(ctx, p.end)
     db = ctx.db
     chosen = scope.chosen(ctx)  # ?site=CODE, or every site the user sees
-    f = _from_totals(ctx, db, start, end, chosen)
+    cutoff = utcnow() - timedelta(days=older)  # the review: unfinished, older than this
+    f = _from_totals(ctx, db, start, end, chosen, cutoff)
     if f is None:  # a half-hour zone, or totals counted under other rules
-        f = _from_rows(ctx, db, start, end, chosen)
+        f = _from_rows(ctx, db, start, end, chosen, cutoff)
     per_hour = f.per_hour
     tot, ans, within, missed, n_recorded = (sum(v[i] for v in f.calls.values())
                                             for i in range(5))  # fmt: skip
@@ -176,8 +177,7 @@ def kpi_page(ctx: Ctx) -> Response:
     subjects = f.subjects
 
     # the half-monthly review: registered entries still not closed, older than `older` days
-    cutoff = utcnow() - timedelta(days=older)
-    n_unfinished = db.scalar(_unfinished_count(cutoff, chosen))
+    n_unfinished = f.n_unfinished
     unfinished = _oldest_open(db, cutoff, chosen)
 
     now = utcnow()
@@ -226,10 +226,12 @@ class Figures:
     per_category: dict[str, int]  # registered entries
     per_building: dict[str, int]  # registered HOT entries
     subjects: list[tuple[str, str | None, int]]  # the 8 most frequent HOT subjects
+    n_unfinished: int  # entries in an UNFINISHED status created before the cutoff
 
 
 def _from_totals(
-    ctx: Ctx, db: Session, start: datetime, end: datetime, chosen: Collection[str] | None
+    ctx: Ctx, db: Session, start: datetime, end: datetime, chosen: Collection[str] | None,
+    cutoff: datetime,
 ) -> Figures | None:
     """The figures from the per-site UTC-hour totals (ledger/kpi_hours.py), after recounting
     the period's dirty hours; None when they cannot answer exactly: a zone whose offset is
@@ -242,9 +244,12 @@ def _from_totals(
         log.warning("KPI totals were counted under other rules: the page counts raw rows "
                     "until `frontdesk ledger rebuild-kpi` recounts them")  # fmt: skip
         return None
-    if db.scalar(select(KpiDirty.hour).where(KpiDirty.hour >= start, KpiDirty.hour < end)
-                 .limit(1)) is not None:  # fmt: skip
+    # the period's dirty hours, and every one before the review's cutoff hour (read below)
+    cut_h = cutoff.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    dirty = or_(and_(KpiDirty.hour >= start, KpiDirty.hour < end), KpiDirty.hour < cut_h)
+    if db.scalar(select(KpiDirty.hour).where(dirty).limit(1)) is not None:
         kpi_hours.refresh(conn, start, end, grace, cb_s)
+        kpi_hours.refresh(conn, EPOCH, cut_h, grace, cb_s)
         db.commit()
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text("SET LOCAL jit = off"))  # small aggregates; see _from_rows
@@ -283,6 +288,8 @@ def _from_totals(
                func.sum(E.cb_ok))
         .where(span, in_sites(E.site, chosen)).group_by(E.site, E.kind, E.key)
     ).all():  # fmt: skip
+        if kind == "u":
+            continue  # the review's count, below
         if kind == "c":
             acc = callbacks.setdefault(site, [0, 0])
             acc[0] += int(ret)
@@ -298,8 +305,18 @@ def _from_totals(
         .where(_spans(S.span, S.bucket, start, end, d0, d1), in_sites(S.site, chosen))
         .group_by(S.category, S.subject).order_by(n.desc()).limit(8)
     ).all()  # fmt: skip
+    # unfinished before the cutoff: whole UTC days, then hours, then the cutoff's own hour
+    cut_d = cut_h.replace(hour=0)
+    n_open = db.scalar(
+        select(func.coalesce(func.sum(E.registered), 0)).where(
+            E.kind == "u", in_sites(E.site, chosen),
+            or_(and_(E.span == "d", E.bucket < cut_d),
+                and_(E.span == "h", E.bucket >= cut_d, E.bucket < cut_h)))
+    ) + db.scalar(select(func.count()).where(
+        LedgerEntry.status.in_(UNFINISHED), LedgerEntry.created_at >= cut_h,
+        LedgerEntry.created_at < cutoff, in_sites(LedgerEntry.site, chosen)))  # fmt: skip
     return Figures(per_hour, calls, reg, callbacks, per_category, per_building,
-                   [(c, t, int(k)) for c, t, k in subjects])  # fmt: skip
+                   [(c, t, int(k)) for c, t, k in subjects], int(n_open))  # fmt: skip
 
 
 def _spans(span: Any, bucket: Any, start: datetime, end: datetime, d0: datetime,
@@ -314,7 +331,8 @@ def _spans(span: Any, bucket: Any, start: datetime, end: datetime, d0: datetime,
 
 
 def _from_rows(
-    ctx: Ctx, db: Session, start: datetime, end: datetime, chosen: Collection[str] | None
+    ctx: Ctx, db: Session, start: datetime, end: datetime, chosen: Collection[str] | None,
+    cutoff: datetime,
 ) -> Figures:
     """The figures counted from the period's raw calls and entries (SQL aggregates)."""
     dialect = db.get_bind().dialect.name
@@ -398,7 +416,7 @@ def _from_rows(
         acc[1] += int(r[4])
     subjects = [tuple(r) for r in db.execute(_subjects_query(start, end, chosen)).all()]
     return Figures(per_hour, calls, reg_by_site, callbacks, per_category, per_building,
-                   subjects)  # type: ignore[arg-type]  # fmt: skip
+                   subjects, db.scalar(_unfinished_count(cutoff, chosen)) or 0)  # type: ignore[arg-type]  # fmt: skip
 
 
 def _subjects_query(start: datetime, end: datetime, chosen: Collection[str] | None) -> Select:

@@ -108,7 +108,10 @@ def test_totals_follow_late_changes_and_deletes(backend_url, tmp_path, tz, monke
         return counted(*a, **kw)
 
     monkeypatch.setattr(kpi, "_from_rows", from_rows)
-    ctx, values = _handler_ctx(backend_url, tmp_path, "period=month&date=2026-03-15", tz)
+    # the review's cutoff (now - older days) inside the month, at no particular hour
+    older = min(365, (datetime.now(UTC) - datetime(2026, 3, 15, 7, 30, tzinfo=UTC)).days)
+    ctx, values = _handler_ctx(backend_url, tmp_path, f"period=month&date=2026-03-15&older={older}",
+                               tz)  # fmt: skip
     ctx.user = Principal(1, "boss", "B", "supervisor", frozenset(sites))
     grace, cb_s = ctx.console.cfg.ledger.registration_grace_s, ctx.console.rules.callback_s
     rnd = random.Random(k)
@@ -160,6 +163,9 @@ def test_totals_follow_late_changes_and_deletes(backend_url, tmp_path, tz, monke
             now_entries = list(s.scalars(select(LedgerEntry).where(LedgerEntry.site.in_(sites))))
             want = _expected(now_calls, now_entries, start, end, zone, grace, cb_s, sites)
             assert _shown(values) == want, stage
+            cutoff = datetime.now(UTC) - timedelta(days=older)
+            assert values["n_unfinished"] == sum(
+                e.status in UNFINISHED and e.created_at < cutoff for e in now_entries), stage
             dirty = s.scalar(select(func.count()).select_from(KpiDirty).where(
                 KpiDirty.site.in_(sites), KpiDirty.hour >= start, KpiDirty.hour < end))  # fmt: skip
             if whole_hours:  # counted from the totals, which the page brought up to date
