@@ -139,6 +139,54 @@ def raw_queries(url: str, day: date, n: int) -> dict:
     return out
 
 
+def _cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def page_cpu(url: str, day: date, site: str, n: int) -> dict:
+    """The page's handler in this process, company and one site: wall time and CPU time of
+    this process plus its database backend (what the machine's load does not change)."""
+    from sqlalchemy import text
+    from starlette.requests import Request
+
+    from frontdesk.config import load_config
+    from frontdesk.console import kpi
+    from frontdesk.console.accounts import Principal
+    from frontdesk.console.web import Console, Ctx
+    from ledger.db import open_database
+
+    sessions = open_database(url)
+    cfg = load_config(Path(tempfile.mkdtemp()))
+    cfg.ledger.database_url = url
+    cfg.console.timezone = TZ
+    console = Console(cfg, sessions)
+    out = {}
+    for role, sites in (("site", frozenset({site})), ("company", None)):
+        scope = {"type": "http", "method": "GET", "path": "/kpi", "headers": [],
+                 "query_string": f"period=month&date={day}".encode(),
+                 "server": ("127.0.0.1", 80), "scheme": "http"}  # fmt: skip
+        wall, cpu = [], []
+        for i in range(n + 2):
+            with sessions() as db:
+                backend = db.connection().execute(text("SELECT pg_backend_pid()")).scalar()
+                ctx = Ctx(Request(scope), console, Principal(1, "b", "B", "admin", sites), db, "c")
+                t, c = time.perf_counter(), _cpu_s(os.getpid()) + _cpu_s(backend)
+                kpi.kpi_page(ctx)
+                if i >= 2:  # two warm-ups
+                    wall.append((time.perf_counter() - t) * 1000)
+                    cpu.append((_cpu_s(os.getpid()) + _cpu_s(backend) - c) * 1000)
+        wall.sort()
+        cpu.sort()
+        out[role] = {"n": n, "wall_p50_ms": round(wall[n // 2], 1),
+                     "wall_p95_ms": round(wall[min(n - 1, int(0.95 * n))], 1),
+                     "cpu_p50_ms": round(cpu[n // 2], 1), "load": os.getloadavg()[0]}  # fmt: skip
+    return out
+
+
 def late_changes(url: str, day: date, n_calls: int) -> dict:
     """Late changes to ``n_calls`` calls of the month and their entries (confirmed, returned,
     called back), then the recount of the buckets they dirtied."""
@@ -183,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--site", default="s01")
     p.add_argument("--requests", type=int, default=20)
     p.add_argument("--code-root", type=Path, default=ROOT)
+    p.add_argument("--only-in-process", action="store_true", help="skip the console")
     args = p.parse_args(argv)
     from sqlalchemy import create_engine, text
 
@@ -201,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(engine)
         out["upgrade_s"] = round(time.perf_counter() - t, 1)
         engine.dispose()
-    out["console"] = pages(args.database_url, args.code_root, day, args.site, args.requests)
+    if not args.only_in_process:
+        out["console"] = pages(args.database_url, args.code_root, day, args.site, args.requests)
+    out["in_process"] = page_cpu(args.database_url, day, args.site, args.requests)
     if args.code_root.resolve() == ROOT:
         out["raw_queries"] = raw_queries(args.database_url, day, 5)
         out["late_changes"] = {n: late_changes(args.database_url, day, n) for n in (50, 2000)}

@@ -42,7 +42,7 @@ exactly when the zone's offset is whole hours; callers fall back to the raw rows
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, text
 
@@ -186,6 +186,15 @@ def refresh(
     return len(buckets)
 
 
+def refresh_all(conn: Connection, grace_s: float, callback_s: float) -> int | None:
+    """Recount every dirty bucket (the reconciler's periodic run keeps pages from meeting
+    many); None when the totals were counted under other rules (rebuild-kpi's work)."""
+    if stored_rules(conn) != rules_key(grace_s, callback_s):
+        return None
+    return refresh(conn, datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC),
+                   grace_s, callback_s)  # fmt: skip
+
+
 def _recount(
     conn: Connection, buckets: list[tuple[str, datetime]], grace_s: float, callback_s: float
 ) -> None:
@@ -234,8 +243,6 @@ def _stored(dialect: str, t: datetime) -> object:
 
 
 def _as_dt(v: object) -> datetime:
-    from datetime import UTC
-
     if isinstance(v, datetime):
         return v.astimezone(UTC) if v.tzinfo else v.replace(tzinfo=UTC)
     return datetime.fromisoformat(str(v)).replace(tzinfo=UTC)

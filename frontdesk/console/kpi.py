@@ -1,10 +1,14 @@
 """Supervisor KPIs for a day, week or month: the phone-line rules as shares, calls per hour,
 hot topics, and the half-monthly list of unfinished entries.
 
-Every figure is one SQL aggregate (GROUP BY / SUM over an indexed time range): nothing
-loads the period's rows into Python, so a month costs the same with a million calls in
-the ledger. Charts are inline SVG built here as plain geometry and drawn by the template
-(no JavaScript, no library, nothing from a CDN).
+The figures come from per-site totals by UTC hour (ledger/kpi_hours.py: kept current by
+triggers; the page recounts its period's dirty hours first), so a company's month reads
+tens of thousands of small rows instead of millions of calls and entries. Where the totals
+cannot answer exactly — a zone whose midnight is not a UTC hour (+05:30), or totals counted
+under other rules than the console's — the same figures are SQL aggregates over the raw
+rows (GROUP BY / SUM over an indexed time range; nothing loads rows into Python). Charts
+are inline SVG built here as plain geometry and drawn by the template (no JavaScript, no
+library, nothing from a CDN).
 """
 
 from __future__ import annotations
