@@ -237,7 +237,7 @@ def test_rules_changed_count_raw_rows_until_rebuilt(backend_url, tmp_path, monke
     from frontdesk.console import kpi
     from frontdesk.console.accounts import Principal
     from ledger import kpi_hours
-    from ledger.models import Call, LedgerEntry
+    from ledger.models import Call, KpiDirty, LedgerEntry
     from ledger.models import Site as SiteRow
 
     ctx, values = _handler_ctx(backend_url, tmp_path, "period=day&date=2026-05-04")
@@ -266,5 +266,17 @@ def test_rules_changed_count_raw_rows_until_rebuilt(backend_url, tmp_path, monke
         ctx.console.cfg.ledger.registration_grace_s = 60.0  # back: raw rows, 100 s > 60 s
         kpi.kpi_page(ctx)
         assert raw and (values["reg1"].hit, values["reg1"].of) == (0, 1)
+        # the reconciler's periodic recount: only under the rules the totals were counted with
+        s.get(LedgerEntry, s.scalar(select(LedgerEntry.id).where(LedgerEntry.site == "g1"))
+              ).registered_at = t + 100 * SEC  # fmt: skip
+        s.commit()
+        assert kpi_hours.refresh_all(s.connection(), 60.0, ctx.console.rules.callback_s) is None
+        # the entry and its call in one hour: one bucket
+        assert kpi_hours.refresh_all(s.connection(), 150.0, ctx.console.rules.callback_s) == 1
+        s.commit()
+        assert s.scalar(select(func.count()).select_from(KpiDirty)) == 0
         kpi_hours.rebuild(s.connection(), 60.0, ctx.console.rules.callback_s)
         s.commit()
+        raw.clear()
+        kpi.kpi_page(ctx)
+        assert not raw and (values["reg1"].hit, values["reg1"].of) == (1, 1)  # 40 s ≤ 60 s
