@@ -41,7 +41,6 @@ exactly when the zone's offset is whole hours; callers fall back to the raw rows
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, text
@@ -198,41 +197,47 @@ def refresh_all(conn: Connection, grace_s: float, callback_s: float) -> int | No
 def _recount(
     conn: Connection, buckets: list[tuple[str, datetime]], grace_s: float, callback_s: float
 ) -> None:
+    """Recount ``buckets`` (site, UTC hour) and their days from the raw rows. The buckets
+    are grouped by hour — (time range AND site IN …) OR … — so a live company's current
+    hour at every site is one index range, not fifty ORs (which took seconds to plan)."""
     d = conn.dialect.name
     args: dict = {"grace": float(grace_s), "callback": float(callback_s)}
-    hours, days = [], []
-    for i, (site, h) in enumerate(buckets):
-        args[f"s{i}"], args[f"h{i}"], args[f"n{i}"] = (
-            site,
-            _stored(d, h),
-            _stored(d, h + timedelta(hours=1)),
+
+    def groups(keys: list[tuple[str, datetime]], span: timedelta, p: str) -> list[tuple[int, int]]:
+        by_time: dict[datetime, list[str]] = {}
+        for site, t in keys:
+            by_time.setdefault(t, []).append(site)
+        out = []
+        for k, (t, sites) in enumerate(sorted(by_time.items())):
+            args[f"{p}lo{k}"], args[f"{p}hi{k}"] = _stored(d, t), _stored(d, t + span)
+            for j, site in enumerate(sorted(set(sites))):
+                args[f"{p}s{k}_{j}"] = site
+            out.append((k, len(set(sites))))
+        return out
+
+    hours = groups(buckets, timedelta(hours=1), "h")
+    days = groups(sorted({(site, h.replace(hour=0)) for site, h in buckets}), timedelta(days=1), "d")
+
+    def any_of(col_site: str, col_t: str, gs: list[tuple[int, int]], p: str) -> str:
+        return " OR ".join(
+            f"({col_t} >= :{p}lo{k} AND {col_t} < :{p}hi{k} AND {col_site} IN "
+            f"({', '.join(f':{p}s{k}_{j}' for j in range(n))}))"
+            for k, n in gs
         )
-        hours.append(i)
-    day_keys = sorted({(site, h.replace(hour=0)) for site, h in buckets})
-    for j, (site, day) in enumerate(day_keys):
-        args[f"ds{j}"], args[f"d{j}"] = site, _stored(d, day)
-        args[f"dn{j}"] = _stored(d, day + timedelta(days=1))
-        days.append(j)
 
-    def any_of(col_site: str, col_t: str, keys: Iterable[int], s: str, lo: str, hi: str) -> str:
-        return " OR ".join(f"({col_site} = :{s}{k} AND {col_t} >= :{lo}{k} AND {col_t} < :{hi}{k})"
-                           for k in keys)  # fmt: skip
+    def run(sql: str) -> None:
+        conn.execute(text(sql), args)
 
-    conn.execute(
-        text(f"DELETE FROM kpi_call_hours WHERE {any_of('site', 'hour', hours, 's', 'h', 'n')}"),
-        args,
-    )
-    conn.execute(text(_call_sums(d, any_of("c.site", "c.invited_at", hours, "s", "h", "n"))), args)
+    run(f"DELETE FROM kpi_call_hours WHERE {any_of('site', 'hour', hours, 'h')}")
+    run(_call_sums(d, any_of("c.site", "c.invited_at", hours, "h")))
     for table in ("kpi_entry_sums", "kpi_subject_sums"):
-        conn.execute(text(f"DELETE FROM {table} WHERE span = 'h' AND ("
-                          f"{any_of('site', 'bucket', hours, 's', 'h', 'n')})"), args)  # fmt: skip
-    for sql in _entry_sums(d, any_of("e.site", "e.created_at", hours, "s", "h", "n")):
-        conn.execute(text(sql), args)
+        run(f"DELETE FROM {table} WHERE span = 'h' AND ({any_of('site', 'bucket', hours, 'h')})")
+    for sql in _entry_sums(d, any_of("e.site", "e.created_at", hours, "h")):
+        run(sql)
     for table in ("kpi_entry_sums", "kpi_subject_sums"):
-        conn.execute(text(f"DELETE FROM {table} WHERE span = 'd' AND ("
-                          f"{any_of('site', 'bucket', days, 'ds', 'd', 'dn')})"), args)  # fmt: skip
-    for sql in _day_sums(d, any_of("h.site", "h.bucket", days, "ds", "d", "dn")):
-        conn.execute(text(sql), args)
+        run(f"DELETE FROM {table} WHERE span = 'd' AND ({any_of('site', 'bucket', days, 'd')})")
+    for sql in _day_sums(d, any_of("h.site", "h.bucket", days, "d")):
+        run(sql)
 
 
 def _stored(dialect: str, t: datetime) -> object:
