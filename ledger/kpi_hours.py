@@ -20,14 +20,16 @@ kpi_dirty        the (site, hour) buckets a change made stale
 kpi_settings     the rules the totals were counted with
 
 Writers never compute totals: triggers on calls and entries (migration 0010, SQLite and
-PostgreSQL) record the buckets a row's INSERT/UPDATE/DELETE touches — old and new — in
-kpi_dirty, including the bucket of an entry's call (registered-in-time depends on the
-entry's registered_at and the call's ended_at). Readers call :func:`refresh` for their
-period first: it claims the period's dirty buckets (DELETE … RETURNING) and recounts them
-from the raw rows, a few indexed hours (and every dirty bucket before the unfinished
-review's cutoff: its count reads all days before it). The trigger's upsert touches the dirty row, so a
-writer's uncommitted change holds it and a refresh's claim waits for its commit (read
-committed): a bucket is never left stale and clean.
+PostgreSQL) insert a mark in kpi_dirty for each bucket a row's INSERT/UPDATE/DELETE touches
+— old and new — including the bucket of an entry's call (registered-in-time depends on the
+entry's registered_at and the call's ended_at). A mark is a plain insert (no unique key,
+no upsert): writers never wait on each other or on a reader for it, and cannot deadlock
+over it. Readers call :func:`refresh` for their period first: it claims the period's
+committed marks (DELETE … RETURNING) and recounts those buckets from the raw rows, a few
+indexed hours. A writer's uncommitted mark is invisible to the claim and stays for the next
+refresh, which sees its rows committed: a bucket is never left stale and unmarked. On
+PostgreSQL refreshes take an advisory lock for their transaction, so two never recount one
+bucket at once (the second then finds the first's marks gone and its totals committed).
 
 The grace (``registration_grace_s``), the callback rule (``callback_s``), MAX_RINGS and HOT
 are baked into the totals; kpi_settings keeps them as one string (:func:`rules_key`). A
@@ -50,6 +52,7 @@ HOT = ("投诉", "报修")  # what "hot complaints" counts: complaints and repai
 UNFINISHED = ("registered", "dispatched", "in_progress", "returned", "called_back")
 REPAIR = "报修"
 BATCH = 200  # buckets recounted per statement
+RECOUNT_LOCK_ID = 0x46444B31  # "FDK1": held by a recount for its transaction
 SUBJECT = "coalesce(e.public_area, e.summary)"  # a HOT entry's subject, as the page shows it
 TABLES = ("kpi_dirty", "kpi_call_hours", "kpi_entry_sums", "kpi_subject_sums", "kpi_settings")
 
@@ -175,6 +178,8 @@ def refresh(
     """Recount the dirty buckets in [start, end) (UTC hours) from the raw rows; returns how
     many. The caller commits."""
     d = conn.dialect.name
+    if d == "postgresql":  # one recount at a time: two would insert the same totals' keys
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RECOUNT_LOCK_ID})
     claimed = conn.execute(
         text("DELETE FROM kpi_dirty WHERE hour >= :s AND hour < :e RETURNING site, hour"),
         {"s": _stored(d, start), "e": _stored(d, end)},
@@ -279,20 +284,19 @@ def drop_trigger_ddl(dialect: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {t}_{op}" for t in TRIGGERS for op in ("ins", "upd", "del")]
 
 
-UPSERT = "ON CONFLICT (site, hour) DO UPDATE SET n = kpi_dirty.n + 1"
 
 
 def _pg_ddl() -> list[str]:
     h = lambda col: _hour("postgresql", col)  # noqa: E731
 
     def mark(row: str, col: str) -> str:
-        return (f"INSERT INTO kpi_dirty (site, hour, n) VALUES ({row}.site, {h(row + '.' + col)}, 1) "
-                f"{UPSERT};")  # fmt: skip
+        return (f"INSERT INTO kpi_dirty (site, hour) VALUES ({row}.site, {h(row + '.' + col)}) "
+                ";")  # fmt: skip
 
     def mark_call(row: str) -> str:
-        return (f"IF {row}.call_id IS NOT NULL THEN INSERT INTO kpi_dirty (site, hour, n) "
-                f"SELECT c.site, {h('c.invited_at')}, 1 FROM calls c WHERE c.id = {row}.call_id "
-                f"{UPSERT}; END IF;")  # fmt: skip
+        return (f"IF {row}.call_id IS NOT NULL THEN INSERT INTO kpi_dirty (site, hour) "
+                f"SELECT c.site, {h('c.invited_at')} FROM calls c WHERE c.id = {row}.call_id "
+                "; END IF;")  # fmt: skip
 
     def changed(cols: tuple[str, ...]) -> str:
         return " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in cols)
@@ -325,13 +329,13 @@ def _sqlite_ddl() -> list[str]:
     h = lambda col: _hour("sqlite", col)  # noqa: E731
 
     def mark(row: str, col: str) -> str:
-        return (f"INSERT INTO kpi_dirty (site, hour, n) SELECT {row}.site, {h(row + '.' + col)}, 1 "
-                f"WHERE {h(row + '.' + col)} IS NOT NULL {UPSERT};")  # fmt: skip
+        return (f"INSERT INTO kpi_dirty (site, hour) SELECT {row}.site, {h(row + '.' + col)} "
+                f"WHERE {h(row + '.' + col)} IS NOT NULL;")  # fmt: skip
 
     def mark_call(row: str) -> str:
-        return (f"INSERT INTO kpi_dirty (site, hour, n) SELECT c.site, {h('c.invited_at')}, 1 "
+        return (f"INSERT INTO kpi_dirty (site, hour) SELECT c.site, {h('c.invited_at')} "
                 f"FROM calls c WHERE c.id = {row}.call_id AND {h('c.invited_at')} IS NOT NULL "
-                f"{UPSERT};")  # fmt: skip
+                ";")  # fmt: skip
 
     def changed(cols: tuple[str, ...]) -> str:
         return " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in cols)

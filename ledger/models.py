@@ -409,14 +409,15 @@ class KpiSubjectSum(Base):
 
 
 class KpiDirty(Base):
-    """A (site, UTC hour) whose totals a change to calls or entries made stale."""
+    """A mark: a change to calls or entries made this (site, UTC hour)'s totals stale (one
+    row per change, inserted by triggers; claimed and deleted by the recount)."""
 
     __tablename__ = "kpi_dirty"
     __table_args__ = (Index("ix_kpi_dirty_hour", "hour"),)
 
-    site: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
-    n: Mapped[int] = mapped_column(Integer, default=1)  # changes since the last recount
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    hour: Mapped[datetime] = mapped_column()
 
 
 class KpiSettings(Base):

@@ -64,9 +64,9 @@ def upgrade() -> None:
     op.create_index("ix_kpi_subject_sums_bucket", "kpi_subject_sums", ["span", "bucket", "site"])
     op.create_table(
         "kpi_dirty",
-        sa.Column("site", SITE, primary_key=True),
-        sa.Column("hour", TIME, primary_key=True),
-        sa.Column("n", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("site", SITE, nullable=False),
+        sa.Column("hour", TIME, nullable=False),
     )
     op.create_index("ix_kpi_dirty_hour", "kpi_dirty", ["hour"])
     op.create_table(
