@@ -23,10 +23,10 @@ WHEELS := build/wheels
 run: setup model
 	$(BIN)/frontdesk --data-dir $(DATA_DIR) run
 
-# Tests that only touch files, databases and models run on two processes (pytest-xdist); the
-# ones that time real calls, a browser or a live transcription run one at a time, as their
-# timings assume a machine that is not also busy with another test.
-PARALLEL_TESTS := tests/ledger tests/intake tests/architecture tests/recordings tests/sip
+# Tests that only touch files, databases, models and the CLI run on two processes
+# (pytest-xdist); the ones that time real calls, a browser or a live transcription run one at
+# a time, as their timings assume a machine that is not also busy with another test.
+PARALLEL_TESTS := tests/ledger tests/intake tests/architecture tests/recordings tests/sip tests/app
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest -ra -n 2 --dist loadfile --durations=10 $(PARALLEL_TESTS)

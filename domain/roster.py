@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from domain.intake import Address
-from domain.sites import DEFAULT_SITE  # noqa: F401  (re-exported: a single-desk install's one site)
 
 MOBILE = re.compile(r"1[3-9]\d{9}")
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.intake import IntakeDraft
-from domain.roster import DEFAULT_SITE
+from domain.sites import DEFAULT_SITE
 from domain.transcript import Transcript
 from frontdesk.roster_draft import apply_roster
 from ledger import entries, roster

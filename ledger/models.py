@@ -195,7 +195,12 @@ class EntryChange(Base):
 
 class Finding(Base):
     __tablename__ = "findings"
-    __table_args__ = (Index("ix_findings_site_detected", "site", "detected_at"),)
+    __table_args__ = (
+        Index("ix_findings_site_detected", "site", "detected_at"),
+        # the audit list, newest first, and its open counts per kind (migration 0010)
+        Index("ix_findings_site_status_kind", "site", "status", "kind", "id"),
+        Index("ix_findings_status_kind", "status", "kind", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(128), unique=True)  # kind + subject: idempotent runs

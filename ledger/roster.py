@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from domain.roster import DEFAULT_SITE, MOBILE, Layout, RosterHome, phone_key
+from domain.roster import MOBILE, Layout, RosterHome, phone_key
+from domain.sites import DEFAULT_SITE
 from ledger import sheet_words as words
 from ledger.models import Roster, RosterPhone, RosterResident
 from ledger.sheets import TableError, _read_sheets

@@ -64,7 +64,7 @@ def known_site(session: Session, code: str | None, own: Site) -> Site:
     if row is None:
         known = ", ".join(s.code for s in list_sites(session)) or "none"
         raise ValueError(
-            f"unknown site {code!r} (known: {known}); a desk adds its own site ([phone] site "
-            "and site_code) when it stores a call, an admin adds one on the console's Users page"
+            f"unknown site {code!r} (known: {known}); add it with `frontdesk sites add CODE NAME` "
+            "(a desk adds its own, [phone] site and site_code, when it stores a call)"
         )
     return Site(row.code, row.name)

@@ -132,27 +132,20 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import IntegrityError
-
+    from frontdesk.all_or_nothing import import_all_or_nothing
     from ledger.table_io import TableError, import_entries
 
     cfg = config_from_args(args)
     with sessions_for(cfg)() as s, progress_for(args.format) as bar:
         site = chosen_site(s, cfg, args.site)
-        try:
-            report = import_entries(s, args.file, by=args.by, progress=bar, site=site)
-            if report.ok:
-                s.commit()
-            else:
-                s.rollback()
-        except (TableError, OSError) as exc:
-            raise UserError(str(exc)) from None
-        except IntegrityError:  # its message holds the rows' values: residents' data
-            s.rollback()
-            raise UserError(
-                f"{args.file}: the ledger refused a row (a value that must be unique is "
-                "already there); nothing imported"
-            ) from None
+        report = import_all_or_nothing(
+            s,
+            lambda: import_entries(s, args.file, by=args.by, progress=bar, site=site),
+            lambda r: r.ok,
+            errors=(TableError, OSError),
+            refused=f"{args.file}: the ledger refused a row (a value that must be unique is "
+            "already there); nothing imported",
+        )
     d = {"file": report.file, "rows": report.rows, "imported": report.imported if report.ok else 0,
          "unchanged": report.unchanged, "errors": report.errors, "mapped": report.mapped,
          "ignored_columns": report.ignored_columns, "warnings": report.warnings}  # fmt: skip

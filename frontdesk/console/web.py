@@ -12,7 +12,7 @@ ledger is synchronous SQLAlchemy) and commits it when the handler returns.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -36,6 +36,7 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from domain.localtime import day_bounds, local_midnight
+from domain.sites import Site
 from frontdesk.config import Config
 from frontdesk.console import accounts, logins
 from frontdesk.console.access import log_access
@@ -92,6 +93,7 @@ class Console:
         self.templates.filters["local"] = self.local_time
         self.templates.filters["duration"] = format_duration
         self.templates.filters["mask_phone"] = mask_phone
+        self.templates.filters["site_name"] = site_name
 
     def has_users(self) -> bool:
         """Whether anyone can log in yet (checked until someone can, then remembered)."""
@@ -322,3 +324,12 @@ def local_day(ctx: Ctx, value: str, name: str, after: bool = False) -> datetime:
         return ctx.console.midnight(day + timedelta(days=1) if after else day)
     except (ValueError, OverflowError):
         raise HTTPException(400, f"{name}={value!r}: expected a date like 2026-11-24") from None
+
+
+def site_name(sites: Sequence[Site], code: str) -> str:
+    """A row's site shown by name (its code when unknown). A filter, not a template loop: a
+    list of 50 rows at a 50-site company spent 30 ms walking the sites in Jinja."""
+    for s in sites:
+        if s.code == code:
+            return s.name
+    return code

@@ -16,11 +16,27 @@ def test_import_a_roster_then_see_its_counts(tmp_path):
     sheet = write_roster_xlsx(tmp_path / "阳光花园业主名册.xlsx")
     r = frontdesk_json(var, "sites", "import-roster", str(sheet))
     assert r["imported"] is True and r["site"] == "default"
-    assert (r["residents"], r["homes"], r["phones"], r["carried_down"]) == (RESIDENTS, HOMES, PHONES, 8)
+    assert (r["residents"], r["homes"], r["phones"], r["carried_down"]) == (
+        RESIDENTS,
+        HOMES,
+        PHONES,
+        8,
+    )
+    typo = frontdesk(var, "sites", "import-roster", str(sheet), "--site", "yangguang", check=False)
+    assert typo.returncode != 0 and "unknown site 'yangguang'" in typo.stderr
+    assert "frontdesk sites add" in typo.stderr  # a roster for a site nobody sees: refused
+    added = frontdesk_json(var, "sites", "add", "yangguang", "阳光花园")
+    assert added == {"code": "yangguang", "name": "阳光花园", "added": True}
+    assert frontdesk_json(var, "sites", "list") == [
+        {"code": "default", "name": "本站 Default"},
+        {"code": "yangguang", "name": "阳光花园"},
+    ]
     frontdesk_json(var, "sites", "import-roster", str(sheet), "--site", "yangguang")
     rows = frontdesk_json(var, "sites", "roster")
     assert [(x["site"], x["residents"], x["homes"]) for x in rows] == [
-        ("default", RESIDENTS, HOMES), ("yangguang", RESIDENTS, HOMES)]
+        ("default", RESIDENTS, HOMES),
+        ("yangguang", RESIDENTS, HOMES),
+    ]
     table = frontdesk(var, "sites", "roster", "--site", "yangguang")
     assert "yangguang" in table.stdout and str(HOMES) in table.stdout
     text = frontdesk(var, "sites", "import-roster", str(sheet))
@@ -57,3 +73,5 @@ def test_bad_input_is_one_line(tmp_path):
     assert r.returncode == 2 and "not a readable XLSX workbook" in r.stderr
     r = frontdesk(var, "sites", "roster", "--site", "枫林苑", check=False)
     assert r.returncode == 1 and "site 枫林苑 has no roster" in r.stderr
+    r = frontdesk(var, "sites", "add", "枫林 苑", check=False)
+    assert r.returncode != 0 and "no spaces" in r.stderr and "Traceback" not in r.stderr

@@ -181,6 +181,11 @@ def test_the_company_sees_each_sites_kpis_beside_its_own(two_sites):
     assert 'id="kpi-by-site"' not in one and 'id="kpi-site">翠湖苑' in one
     # a site supervisor gets no company column
     assert 'id="kpi-by-site"' not in Browser(server.url, "super_a").get("/kpi").text
+    # the company's lists say each row's site by name
+    for path in ("/audit", "/calls"):  # (the ledger holds an entry of 翠湖苑 only)
+        badges = set(re.findall(r'<span class="badge site" data-site="([^"]*)">([^<]*)<',
+                                boss.get(path).text))  # fmt: skip
+        assert ("lake", "翠湖苑") in badges and ("sunny", "阳光花园") in badges, (path, badges)
 
 
 def test_an_admin_assigns_sites_on_the_users_page(two_sites):
