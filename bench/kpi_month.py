@@ -10,7 +10,7 @@ draft accuracy) and what recounting dirty hours costs after late changes.
 
 ``--code-root`` runs the console from another checkout (the page before a change, on the
 same data). Without it the ledger is first upgraded to this checkout's head (migration
-0010 counts the totals; its time is reported).
+0011 counts the totals; its time is reported).
 """
 
 from __future__ import annotations

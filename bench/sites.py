@@ -209,7 +209,7 @@ def build(engine, sites: int, days: int, per_day: int, log) -> dict:
             {"n": sites},
         )  # fmt: skip
         dropped = _drop_secondary_indexes(conn, ("calls", "entries", "findings", "transcripts"))
-        # the KPI totals' triggers (migration 0010) would mark every hour dirty row by row:
+        # the KPI totals' triggers (migration 0011) would mark every hour dirty row by row:
         # off while loading, the totals counted once at the end
         for table in ("calls", "entries"):
             conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))

@@ -19,7 +19,7 @@ kpi_subject_sums per (site, span, bucket, category, subject): registered HOT ent
 kpi_dirty        the (site, hour) buckets a change made stale
 kpi_settings     the rules the totals were counted with
 
-Writers never compute totals: triggers on calls and entries (migration 0010, SQLite and
+Writers never compute totals: triggers on calls and entries (migration 0011, SQLite and
 PostgreSQL) insert a mark in kpi_dirty for each bucket a row's INSERT/UPDATE/DELETE touches
 — old and new — including the bucket of an entry's call (registered-in-time depends on the
 entry's registered_at and the call's ended_at). A mark is a plain insert (no unique key,
@@ -258,7 +258,7 @@ def _as_dt(v: object) -> datetime:
     return datetime.fromisoformat(str(v)).replace(tzinfo=UTC)
 
 
-# ---------------------------------------------------------------- triggers (migration 0010)
+# ---------------------------------------------------------------- triggers (migration 0011)
 
 CALL_COLS = ("site", "invited_at", "outcome", "rings", "recording_path", "ended_at")
 ENTRY_COLS = ("site", "created_at", "category", "building", "status", "returned_at",

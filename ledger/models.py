@@ -361,7 +361,7 @@ class QaSample(Base):
     site: Mapped[str] = site_column()  # the site its calls were drawn from
 
 
-# ---- KPI totals per site and UTC hour (ledger/kpi_hours.py; migration 0010 adds the triggers)
+# ---- KPI totals per site and UTC hour (ledger/kpi_hours.py; migration 0011 adds the triggers)
 
 
 class KpiCallHour(Base):

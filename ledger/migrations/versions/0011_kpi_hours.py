@@ -1,7 +1,7 @@
 """KPI totals per site and UTC hour, kept up to date by triggers (ledger/kpi_hours.py)
 
-Revision ID: 0010_kpi_hours
-Revises: 0009_kpi_covering
+Revision ID: 0011_kpi_hours
+Revises: 0010_findings_lists
 Create Date: 2026-11-30
 
 The company KPI page summed a month of every site's raw calls and entries per request
@@ -20,8 +20,8 @@ from alembic import op
 from domain.rules import Rules
 from ledger import kpi_hours
 
-revision = "0010_kpi_hours"
-down_revision = "0009_kpi_covering"
+revision = "0011_kpi_hours"
+down_revision = "0010_findings_lists"
 branch_labels = None
 depends_on = None
 
