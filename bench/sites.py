@@ -236,6 +236,7 @@ def build(engine, sites: int, days: int, per_day: int, log) -> dict:
     with engine.begin() as conn:
         for table in ("calls", "entries"):
             conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
+        conn.execute(text("ANALYZE calls, entries"))
         kpi_rows = kpi_hours.rebuild(conn, Rules().registration_grace_s, Rules().callback_s)
     log(f"KPI totals counted ({time.perf_counter() - t_kpi:.0f} s)")
     with engine.connect() as conn:
