@@ -359,3 +359,76 @@ class QaSample(Base):
     criteria: Mapped[dict[str, Any]] = mapped_column(default=dict)
     call_ids: Mapped[list[Any]] = mapped_column(default=list)
     site: Mapped[str] = site_column()  # the site its calls were drawn from
+
+
+# ---- KPI totals per site and UTC hour (ledger/kpi_hours.py; migration 0011 adds the triggers)
+
+
+class KpiCallHour(Base):
+    """A site's calls in one UTC hour of invited_at, counted by the KPI page's rules."""
+
+    __tablename__ = "kpi_call_hours"
+    __table_args__ = (Index("ix_kpi_call_hours_hour", "hour"),)
+
+    site: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    ring3: Mapped[int] = mapped_column(Integer, default=0)
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+    recorded: Mapped[int] = mapped_column(Integer, default=0)
+    reg_ok: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KpiEntrySum(Base):
+    """A site's entries created in one UTC hour ('h') or day ('d'): per category ('c') the
+    registered, returned repairs and callbacks in time; per building ('b') registered HOT."""
+
+    __tablename__ = "kpi_entry_sums"
+    __table_args__ = (Index("ix_kpi_entry_sums_bucket", "span", "bucket"),)
+
+    site: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    span: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
+    cb_ok: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KpiSubjectSum(Base):
+    """A site's registered HOT entries created in one UTC hour ('h') or day ('d') with one
+    subject (public area, else summary); free text, so no unique key on it."""
+
+    __tablename__ = "kpi_subject_sums"
+    __table_args__ = (Index("ix_kpi_subject_sums_bucket", "span", "bucket", "site"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    span: Mapped[str] = mapped_column(String(1))
+    bucket: Mapped[datetime] = mapped_column()
+    category: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str | None] = mapped_column(Text)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KpiDirty(Base):
+    """A mark: a change to calls or entries made this (site, UTC hour)'s totals stale (one
+    row per change, inserted by triggers; claimed and deleted by the recount)."""
+
+    __tablename__ = "kpi_dirty"
+    __table_args__ = (Index("ix_kpi_dirty_hour", "hour"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    hour: Mapped[datetime] = mapped_column()
+
+
+class KpiSettings(Base):
+    """The rules the totals were counted with (kpi_hours.rules_key), one row."""
+
+    __tablename__ = "kpi_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rules: Mapped[str] = mapped_column(String(255))

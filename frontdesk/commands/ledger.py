@@ -89,6 +89,35 @@ def _register_io(ls_) -> None:
     add_site_arg(im, "whose ledger this is")
     add_format_arg(im)
     im.set_defaults(func=run_import)
+    rk = ls_.add_parser(
+        "rebuild-kpi", help="recount the KPI page's totals per site and hour from every call and entry",
+        description="Recount the KPI page's per-site, per-hour totals from the raw calls and entries "
+        "under the config's rules (registration grace, callback rule). Run it after changing either "
+        "rule: until then the KPI page counts raw rows (exact, but slow for a company). Minutes for "
+        "a year of a 50-site company on PostgreSQL; the page keeps working meanwhile.",
+    )  # fmt: skip
+    add_format_arg(rk)
+    rk.set_defaults(func=run_rebuild_kpi)
+
+
+def run_rebuild_kpi(args: argparse.Namespace) -> int:
+    import time
+
+    from ledger import kpi_hours
+
+    cfg = config_from_args(args)
+    t = time.perf_counter()
+    with sessions_for(cfg)() as s:
+        rows = kpi_hours.rebuild(s.connection(), cfg.ledger.registration_grace_s,
+                                 cfg.rules().callback_s)  # fmt: skip
+        s.commit()
+    d = {**rows, "seconds": round(time.perf_counter() - t, 1)}
+    if args.format == "json":
+        emit(d, "json")
+    else:
+        print(f"KPI totals recounted: {rows['call_hours']} site-hours of calls, "
+              f"{rows['entry_hours']} + {rows['entry_days']} rows of entries ({d['seconds']} s)")  # fmt: skip
+    return 0
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -1,17 +1,22 @@
 """Supervisor KPIs for a day, week or month: the phone-line rules as shares, calls per hour,
 hot topics, and the half-monthly list of unfinished entries.
 
-Every figure is one SQL aggregate (GROUP BY / SUM over an indexed time range): nothing
-loads the period's rows into Python, so a month costs the same with a million calls in
-the ledger. Charts are inline SVG built here as plain geometry and drawn by the template
-(no JavaScript, no library, nothing from a CDN).
+The figures come from per-site totals by UTC hour (ledger/kpi_hours.py: kept current by
+triggers; the page recounts its period's dirty hours first), so a company's month reads
+tens of thousands of small rows instead of millions of calls and entries. Where the totals
+cannot answer exactly — a zone whose midnight is not a UTC hour (+05:30), or totals counted
+under other rules than the console's — the same figures are SQL aggregates over the raw
+rows (GROUP BY / SUM over an indexed time range; nothing loads rows into Python). Charts
+are inline SVG built here as plain geometry and drawn by the template (no JavaScript, no
+library, nothing from a CDN).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import (
@@ -22,11 +27,13 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
+    or_,
     select,
     text,
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -34,16 +41,18 @@ from starlette.responses import Response
 from domain.sites import Site
 from frontdesk.console import scope
 from frontdesk.console.web import Ctx, guarded
+from ledger import kpi_hours
 from ledger.draft_accuracy import draft_accuracy
-from ledger.models import Call, LedgerEntry
+from ledger.kpi_hours import HOT, MAX_RINGS, UNFINISHED
+from ledger.models import Call, KpiCallHour, KpiDirty, KpiEntrySum, KpiSubjectSum, LedgerEntry
 from ledger.sites import in_sites
 from ledger.types import utcnow
 
 SUPERVISORS = ("supervisor",)
 PERIODS = {"day": "日 Day", "week": "周 Week", "month": "月 Month"}
-UNFINISHED = ("registered", "dispatched", "in_progress", "returned", "called_back")
-HOT = ("投诉", "报修")  # what "hot complaints" counts: complaints and repair reports
-MAX_RINGS = 3
+__all__ = ["HOT", "MAX_RINGS", "UNFINISHED", "kpi_page", "routes"]
+log = logging.getLogger(__name__)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 UNFINISHED_LIMIT = 100
 
 
@@ -156,12 +165,184 @@ def kpi_page(ctx: Ctx) -> Response:
     p = Period.of(kind, anchor)
     start, end = _at(ctx, p.start), _at(ctx, p.end)
     db = ctx.db
-    dialect = db.get_bind().dialect.name
     chosen = scope.chosen(ctx)  # ?site=CODE, or every site the user sees
+    cutoff = utcnow() - timedelta(days=older)  # the review: unfinished, older than this
+    f = _from_totals(ctx, db, start, end, chosen, cutoff)
+    if f is None:  # a half-hour zone, or totals counted under other rules
+        f = _from_rows(ctx, db, start, end, chosen, cutoff)
+    per_hour = f.per_hour
+    tot, ans, within, missed, n_recorded = (sum(v[i] for v in f.calls.values())
+                                            for i in range(5))  # fmt: skip
+    reg_ok = sum(f.reg.values())
+    returned = sum(v[0] for v in f.callbacks.values())
+    cb_ok = sum(v[1] for v in f.callbacks.values())
+    categories = sorted(f.per_category.items(), key=lambda x: -x[1])
+    buildings = sorted(f.per_building.items(), key=lambda x: -x[1])[:8]
+    subjects = f.subjects
+
+    # the half-monthly review: registered entries still not closed, older than `older` days
+    n_unfinished = f.n_unfinished
+    unfinished = _oldest_open(db, cutoff, chosen)
+
+    now = utcnow()
+    return ctx.render(
+        "kpi/index.html",
+        drafts=draft_accuracy(db, DRAFT_WINDOW, sites=chosen),
+        draft_window=DRAFT_WINDOW,
+        p=p,
+        periods=PERIODS,
+        anchor=anchor,
+        prev=p.shift(-1),
+        next=p.shift(1),
+        older=older,
+        total=tot,
+        answered=ans,
+        missed=missed,
+        ring3=Share(within, ans),
+        reg1=Share(reg_ok, n_recorded),
+        cb2=Share(cb_ok, returned),
+        missed_share=Share(missed, tot),
+        hours=_hours_chart(per_hour, p),
+        cat_chart=_hbars("类别 Categories", [(c or "-", n) for c, n in categories], "a"),
+        subj_chart=_hbars(
+            "热点 Top subjects", [(f"{c} · {s or '-'}", n) for c, s, n in subjects], "a"
+        ),
+        bld_chart=_hbars("楼栋 Top buildings", [(f"{b} 栋", n) for b, n in buildings], "b"),
+        n_unfinished=n_unfinished,
+        unfinished=unfinished,
+        half=_half_month(anchor),
+        now=now,
+        sites=scope.choices(ctx),
+        site=ctx.query.get("site", ""),
+        by_site=_by_site(scope.choices(ctx), f),
+        company=ctx.user.all_sites,
+    )
+
+
+@dataclass
+class Figures:
+    """The period's counted figures, per site, from the totals or from the raw rows."""
+
+    per_hour: dict[int, tuple[int, int]]  # local hour → (calls, missed)
+    calls: dict[str, list[int]]  # site → [calls, answered, within rings, missed, recorded]
+    reg: dict[str, int]  # site → recorded calls registered within the grace
+    callbacks: dict[str, list[int]]  # site → [repairs returned, called back in time]
+    per_category: dict[str, int]  # registered entries
+    per_building: dict[str, int]  # registered HOT entries
+    subjects: list[tuple[str, str | None, int]]  # the 8 most frequent HOT subjects
+    n_unfinished: int  # entries in an UNFINISHED status created before the cutoff
+
+
+def _from_totals(
+    ctx: Ctx, db: Session, start: datetime, end: datetime, chosen: Collection[str] | None,
+    cutoff: datetime,
+) -> Figures | None:
+    """The figures from the per-site UTC-hour totals (ledger/kpi_hours.py), after recounting
+    the period's dirty hours; None when they cannot answer exactly: a zone whose offset is
+    not whole hours, or totals counted under other rules than the console's."""
+    if any(t.astimezone(UTC).minute or t.astimezone(UTC).second for t in (start, end)):
+        return None  # local midnight is not a UTC hour: +05:30 and the like
+    grace, cb_s = ctx.console.cfg.ledger.registration_grace_s, ctx.console.rules.callback_s
+    conn = db.connection()
+    if kpi_hours.stored_rules(conn) != kpi_hours.rules_key(grace, cb_s):
+        log.warning("KPI totals were counted under other rules: the page counts raw rows "
+                    "until `frontdesk ledger rebuild-kpi` recounts them")  # fmt: skip
+        return None
+    # the period's dirty hours, and every one before the review's cutoff hour (read below)
+    cut_h = cutoff.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    dirty = or_(and_(KpiDirty.hour >= start, KpiDirty.hour < end), KpiDirty.hour < cut_h)
+    if db.scalar(select(KpiDirty.hour).where(dirty).limit(1)) is not None:
+        kpi_hours.refresh(conn, start, end, grace, cb_s)
+        kpi_hours.refresh(conn, EPOCH, cut_h, grace, cb_s)
+        db.commit()
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SET LOCAL jit = off"))  # small aggregates; see _from_rows
+    tz = _tz(ctx)
+    H = KpiCallHour
+    per_hour: dict[int, tuple[int, int]] = {}
+    for hour, n, m in db.execute(
+        select(H.hour, func.sum(H.calls), func.sum(H.missed))
+        .where(H.hour >= start, H.hour < end, in_sites(H.site, chosen)).group_by(H.hour)
+    ).all():  # fmt: skip
+        local = hour.astimezone(tz)
+        if (local.utcoffset() or timedelta(0)).total_seconds() % 3600:
+            return None  # this hour is not a local hour
+        a, b = per_hour.get(local.hour, (0, 0))
+        per_hour[local.hour] = (a + int(n), b + int(m))
+    calls: dict[str, list[int]] = {}
+    reg: dict[str, int] = {}
+    for site, *v in db.execute(
+        select(H.site, func.sum(H.calls), func.sum(H.answered), func.sum(H.ring3),
+               func.sum(H.missed), func.sum(H.recorded), func.sum(H.reg_ok))
+        .where(H.hour >= start, H.hour < end, in_sites(H.site, chosen)).group_by(H.site)
+    ).all():  # fmt: skip
+        calls[site] = [int(x) for x in v[:5]]
+        reg[site] = int(v[5])
+    # the whole UTC days inside the period from the day rows, its ends from the hour rows
+    d0 = start.astimezone(UTC).replace(hour=0)
+    d0 = d0 if d0 == start else d0 + timedelta(days=1)
+    d1 = end.astimezone(UTC).replace(hour=0)
+    E = KpiEntrySum
+    span = _spans(E.span, E.bucket, start, end, d0, d1)
+    callbacks: dict[str, list[int]] = {}
+    per_category: dict[str, int] = {}
+    per_building: dict[str, int] = {}
+    for site, kind, key, n, ret, ok in db.execute(
+        select(E.site, E.kind, E.key, func.sum(E.registered), func.sum(E.returned),
+               func.sum(E.cb_ok))
+        .where(span, in_sites(E.site, chosen)).group_by(E.site, E.kind, E.key)
+    ).all():  # fmt: skip
+        if kind == "u":
+            continue  # the review's count, below
+        if kind == "c":
+            acc = callbacks.setdefault(site, [0, 0])
+            acc[0] += int(ret)
+            acc[1] += int(ok)
+            if n:
+                per_category[key] = per_category.get(key, 0) + int(n)
+        elif n:
+            per_building[key] = per_building.get(key, 0) + int(n)
+    S = KpiSubjectSum
+    n = func.sum(S.n).label("n")
+    subjects = db.execute(
+        select(S.category, S.subject, n)
+        .where(_spans(S.span, S.bucket, start, end, d0, d1), in_sites(S.site, chosen))
+        .group_by(S.category, S.subject).order_by(n.desc()).limit(8)
+    ).all()  # fmt: skip
+    # unfinished before the cutoff: whole UTC days, then hours, then the cutoff's own hour
+    cut_d = cut_h.replace(hour=0)
+    n_open = db.scalar(
+        select(func.coalesce(func.sum(E.registered), 0)).where(
+            E.kind == "u", in_sites(E.site, chosen),
+            or_(and_(E.span == "d", E.bucket < cut_d),
+                and_(E.span == "h", E.bucket >= cut_d, E.bucket < cut_h)))
+    ) + db.scalar(select(func.count()).where(
+        LedgerEntry.status.in_(UNFINISHED), LedgerEntry.created_at >= cut_h,
+        LedgerEntry.created_at < cutoff, in_sites(LedgerEntry.site, chosen)))  # fmt: skip
+    return Figures(per_hour, calls, reg, callbacks, per_category, per_building,
+                   [(c, t, int(k)) for c, t, k in subjects], int(n_open))  # fmt: skip
+
+
+def _spans(span: Any, bucket: Any, start: datetime, end: datetime, d0: datetime,
+           d1: datetime) -> ColumnElement[bool]:
+    """The period's rows of a table by UTC hour ('h') and day ('d'): its whole UTC days
+    [d0, d1) from day rows, the partial days at its ends from hour rows."""
+    if d0 >= d1:
+        return and_(span == "h", bucket >= start, bucket < end)
+    return or_(and_(span == "h", or_(and_(bucket >= start, bucket < d0),
+                                     and_(bucket >= d1, bucket < end))),
+               and_(span == "d", bucket >= d0, bucket < d1))  # fmt: skip
+
+
+def _from_rows(
+    ctx: Ctx, db: Session, start: datetime, end: datetime, chosen: Collection[str] | None,
+    cutoff: datetime,
+) -> Figures:
+    """The figures counted from the period's raw calls and entries (SQL aggregates)."""
+    dialect = db.get_bind().dialect.name
     in_period = and_(Call.invited_at >= start, Call.invited_at < end,
                      in_sites(Call.site, chosen))  # fmt: skip
     cfg = ctx.console.cfg
-
     if dialect == "postgresql":
         # These aggregates run in tens of milliseconds; a month's cost estimate still passes
         # jit_above_cost and JIT compiling them took seconds (EXPLAIN ANALYZE on bench/sites.py).
@@ -202,9 +383,6 @@ def kpi_page(ctx: Ctx) -> Response:
         if r[0] is not None:
             n, m = per_hour.get(int(r[0]), (0, 0))
             per_hour[int(r[0])] = (n + int(r[1]), m + int(r[4]))
-    tot, ans, within, missed, n_recorded = (sum(int(r[i]) for r in by_hour)
-                                            for i in range(1, 6))  # fmt: skip
-    reg_ok = sum(reg_by_site.values())
 
     # The period's entries, in one pass grouped by category and building (a few hundred
     # aggregate rows at most: a property has tens of buildings): registered entries per
@@ -223,8 +401,6 @@ def kpi_page(ctx: Ctx) -> Response:
             LedgerEntry.site,
         ).where(e_period).group_by(LedgerEntry.category, LedgerEntry.building, LedgerEntry.site)
     ).all()  # fmt: skip
-    returned = sum(int(r[3]) for r in groups)
-    cb_ok = sum(int(r[4]) for r in groups)
     per_category: dict[str, int] = {}
     per_building: dict[str, int] = {}
     for cat, building, n, _, _, _ in groups:
@@ -232,61 +408,42 @@ def kpi_page(ctx: Ctx) -> Response:
             per_category[cat] = per_category.get(cat, 0) + int(n)
         if cat in HOT and building is not None and n:
             per_building[building] = per_building.get(building, 0) + int(n)
-    categories = sorted(per_category.items(), key=lambda x: -x[1])
-    buildings = sorted(per_building.items(), key=lambda x: -x[1])[:8]
-    registered = and_(e_period, LedgerEntry.status != "draft")
+    calls: dict[str, list[int]] = {}
+    for r in by_hour:
+        acc = calls.setdefault(r[6], [0] * 5)
+        for i in range(5):
+            acc[i] += int(r[i + 1])
+    callbacks: dict[str, list[int]] = {}
+    for r in groups:
+        acc = callbacks.setdefault(r[5], [0, 0])
+        acc[0] += int(r[3])
+        acc[1] += int(r[4])
+    subjects = [tuple(r) for r in db.execute(_subjects_query(start, end, chosen)).all()]
+    return Figures(per_hour, calls, reg_by_site, callbacks, per_category, per_building,
+                   subjects, db.scalar(_unfinished_count(cutoff, chosen)) or 0)  # type: ignore[arg-type]  # fmt: skip
+
+
+def _subjects_query(start: datetime, end: datetime, chosen: Collection[str] | None) -> Select:
+    """The period's eight most frequent HOT subjects (public area, else the summary)."""
+    registered = and_(LedgerEntry.created_at >= start, LedgerEntry.created_at < end,
+                      in_sites(LedgerEntry.site, chosen), LedgerEntry.status != "draft")  # fmt: skip
     subject = func.coalesce(LedgerEntry.public_area, LedgerEntry.summary)
     # `category || ''`: the same test, but one no index answers, so that SQLite walks the
     # period's created_at range instead of every complaint and repair ever registered
     # (it moves a HAVING on a grouped column into the WHERE clause, so HAVING is no help).
-    subjects = db.execute(
+    return (
         select(LedgerEntry.category, subject.label("s"), func.count().label("n"))
         .where(registered, LedgerEntry.category.concat("").in_(HOT))
         .group_by(LedgerEntry.category, literal_column("s"))
         .order_by(literal_column("n").desc())
         .limit(8)
-    ).all()
+    )
 
-    # the half-monthly review: registered entries still not closed, older than `older` days
-    cutoff = utcnow() - timedelta(days=older)
+
+def _unfinished_count(cutoff: datetime, chosen: Collection[str] | None) -> Select:
     still_open = and_(LedgerEntry.status.in_(UNFINISHED), LedgerEntry.created_at < cutoff,
                       in_sites(LedgerEntry.site, chosen))  # fmt: skip
-    n_unfinished = db.scalar(select(func.count()).where(still_open))
-    unfinished = _oldest_open(db, cutoff, chosen)
-
-    now = utcnow()
-    return ctx.render(
-        "kpi/index.html",
-        drafts=draft_accuracy(db, DRAFT_WINDOW, sites=chosen),
-        draft_window=DRAFT_WINDOW,
-        p=p,
-        periods=PERIODS,
-        anchor=anchor,
-        prev=p.shift(-1),
-        next=p.shift(1),
-        older=older,
-        total=tot,
-        answered=ans,
-        missed=missed,
-        ring3=Share(within, ans),
-        reg1=Share(reg_ok, n_recorded),
-        cb2=Share(cb_ok, returned),
-        missed_share=Share(missed, tot),
-        hours=_hours_chart(per_hour, p),
-        cat_chart=_hbars("类别 Categories", [(c or "-", n) for c, n in categories], "a"),
-        subj_chart=_hbars(
-            "热点 Top subjects", [(f"{c} · {s or '-'}", n) for c, s, n in subjects], "a"
-        ),
-        bld_chart=_hbars("楼栋 Top buildings", [(f"{b} 栋", n) for b, n in buildings], "b"),
-        n_unfinished=n_unfinished,
-        unfinished=unfinished,
-        half=_half_month(anchor),
-        now=now,
-        sites=scope.choices(ctx),
-        site=ctx.query.get("site", ""),
-        by_site=_by_site(scope.choices(ctx), by_hour, reg_by_site, groups),
-        company=ctx.user.all_sites,
-    )
+    return select(func.count()).where(still_open)
 
 
 def _oldest_open(db: Session, cutoff: datetime, sites: Collection[str] | None) -> list[LedgerEntry]:
@@ -324,25 +481,13 @@ class SiteKpis:
     missed: Share
 
 
-def _by_site(
-    sites: list[Site], by_hour: list, reg_by_site: dict[str, int], groups: list
-) -> list[SiteKpis]:
+def _by_site(sites: list[Site], f: Figures) -> list[SiteKpis]:
     """Each site's rules from the same aggregate rows as the page's totals (no more SQL)."""
-    calls: dict[str, list[int]] = {}
-    for r in by_hour:
-        acc = calls.setdefault(r[6], [0] * 5)
-        for i in range(5):
-            acc[i] += int(r[i + 1])
-    cbs: dict[str, list[int]] = {}
-    for r in groups:
-        acc = cbs.setdefault(r[5], [0, 0])
-        acc[0] += int(r[3])
-        acc[1] += int(r[4])
     out = []
     for s in sites:
-        tot, ans, within, missed, n_rec = calls.get(s.code, [0] * 5)
-        reg_ok = reg_by_site.get(s.code, 0)
-        returned, cb_ok = cbs.get(s.code, [0, 0])
+        tot, ans, within, missed, n_rec = f.calls.get(s.code, [0] * 5)
+        reg_ok = f.reg.get(s.code, 0)
+        returned, cb_ok = f.callbacks.get(s.code, [0, 0])
         out.append(SiteKpis(s.code, s.name, tot, Share(within, ans), Share(reg_ok, n_rec),
                             Share(cb_ok, returned), Share(missed, tot)))  # fmt: skip
     return out

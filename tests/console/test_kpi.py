@@ -137,7 +137,7 @@ def backend_url(request, tmp_path_factory):
     server.stop()
 
 
-def _handler_ctx(url: str, tmp_path: Path, query: str):
+def _handler_ctx(url: str, tmp_path: Path, query: str, tz: str = "Asia/Shanghai"):
     from starlette.requests import Request
 
     from frontdesk.config import load_config
@@ -147,7 +147,7 @@ def _handler_ctx(url: str, tmp_path: Path, query: str):
 
     cfg = load_config(tmp_path)
     cfg.ledger.database_url = url
-    cfg.console.timezone = "Asia/Shanghai"  # UTC+8: local hours differ from stored ones
+    cfg.console.timezone = tz  # UTC+8 by default: local hours differ from stored ones
     sessions = open_database(url)
     console = Console(cfg, sessions)
     scope = {"type": "http", "method": "GET", "path": "/kpi", "headers": [],
