@@ -24,7 +24,8 @@ def test_vectorize_call_equals_vectorize_of_tokens():
     model = load_model()
     rows = [json.loads(x) for x in (TRAINING_DATA / "dev.jsonl").read_text("utf-8").splitlines()]
     calls = [(e.caller, e.agent) for e in examples_from_rows(rows, "dev")]
-    calls += [("", ""), ("水", ""), ("水管", "对"), ("Hello, my tap is leaking", "")]
+    calls += [("", ""), ("水", ""), ("水管", "对"), ("Hello, my tap is leaking", ""),
+              ("\U0001f600水管\ud800坏了\x00", "")]  # fmt: skip
     for caller, agent in calls:
         slow, fast = model.vectorize(tokens(caller, agent)), model.vectorize_call(caller, agent)
         assert np.array_equal(slow.cols, fast.cols), caller

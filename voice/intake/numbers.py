@@ -33,11 +33,25 @@ def pinyin(ch: str) -> str:
     return lazy_pinyin(ch)[0] if ch else ""
 
 
+class _Sounds(dict):
+    """character → its pinyin (a Chinese character) or itself, filled as characters are met:
+    a text's syllables are then one dict look-up per character, in a C loop."""
+
+    def __missing__(self, ch: str) -> str:
+        sound = pinyin(ch) if "\u4e00" <= ch <= "\u9fff" else ch
+        if len(self) < 1 << 16:  # bounded, whatever a transcript holds
+            self[ch] = sound
+        return sound
+
+
+_SOUNDS = _Sounds()
+
+
 @lru_cache(maxsize=256)
 def syllables(text: str) -> tuple[str, ...]:
     """Each character's pinyin (other characters as they are); parsing reads one text several
     times (buildings, units, public areas, urgent words), so the last few are kept."""
-    return tuple(pinyin(c) if "\u4e00" <= c <= "\u9fff" else c for c in text)
+    return tuple(map(_SOUNDS.__getitem__, text))
 
 
 def digit_of(ch: str, loose: bool = False) -> int | None:
