@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 import numpy as np
 import pytest
 
+from voice.intake import features
 from voice.intake.extract import URGENT_BY_SOUND, URGENT_WORDS, _said_urgent
-from voice.intake.features import CUES, tokens
+from voice.intake.features import CUES, normalise, tokens
 from voice.intake.model import load_model
 from voice.intake.numbers import pinyin
 from voice.intake.prefilter import first_chars, prefiltered
@@ -85,3 +87,20 @@ def test_a_model_file_is_looked_at_at_most_once_a_second(tmp_path, monkeypatch):
         m.load_model(path)
     m.IntakeModel(shipped.vocabulary, shipped.idf, shipped.heads, {"site": "new"}).save(path)
     assert m.load_model(path).meta == {"site": "new"}  # a new version of the file is read
+
+
+def _plain_normalise(text: str) -> str:
+    t = unicodedata.normalize("NFKC", text)
+    t = features._SPACE_BETWEEN.sub("", t)
+    for f in features.FILLERS:
+        t = t.replace(f, "")
+    return t.replace("，，", "，").strip()
+
+
+def test_normalise_equals_plain_nfkc_and_replacements():
+    rows = [json.loads(x) for x in (TRAINING_DATA / "dev.jsonl").read_text("utf-8").splitlines()]
+    texts = [u["text"] for r in rows for u in r["utterances"]]
+    texts += ["", "　你好　，我家 水管 坏了！", "Ａ\u0301 e\u0301 ﬁx ① ㍿ \uf900\ufa0e ｶﾞ ᄀ\u1161\u11a8",
+              "嗯，那个，就是说，楼道灯 不亮", "\u0344\u0301\u0308 ſ K Å", "ﾟ\u3099か\u3099"]  # fmt: skip
+    for t in texts:
+        assert normalise(t) == _plain_normalise(t), t

@@ -163,6 +163,7 @@ def find_units(text: str, buildings: list[tuple[str, int, int]] = ()) -> list[tu
 # a correction said in passing: 四栋，不对，是五栋 / 一零零二，哦不，一零零一
 CORRECTION = re.compile(r"不对|说错了|哦不|呃不|不不|[，,]不[，,]|^不[，,]|应该是|记错了|我是说")
 _CODE = re.compile(r"(\d{1,3})\s*[-－—]\s*(\d{1,2})\s*[-－—]\s*(\d{3,4})(?!\d)")
+_SPACES = re.compile(r"\s+")
 _ROOM_ALONE = prefiltered(r"([0-9零〇一二三四五六七八九幺两]{3,4})(?:室|号房|房间|房|的|，|,|。|$)")
 # numbers said near these words are a phone number, not a room
 _PHONE_CONTEXT = re.compile(r"电话|手机|号码|联系|打我|拨")
@@ -171,7 +172,7 @@ _PHONE_CONTEXT = re.compile(r"电话|手机|号码|联系|打我|拨")
 def parse_address(text: str) -> AddressMatch:
     """The address in ``text``: building-unit-room (the most complete one said), plus a public
     area when one is named. What follows a correction (不对，是…) replaces what it corrects."""
-    text = re.sub(r"\s+", "", text)
+    text = _SPACES.sub("", text)
     fixes = list(CORRECTION.finditer(text))
     if not fixes:
         return _parse_plain(text)

@@ -45,12 +45,40 @@ GRAM_SIZES = (1, 2, 3)
 
 def normalise(text: str) -> str:
     """Full-width → half-width, no spaces between Chinese words, no fillers."""
-    t = unicodedata.normalize("NFKC", text)
+    t = unicodedata.normalize("NFKC", _compatible(text))
     if _ANY_SPACE.search(t):  # the lookbehinds cost at every character: only where needed
         t = _SPACE_BETWEEN.sub("", t)
-    for f in FILLERS:
-        t = t.replace(f, "")
+    said = set(t)  # a filler whose first character is not said is not there
+    for f, first in _FILLERS:
+        if first in said:
+            t = t.replace(f, "")
     return t.replace("，，", "，").strip()
+
+
+_FILLERS = [(f, f[0]) for f in FILLERS]
+_NFKC_OF: dict[str, str] = {}  # a character NFKC changes → what it makes of it
+_MET: set[str] = set()  # the characters sorted into changed or not
+_MET_MAX = 1 << 16
+
+
+def _compatible(text: str) -> str:
+    """``text`` with each character NFKC changes (，。？ …) already replaced by its NFKC form.
+    NFKC of the result is NFKC of ``text`` (a character and its NFKC form decompose alike),
+    but a Chinese sentence with full-width punctuation then passes NFKC's quick check instead
+    of being decomposed and recomposed character by character."""
+    chars = set(text)
+    swap = _NFKC_OF
+    for ch in chars.difference(_MET):  # characters not met before: few once warm
+        nf = unicodedata.normalize("NFKC", ch)
+        if len(_MET) < _MET_MAX:
+            _MET.add(ch)
+            if nf != ch:
+                swap[ch] = nf
+        elif nf != ch:
+            text = text.replace(ch, nf)
+    for ch in chars.intersection(swap):
+        text = text.replace(ch, swap[ch])
+    return text
 
 
 def is_english(text: str) -> bool:

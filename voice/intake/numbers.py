@@ -56,6 +56,16 @@ def syllables(text: str) -> tuple[str, ...]:
 
 def digit_of(ch: str, loose: bool = False) -> int | None:
     """The digit a character stands for; ``loose`` also reads homophones by pinyin."""
+    d = _DIGIT_OF.get(ch)  # 0-9, ０-９, 零一二… as one look-up
+    if d is not None or len(ch) != 1:
+        return d if d is not None else _digit_of_text(ch, loose)
+    if loose and "\u4e00" <= ch <= "\u9fff":
+        return PINYIN_DIGITS.get(pinyin(ch))
+    return None
+
+
+def _digit_of_text(ch: str, loose: bool) -> int | None:
+    """``digit_of`` of a string that is not one character, as it always read one."""
     if ch.isascii() and ch.isdigit():
         return int(ch)
     if "０" <= ch <= "９":
@@ -67,10 +77,16 @@ def digit_of(ch: str, loose: bool = False) -> int | None:
     return None
 
 
+_DIGIT_OF = {**{str(d): d for d in range(10)}, **{chr(ord("０") + d): d for d in range(10)},
+             **DIGITS}  # fmt: skip
+_NUMERALS = frozenset(_DIGIT_OF) | POSITIONAL
+
+
 def is_numeral(ch: str) -> bool:
-    return digit_of(ch) is not None or ch in POSITIONAL
+    return ch in _NUMERALS if len(ch) == 1 else digit_of(ch) is not None or ch in POSITIONAL
 
 
+@lru_cache(maxsize=4096)
 def read_number(run: str) -> str | None:
     """A run of numeral characters → its digits as a string ("三零一" → "301",
     "三百零一" → "301", "十二" → "12", "4" → "4"); None if it is not a number."""
@@ -173,9 +189,8 @@ def _runs(text: str) -> list[list[_Token]]:
     them) lie between two tokens."""
     runs: list[list[_Token]] = []
     run: list[_Token] = []
-    starts = _starts(text)
     i = 0
-    for at in [k for k, ch in enumerate(text) if ch in starts]:
+    for at in _places(text, _starts(text)):
         if at < i:
             continue  # inside the token just read
         tok = _token_at(text, at)
@@ -193,23 +208,44 @@ def _runs(text: str) -> list[list[_Token]]:
     return runs
 
 
-_CAN_START: dict[str, bool] = {}
+_CAN_START: set[str] = set()  # the characters met that may begin a token
+_JUDGED: set[str] = set()  # the characters met, judged either way
+_JUDGED_MAX = 1 << 16
 
 
 def _starts(text: str) -> set[str]:
     """The characters of ``text`` that may begin a token of ``_token_at`` (a digit, a 幺
     homophone, a Latin letter): every other position is skipped without a look."""
-    out = set()
-    for ch in set(text):
-        can = _CAN_START.get(ch)
-        if can is None:
-            can = _CAN_START[ch] = (
-                digit_of(ch) is not None
-                or ("\u4e00" <= ch <= "\u9fff" and pinyin(ch) == "yao")
-                or _is_letter(ch)
-            )
-        if can:
-            out.add(ch)
+    chars = set(text)
+    new = chars.difference(_JUDGED)  # few once warm
+    if new:
+        if len(_JUDGED) + len(new) > _JUDGED_MAX:  # memory stays bounded: judged afresh
+            return {ch for ch in chars if _can_start(ch)}
+        for ch in new:
+            _JUDGED.add(ch)
+            if _can_start(ch):
+                _CAN_START.add(ch)
+    return chars.intersection(_CAN_START)
+
+
+def _can_start(ch: str) -> bool:
+    return (
+        digit_of(ch) is not None
+        or ("\u4e00" <= ch <= "\u9fff" and pinyin(ch) == "yao")
+        or _is_letter(ch)
+    )
+
+
+def _places(text: str, chars: set[str]) -> list[int]:
+    """Where in ``text`` any of ``chars`` is, in order (found by str.find, not a step per
+    character)."""
+    out = []
+    for ch in chars:
+        at = text.find(ch)
+        while at >= 0:
+            out.append(at)
+            at = text.find(ch, at + 1)
+    out.sort()
     return out
 
 
