@@ -13,7 +13,7 @@ import unicodedata
 import numpy as np
 import pytest
 
-from voice.intake import features
+from voice.intake import features, numbers
 from voice.intake.extract import URGENT_BY_SOUND, URGENT_WORDS, _said_urgent
 from voice.intake.features import CUES, normalise, tokens
 from voice.intake.model import load_model
@@ -104,3 +104,14 @@ def test_normalise_equals_plain_nfkc_and_replacements():
               "嗯，那个，就是说，楼道灯 不亮", "\u0344\u0301\u0308 ſ K Å", "ﾟ\u3099か\u3099"]  # fmt: skip
     for t in texts:
         assert normalise(t) == _plain_normalise(t), t
+
+
+def test_phone_digits_start_where_a_plain_scan_finds_them():
+    rows = [json.loads(x) for x in (TRAINING_DATA / "dev.jsonl").read_text("utf-8").splitlines()]
+    texts = [u["text"] for r in rows for u in r["utterances"]]
+    texts += ["", "要3912345678", "幺三九，腰二三四，药五六七八", "one three nine double five",
+              "１３９１２３４５６７８", "洞幺两〇", "ｙａｏ摇遥"]  # fmt: skip
+    for t in texts:
+        plain = [k for k, ch in enumerate(t) if numbers.digit_of(ch) is not None
+                 or ("\u4e00" <= ch <= "\u9fff" and pinyin(ch) == "yao") or numbers._is_letter(ch)]  # fmt: skip
+        assert numbers._starts(t) == plain, t

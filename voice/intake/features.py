@@ -48,37 +48,25 @@ def normalise(text: str) -> str:
     t = unicodedata.normalize("NFKC", _compatible(text))
     if _ANY_SPACE.search(t):  # the lookbehinds cost at every character: only where needed
         t = _SPACE_BETWEEN.sub("", t)
-    said = set(t)  # a filler whose first character is not said is not there
-    for f, first in _FILLERS:
-        if first in said:
-            t = t.replace(f, "")
+    for f in FILLERS:
+        t = t.replace(f, "")
     return t.replace("，，", "，").strip()
 
 
-_FILLERS = [(f, f[0]) for f in FILLERS]
-_NFKC_OF: dict[str, str] = {}  # a character NFKC changes → what it makes of it
-_MET: set[str] = set()  # the characters sorted into changed or not
-_MET_MAX = 1 << 16
-
-
 def _compatible(text: str) -> str:
-    """``text`` with each character NFKC changes (，。？ …) already replaced by its NFKC form.
+    """``text`` with the characters of the forms blocks that NFKC changes (full-width
+    punctuation and letters, the ideographic space) already replaced by their NFKC forms.
     NFKC of the result is NFKC of ``text`` (a character and its NFKC form decompose alike),
-    but a Chinese sentence with full-width punctuation then passes NFKC's quick check instead
-    of being decomposed and recomposed character by character."""
-    chars = set(text)
-    swap = _NFKC_OF
-    for ch in chars.difference(_MET):  # characters not met before: few once warm
-        nf = unicodedata.normalize("NFKC", ch)
-        if len(_MET) < _MET_MAX:
-            _MET.add(ch)
-            if nf != ch:
-                swap[ch] = nf
-        elif nf != ch:
-            text = text.replace(ch, nf)
-    for ch in chars.intersection(swap):
-        text = text.replace(ch, swap[ch])
+    but a Chinese sentence then passes NFKC's quick check instead of being decomposed and
+    recomposed character by character."""
+    for ch in set(_FORMS_RX.findall(text)):
+        text = text.replace(ch, _FORMS[ch])
     return text
+
+
+_FORMS = {ch: nf for ch in map(chr, [0x3000, *range(0xFE10, 0xFE70), *range(0xFF00, 0xFFF0)])
+          if (nf := unicodedata.normalize("NFKC", ch)) != ch}  # fmt: skip
+_FORMS_RX = re.compile("[" + "".join(map(re.escape, _FORMS)) + "]")
 
 
 def is_english(text: str) -> bool:

@@ -115,13 +115,15 @@ class IntakeModel:
         counts.update(found.tolist())  # columns: no column of a word is an n-gram's
         counts.update(map(word, after))
         counts.pop(None, None)  # the words the vocabulary has not got
-        n = len(counts)
-        return self._weigh(np.fromiter(counts, dtype=np.int64, count=n),
-                           np.fromiter(counts.values(), dtype=np.float32, count=n))  # fmt: skip
+        return self._weigh(np.array(list(counts), dtype=np.int64),
+                           np.array(list(counts.values()), dtype=np.float32))  # fmt: skip
 
     def _weigh(self, cols: np.ndarray, tf: np.ndarray) -> Vector:
         vals = (1.0 + np.log(tf)) * self.idf[cols] if len(cols) else tf
-        norm = float(np.sqrt(np.dot(vals, vals)))
+        # float32 sqrt is math.sqrt rounded to float32 (a correctly rounded double rounds
+        # to the correctly rounded float), which the division does: numpy keeps a Python
+        # float's operand in the array's float32
+        norm = math.sqrt(float(np.dot(vals, vals)))
         if norm:
             vals = vals / norm
         contrib = self._rows[cols] * vals[:, None]  # (m, all heads' classes)

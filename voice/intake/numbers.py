@@ -190,7 +190,7 @@ def _runs(text: str) -> list[list[_Token]]:
     runs: list[list[_Token]] = []
     run: list[_Token] = []
     i = 0
-    for at in _places(text, _starts(text)):
+    for at in _starts(text):
         if at < i:
             continue  # inside the token just read
         tok = _token_at(text, at)
@@ -208,44 +208,18 @@ def _runs(text: str) -> list[list[_Token]]:
     return runs
 
 
-_CAN_START: set[str] = set()  # the characters met that may begin a token
-_JUDGED: set[str] = set()  # the characters met, judged either way
-_JUDGED_MAX = 1 << 16
+# the characters a token of ``_token_at`` may begin with, but for the 幺 homophones (要, 腰 …:
+# any Chinese character read "yao")
+_TOKEN_START = re.compile("[0-9０-９A-Za-z" + "".join(DIGITS) + "]")
 
 
-def _starts(text: str) -> set[str]:
-    """The characters of ``text`` that may begin a token of ``_token_at`` (a digit, a 幺
-    homophone, a Latin letter): every other position is skipped without a look."""
-    chars = set(text)
-    new = chars.difference(_JUDGED)  # few once warm
-    if new:
-        if len(_JUDGED) + len(new) > _JUDGED_MAX:  # memory stays bounded: judged afresh
-            return {ch for ch in chars if _can_start(ch)}
-        for ch in new:
-            _JUDGED.add(ch)
-            if _can_start(ch):
-                _CAN_START.add(ch)
-    return chars.intersection(_CAN_START)
-
-
-def _can_start(ch: str) -> bool:
-    return (
-        digit_of(ch) is not None
-        or ("\u4e00" <= ch <= "\u9fff" and pinyin(ch) == "yao")
-        or _is_letter(ch)
-    )
-
-
-def _places(text: str, chars: set[str]) -> list[int]:
-    """Where in ``text`` any of ``chars`` is, in order (found by str.find, not a step per
-    character)."""
-    out = []
-    for ch in chars:
-        at = text.find(ch)
-        while at >= 0:
-            out.append(at)
-            at = text.find(ch, at + 1)
-    out.sort()
+def _starts(text: str) -> list[int]:
+    """Where in ``text`` a token of ``_token_at`` may begin (a digit, a 幺 homophone, a Latin
+    letter), in order: every other position is skipped without a look."""
+    out = [m.start() for m in _TOKEN_START.finditer(text)]
+    sounds = syllables(text)
+    if "yao" in sounds:  # only a Chinese character reads "yao"; 幺 is found twice
+        out = sorted({*out, *(i for i, s in enumerate(sounds) if s == "yao")})
     return out
 
 
