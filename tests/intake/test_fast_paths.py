@@ -2,7 +2,8 @@
 vector read from n-grams as integers equals the one built from token strings (same columns in
 the same order, same float32 values, same scores), on every dev row; the urgent words found by
 sound equal a plain syllable-by-syllable search; the regular expressions with a first-character
-lookahead find what the plain ones find."""
+lookahead find what the plain ones find; normalise equals plain NFKC and replacements; phone
+digits start where a plain scan finds them; a model file is looked at once a second at most."""
 
 from __future__ import annotations
 
