@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 
 from domain.intake import Address
 from voice.intake.numbers import digit_of, is_numeral, pinyin, read_number, syllables
+from voice.intake.prefilter import prefiltered
 
 BUILDING_PY = {"dong", "zhuang", "chuang", "zuo"}  # 栋 幢 (both readings) 座
 BUILDING_LOOSE_PY = {"duo", "dou", "tong"}  # 栋 misheard, accepted only right after a number
 LOU_PY = {"lou", "luo", "nuo"}
 ROOM_SUFFIX = set("室号房")
+_MARKER_PY = BUILDING_PY | BUILDING_LOOSE_PY | LOU_PY | {"hao"}  # every syllable a building
+# mention is found at
 
 # canonical public area → what residents say
 PUBLIC_AREAS: dict[str, tuple[str, ...]] = {
@@ -35,6 +38,8 @@ PUBLIC_AREAS: dict[str, tuple[str, ...]] = {
     "消防通道": ("消防通道",),
     "水泵房": ("水泵房", "泵房", "水箱"),
 }
+
+_AREA_WORDS = [(name, w, w[0]) for name, words in PUBLIC_AREAS.items() for w in words]
 
 
 @dataclass
@@ -100,7 +105,8 @@ def find_buildings(text: str) -> list[tuple[str, int, int]]:
     """(number, start, end) for every building mention."""
     syl = syllables(text)
     out = []
-    for i, s in enumerate(syl):
+    for i in [i for i, s in enumerate(syl) if s in _MARKER_PY]:  # where a marker may be
+        s = syl[i]
         marker_end = None
         if s in BUILDING_PY or (s in BUILDING_LOOSE_PY and i > 0 and is_numeral(text[i - 1])):
             marker_end = i + 1
@@ -141,6 +147,8 @@ def _followed_by_place(text: str, at: int) -> bool:
 def find_units(text: str, buildings: list[tuple[str, int, int]] = ()) -> list[tuple[str, int, int]]:
     syl = syllables(text)
     out = []
+    if "yuan" not in syl:
+        return out
     for i in range(len(syl) - 1):
         if syl[i + 1] == "yuan" and syl[i] in {"dan", "dai", "duan", "tan"}:
             lo = max(
@@ -155,6 +163,8 @@ def find_units(text: str, buildings: list[tuple[str, int, int]] = ()) -> list[tu
 # a correction said in passing: 四栋，不对，是五栋 / 一零零二，哦不，一零零一
 CORRECTION = re.compile(r"不对|说错了|哦不|呃不|不不|[，,]不[，,]|^不[，,]|应该是|记错了|我是说")
 _CODE = re.compile(r"(\d{1,3})\s*[-－—]\s*(\d{1,2})\s*[-－—]\s*(\d{3,4})(?!\d)")
+_SPACES = re.compile(r"\s+")
+_ROOM_ALONE = prefiltered(r"([0-9零〇一二三四五六七八九幺两]{3,4})(?:室|号房|房间|房|的|，|,|。|$)")
 # numbers said near these words are a phone number, not a room
 _PHONE_CONTEXT = re.compile(r"电话|手机|号码|联系|打我|拨")
 
@@ -162,7 +172,7 @@ _PHONE_CONTEXT = re.compile(r"电话|手机|号码|联系|打我|拨")
 def parse_address(text: str) -> AddressMatch:
     """The address in ``text``: building-unit-room (the most complete one said), plus a public
     area when one is named. What follows a correction (不对，是…) replaces what it corrects."""
-    text = re.sub(r"\s+", "", text)
+    text = _SPACES.sub("", text)
     fixes = list(CORRECTION.finditer(text))
     if not fixes:
         return _parse_plain(text)
@@ -235,8 +245,7 @@ def _parse_plain(text: str) -> AddressMatch:
         taken = {i for b in buildings for i in range(b[1], b[2])} | {
             i for u in units for i in range(u[1], u[2])
         }
-        pattern = r"([0-9零〇一二三四五六七八九幺两]{3,4})(?:室|号房|房间|房|的|，|,|。|$)"
-        for mm in re.finditer(pattern, text):
+        for mm in _ROOM_ALONE.finditer(text):
             if any(i in taken for i in range(mm.start(1), mm.end(1))):
                 continue
             chain = mm.start(1)  # back over the groups of a number said in parts
@@ -273,7 +282,8 @@ def _public_area(text: str, m: AddressMatch) -> None:
 
 def find_public_area(text: str) -> tuple[str, int, int] | None:
     syl = syllables(text)
-    for i in range(len(syl) - 2):  # 楼道灯 heard as 罗道都 / 楼道东
+    dao = "dao" in syl  # both readings by sound need it
+    for i in range(len(syl) - 2) if dao else ():  # 楼道灯 heard as 罗道都 / 楼道东
         if (
             syl[i] in LOU_PY
             and syl[i + 1] == "dao"
@@ -281,8 +291,9 @@ def find_public_area(text: str) -> tuple[str, int, int] | None:
         ):
             return "楼道灯", i, i + 3
     best = None
-    for name, words in PUBLIC_AREAS.items():
-        for w in words:
+    said = set(text)
+    for name, w, first in _AREA_WORDS:
+        if first in said:  # a word whose first character is not in the text is not looked for
             i = text.find(w)
             if i >= 0 and (
                 best is None
@@ -293,7 +304,7 @@ def find_public_area(text: str) -> tuple[str, int, int] | None:
                 best = (name, i, i + len(w))
     if best is not None:
         return best
-    for i in range(len(syl) - 1):  # 罗道 / 罗刀: 楼道 misheard
+    for i in range(len(syl) - 1) if dao else ():  # 罗道 / 罗刀: 楼道 misheard
         if syl[i] in LOU_PY and syl[i + 1] == "dao":
             return "楼道", i, i + 2
     return None

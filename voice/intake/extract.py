@@ -7,7 +7,6 @@ The caller's own words come first; the agent's words (read-backs such as "您的
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from voice.intake.features import CUES, is_english, normalise
 from voice.intake.model import NONE, IntakeModel, load_model
 from voice.intake.names import surname
 from voice.intake.numbers import pinyin, syllables
+from voice.intake.prefilter import prefiltered
 
 REPEAT_WINDOW = timedelta(days=30)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -36,12 +36,12 @@ ACTIONABLE = ["求助", "报修", "投诉", "建议", "咨询"]
 _AGAIN = re.compile(CUES["again"], re.I)
 # domain.md's urgent list as a guard over the model: said plainly and not negated, over or
 # hypothetical, these are urgent unless the model is all but sure they are not
-URGENT_SAID = re.compile(
+URGENT_WORDS = (
     r"(?<!打不)(?<!点不)(?<!不)着火|起火|火灾|冒烟|烧起来|爆管|水管爆|管子爆|水管爆了|淹了|水漫|"
     r"困在|被困|关在电梯|电梯里出不来|煤气味|燃气味|天然气味|煤气泄漏|燃气泄漏|"
-    r"\b(burst|flood(ed|ing)?|trapped|on fire|smoke|smell(s)? (of )?gas|gas leak)\b",
-    re.I,
+    r"\b(burst|flood(ed|ing)?|trapped|on fire|smoke|smell(s)? (of )?gas|gas leak)\b"
 )
+URGENT_SAID = prefiltered(URGENT_WORDS, re.I)
 # the long ones are matched by sound too: a recogniser writes 水管报了 for 水管爆了
 URGENT_BY_SOUND = ("水管爆", "管子爆", "烧起来", "煤气味", "燃气味", "天然气味", "煤气泄漏",
                    "燃气泄漏", "关在电梯", "电梯里出不来")  # fmt: skip
@@ -167,7 +167,7 @@ def _classify(d: IntakeDraft, model: IntakeModel, caller: str, agent: str, ev) -
             first, other = other, first  # the actionable request leads the draft
         d.category, d.second_category = first, other  # type: ignore[assignment]
         ev("second_category", other)
-    urg = head("urgent", reasons=3)
+    urg = head("urgent")
     if urg:
         d.urgent = urg.label == "True"
         d.confidence["urgent"] = urg.probability
@@ -180,11 +180,11 @@ def _classify(d: IntakeDraft, model: IntakeModel, caller: str, agent: str, ev) -
             d.confidence["urgent"] = 0.6  # the rule against the model: flagged for the agent
             ev("urgent", plainly)
         if d.urgent:
-            for r in urg.reasons:
+            for r in model.reasons("urgent", v, urg.label, 3):
                 if r.startswith("c:") and len(r) > 3:
                     ev("urgent", r[2:])
                     break
-    dept = head("department", reasons=3)
+    dept = head("department")
     if dept:
         d.department = dept.label
         d.confidence["department"] = dept.probability
@@ -197,7 +197,7 @@ def _classify(d: IntakeDraft, model: IntakeModel, caller: str, agent: str, ev) -
             d.confidence["department"] = sure
             ev("department", f"{d.category} → {routed}")
         else:
-            for r in dept.reasons[:2]:
+            for r in model.reasons("department", v, dept.label, 3)[:2]:
                 if r.startswith("c:") and len(r) > 3:
                     ev("department", r[2:])
     for name, when in (("repair_scope", "报修"), ("complaint_class", "投诉")):
@@ -211,13 +211,9 @@ def _classify(d: IntakeDraft, model: IntakeModel, caller: str, agent: str, ev) -
     return said
 
 
-_SEP = "\x00"
-
-
 @lru_cache(maxsize=1)
-def _by_sound() -> list[tuple[str, re.Pattern]]:
-    return [(p, re.compile("(?=" + re.escape("".join(pinyin(c) + _SEP for c in p)) + ")"))
-            for p in URGENT_BY_SOUND]  # fmt: skip
+def _by_sound() -> list[tuple[str, ...]]:
+    return [tuple(pinyin(c) for c in p) for p in URGENT_BY_SOUND]
 
 
 def _said_urgent(text: str) -> str | None:
@@ -225,21 +221,31 @@ def _said_urgent(text: str) -> str | None:
     negated, over or supposed."""
     spans = [(m.start(), m.end()) for m in URGENT_SAID.finditer(text)]
     if not spans:
-        # one string of syllables, each followed by a space: a phrase matches at syllable
-        # boundaries, found (overlapping too) by a lookahead, phrase by phrase in list order
+        # phrase by phrase in list order, each where its syllables follow one another; a
+        # phrase with a syllable the text has not got is not looked for
         sounds = syllables(text)
-        said = "".join(s + _SEP for s in sounds)
-        starts = list(itertools.accumulate((len(s) + 1 for s in sounds), initial=0))
-        at = {c: i for i, c in enumerate(starts)}
-        for phrase, rx in _by_sound():
-            spans += [(at[m.start()], at[m.start()] + len(phrase)) for m in rx.finditer(said)
-                      if m.start() in at]  # fmt: skip
+        heard = set(sounds)
+        for syl in _by_sound():
+            if not heard.issuperset(syl):
+                continue
+            first, n, i = syl[0], len(syl), sounds.index(syl[0])
+            while i >= 0:
+                if sounds[i : i + n] == syl:
+                    spans.append((i, i + n))
+                i = _index(sounds, first, i + 1)
     for start, end in spans:
         clause_start = max(text.rfind(c, 0, start) for c in "，,。！!？?；;")
         clause = text[clause_start + 1 : end + 6]
         if not _OVER.search(clause):
             return text[start:end]
     return None
+
+
+def _index(items: tuple[str, ...], item: str, start: int) -> int:
+    try:
+        return items.index(item, start)
+    except ValueError:
+        return -1
 
 
 def _better(new: Address, old: Address) -> bool:

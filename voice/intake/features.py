@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from voice.intake.prefilter import prefiltered
+
 FILLERS = ("那个", "嗯", "呃", "啊", "就是说", "就是", "然后", "这个", "哎", "喂", "那么")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SPACE_BETWEEN = re.compile(
@@ -34,24 +36,42 @@ CUES: dict[str, str] = {
     "now": r"现在|正在|马上|赶紧|快点|快来|立刻|紧急|急|right now|urgent|hurry|quick",
     "negated": r"没有|不是|没事|已经好了|已经修好|不用|no longer|not anymore",
 }  # fmt: skip
-_CUES = [(name, re.compile(rx, re.I)) for name, rx in CUES.items()]
+_CUES = [(name, prefiltered(rx, re.I)) for name, rx in CUES.items()]
 _WHITESPACE = re.compile(r"\s+")
 _LATIN = re.compile(r"[A-Za-z]")
+_ANY_SPACE = re.compile(r"\s")
 GRAM_SIZES = (1, 2, 3)
 
 
 def normalise(text: str) -> str:
     """Full-width → half-width, no spaces between Chinese words, no fillers."""
-    t = unicodedata.normalize("NFKC", text)
-    t = _SPACE_BETWEEN.sub("", t)
+    t = unicodedata.normalize("NFKC", _compatible(text))
+    if _ANY_SPACE.search(t):  # the lookbehinds cost at every character: only where needed
+        t = _SPACE_BETWEEN.sub("", t)
     for f in FILLERS:
         t = t.replace(f, "")
     return t.replace("，，", "，").strip()
 
 
+def _compatible(text: str) -> str:
+    """``text`` with the characters of the forms blocks that NFKC changes (full-width
+    punctuation and letters, the ideographic space) already replaced by their NFKC forms.
+    NFKC of the result is NFKC of ``text`` (a character and its NFKC form decompose alike),
+    but a Chinese sentence then passes NFKC's quick check instead of being decomposed and
+    recomposed character by character."""
+    for ch in set(_FORMS_RX.findall(text)):
+        text = text.replace(ch, _FORMS[ch])
+    return text
+
+
+_FORMS = {ch: nf for ch in map(chr, [0x3000, *range(0xFE10, 0xFE70), *range(0xFF00, 0xFFF0)])
+          if (nf := unicodedata.normalize("NFKC", ch)) != ch}  # fmt: skip
+_FORMS_RX = re.compile("[" + "".join(map(re.escape, _FORMS)) + "]")
+
+
 def is_english(text: str) -> bool:
     letters = len(_LATIN.findall(text))  # ASCII letters
-    return letters > 2 * len(_CJK.findall(text)) and letters > 3
+    return letters > 3 and letters > 2 * len(_CJK.findall(text))
 
 
 def tokens(caller: str, agent: str = "") -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -82,10 +83,13 @@ class IntakeModel:
         self._multi_starts = np.concatenate([[0], np.cumsum(self._multi_lens)[:-1]]).astype(np.int64)
         # a tuple of strings: the collector never walks it
         self._keys = tuple(sorted(self.vocabulary, key=self.vocabulary.__getitem__))
-        # the character n-grams by number (gram_code) → column: integer keys hash for free, and
-        # no string is made per n-gram of a call
-        self._grams = _GramTable({gram_code(t[2:]): i for t, i in self.vocabulary.items()
-                                  if t.startswith("c:") and 1 <= len(t) - 2 <= 3})  # fmt: skip
+        # the character n-grams as numbers (gram_code), sorted, with their columns beside: a
+        # call's n-grams are all looked up in one binary search, no string made for one
+        grams = sorted((gram_code(t[2:]), i) for t, i in self.vocabulary.items()
+                       if t.startswith("c:") and 1 <= len(t) - 2 <= 3)  # fmt: skip
+        # a last code above any n-gram's: every search lands on an entry
+        self._gram_codes = np.array([c for c, _ in grams] + [np.iinfo(np.int64).max], np.int64)
+        self._gram_cols = np.array([i for _, i in grams] + [-1], np.int64)
 
     # -- reading -------------------------------------------------------------------------
     def vectorize(self, tokens: list[str]) -> Vector:
@@ -100,29 +104,25 @@ class IntakeModel:
 
     def vectorize_call(self, caller: str, agent: str = "") -> Vector:
         """``vectorize(tokens(caller, agent))``, the same numbers in the same order, faster:
-        the character n-grams are counted as integers (``gram_codes``) and looked up in one
-        sorted array; only the few other tokens go through the vocabulary dict."""
+        the character n-grams are numbered and looked up all at once (numpy), so the Python
+        work per call is one count of the columns found, in first-heard order."""
         before, text, after = token_parts(caller, agent)
-        cols_b, tf_b = self._lookup(before)
-        cols_a, tf_a = self._lookup(after)
-        counts = Counter(gram_codes(text).tolist())  # in first-heard order, as for strings
-        cols = self._grams.lookup(np.fromiter(counts, dtype=np.int64, count=len(counts)))
-        hit = cols >= 0
-        cols_g = cols[hit]
-        tf_g = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))[hit]
-        return self._weigh(np.concatenate([cols_b, cols_g, cols_a]),
-                           np.concatenate([tf_b, tf_g, tf_a]))  # fmt: skip
-
-    def _lookup(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        counts = Counter(tokens)
-        vocab = self.vocabulary
-        names = [t for t in counts if t in vocab]
-        return (np.array([vocab[t] for t in names], dtype=np.int64),
-                np.array([counts[t] for t in names], dtype=np.float32))  # fmt: skip
+        codes = gram_codes(text)
+        at = self._gram_codes.searchsorted(codes)
+        seq = self._gram_cols[at[self._gram_codes[at] == codes]]  # the n-grams' columns
+        word = self.vocabulary.get
+        head = [c for c in map(word, before) if c is not None]
+        tail = [c for c in map(word, after) if c is not None]
+        if head or tail:  # no column of a word is an n-gram's
+            seq = np.concatenate((np.array(head, np.int64), seq, np.array(tail, np.int64)))
+        return self._weigh(*_first_heard_counts(seq))
 
     def _weigh(self, cols: np.ndarray, tf: np.ndarray) -> Vector:
         vals = (1.0 + np.log(tf)) * self.idf[cols] if len(cols) else tf
-        norm = float(np.sqrt(np.dot(vals, vals)))
+        # float32 sqrt is math.sqrt rounded to float32 (a correctly rounded double rounds
+        # to the correctly rounded float), which the division does: numpy keeps a Python
+        # float's operand in the array's float32
+        norm = math.sqrt(float(np.dot(vals, vals)))
         if norm:
             vals = vals / norm
         contrib = self._rows[cols] * vals[:, None]  # (m, all heads' classes)
@@ -142,16 +142,30 @@ class IntakeModel:
         if hi - lo == 1:  # a yes/no head: one score, sigmoid
             p1 = 1.0 / (1.0 + math.exp(-v.outputs[lo]))
             k, prob = (1, p1) if p1 >= 0.5 else (0, 1.0 - p1)
-            row = (v.contrib[:, lo] if k == 1 else -v.contrib[:, lo]) if reasons else None
         else:
             probs = v.outputs[lo:hi]
             prob = max(probs)
             k = probs.index(prob)  # the first of equals, as argmax
-            row = v.contrib[:, lo + k] if reasons else None
-        top: list[str] = []
-        if row is not None and len(row):
-            top = [v.keys[v.cols[i]] for i in np.argsort(-row)[:reasons] if row[i] > 0]
+        top = self._reasons(lo, hi, k, v, reasons) if reasons else []
         return Prediction(head.classes[k], round(float(prob), 3), top)
+
+    def reasons(self, name: str, v: Vector, label: str, n: int) -> list[str]:
+        """``predict(name, v, n).reasons`` for the label already predicted: asked for only
+        when a draft shows them."""
+        lo, hi = self._span[name]
+        return self._reasons(lo, hi, self.heads[name].classes.index(label), v, n)
+
+    def _reasons(self, lo: int, hi: int, k: int, v: Vector, n: int) -> list[str]:
+        if not len(v.cols):
+            return []
+        if hi - lo == 1:
+            row = v.contrib[:, lo] if k == 1 else -v.contrib[:, lo]
+        else:
+            row = v.contrib[:, lo + k]
+        top = np.argsort(-row)[:n]
+        keys = self._keys
+        return [keys[c] for c, r in zip(v.cols[top].tolist(), row[top].tolist(), strict=True)
+                if r > 0]  # fmt: skip
 
     # -- files ---------------------------------------------------------------------------
     def save(self, path: Path) -> None:
@@ -187,39 +201,22 @@ class IntakeModel:
             raise ModelError(f"{path}: not an intake model ({exc})") from exc
 
 
-class _GramTable:
-    """code → column as an open-addressing hash table in two arrays: every n-gram of a call is
-    looked up at once, its memory reads issued together rather than one dict probe at a time."""
-
-    def __init__(self, columns: dict[int, int]) -> None:
-        self.bits = max(4, (4 * len(columns)).bit_length())  # at most a quarter full
-        size = 1 << self.bits
-        self.keys = np.full(size, -1, dtype=np.int64)  # codes are positive: -1 is empty
-        self.cols = np.full(size, -1, dtype=np.int64)
-        if columns:
-            codes = np.fromiter(columns, dtype=np.int64, count=len(columns))
-            for code, slot in zip(codes.tolist(), self._slots(codes).tolist(), strict=True):
-                while self.keys[slot] != -1:
-                    slot = (slot + 1) & (size - 1)
-                self.keys[slot], self.cols[slot] = code, columns[code]
-
-    def _slots(self, codes: np.ndarray) -> np.ndarray:
-        mixed = codes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # wraps: Fibonacci hash
-        return (mixed >> np.uint64(64 - self.bits)).astype(np.int64)
-
-    def lookup(self, codes: np.ndarray) -> np.ndarray:
-        """Each code's column, -1 where the vocabulary has no such n-gram."""
-        out = np.full(len(codes), -1, dtype=np.int64)
-        slot = self._slots(codes)
-        todo = np.arange(len(codes))
-        mask = len(self.keys) - 1
-        while len(todo):
-            k = self.keys[slot]
-            found = k == codes[todo]
-            out[todo[found]] = self.cols[slot[found]]
-            going = ~found & (k != -1)  # another code in this slot: probe the next one
-            todo, slot = todo[going], (slot[going] + 1) & mask
-        return out
+def _first_heard_counts(seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``seq`` in the order first met and how often each is (as a
+    Counter would give them), by one stable sort: no Python step per value."""
+    n = len(seq)
+    if not n:
+        return seq, np.zeros(0, np.float32)
+    perm = seq.argsort(kind="stable")
+    ordered = seq[perm]
+    edge = np.empty(n + 1, bool)
+    edge[0] = edge[n] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=edge[1:n])
+    edges = edge.nonzero()[0]
+    starts = edges[:-1]
+    counts = (edges[1:] - starts).astype(np.float32)
+    first = perm[starts].argsort()  # each value's first place, in the order met
+    return ordered[starts[first]], counts[first]
 
 
 def gram_code(gram: str) -> int:
@@ -232,10 +229,13 @@ def gram_code(gram: str) -> int:
 
 
 def gram_codes(text: str) -> np.ndarray:
-    """``gram_code`` of every 1-, 2- and 3-gram of ``text``, in ``features.char_grams`` order."""
-    o = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
-    return np.concatenate([o << 42, (o[:-1] << 42) | (o[1:] << 21),
-                           (o[:-2] << 42) | (o[1:-1] << 21) | o[2:]])  # fmt: skip
+    """``gram_code`` of every 1-, 2- and 3-gram of ``text``, in ``features.char_grams`` order
+    (a 3-gram's code is its first 2-gram's with the third character added)."""
+    o = np.add(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), 1,
+               dtype=np.int64)  # fmt: skip
+    one = o << 42
+    two = one[:-1] | (o[1:] << 21)
+    return np.concatenate((one, two, two[:-1] | o[2:]))
 
 
 @lru_cache(maxsize=4)
@@ -243,14 +243,23 @@ def _load_cached(path: str, mtime: float) -> IntakeModel:
     return IntakeModel.load(Path(path))
 
 
+CHECK_EVERY = 1.0  # seconds between two looks at a model file's time of change
+_seen: dict[str, tuple[float, float]] = {}  # path → (when it was looked at, its mtime)
+
+
 def load_model(path: Path | None = None) -> IntakeModel:
-    """The model at ``path`` (the shipped default when None), loaded once per file version."""
-    p = path or SHIPPED
-    try:
-        mtime = p.stat().st_mtime
-    except OSError as exc:
-        raise ModelError(f"intake model {p} is missing: {exc.strerror}") from exc
-    return _load_cached(str(p), mtime)
+    """The model at ``path`` (the shipped default when None), loaded once per file version;
+    the file is looked at (stat) at most once a second, not once per draft."""
+    p = str(path or SHIPPED)
+    now = time.monotonic()
+    seen = _seen.get(p)
+    if seen is None or now - seen[0] >= CHECK_EVERY:
+        try:
+            seen = _seen[p] = (now, Path(p).stat().st_mtime)
+        except OSError as exc:
+            _seen.pop(p, None)
+            raise ModelError(f"intake model {p} is missing: {exc.strerror}") from exc
+    return _load_cached(p, seen[1])
 
 
 def newest_model(models_dir: Path | None) -> Path | None:

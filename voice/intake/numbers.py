@@ -33,15 +33,39 @@ def pinyin(ch: str) -> str:
     return lazy_pinyin(ch)[0] if ch else ""
 
 
+class _Sounds(dict):
+    """character → its pinyin (a Chinese character) or itself, filled as characters are met:
+    a text's syllables are then one dict look-up per character, in a C loop."""
+
+    def __missing__(self, ch: str) -> str:
+        sound = pinyin(ch) if "\u4e00" <= ch <= "\u9fff" else ch
+        if len(self) < 1 << 16:  # bounded, whatever a transcript holds
+            self[ch] = sound
+        return sound
+
+
+_SOUNDS = _Sounds()
+
+
 @lru_cache(maxsize=256)
 def syllables(text: str) -> tuple[str, ...]:
     """Each character's pinyin (other characters as they are); parsing reads one text several
     times (buildings, units, public areas, urgent words), so the last few are kept."""
-    return tuple(pinyin(c) if "\u4e00" <= c <= "\u9fff" else c for c in text)
+    return tuple(map(_SOUNDS.__getitem__, text))
 
 
 def digit_of(ch: str, loose: bool = False) -> int | None:
     """The digit a character stands for; ``loose`` also reads homophones by pinyin."""
+    d = _DIGIT_OF.get(ch)  # 0-9, ０-９, 零一二… as one look-up
+    if d is not None or len(ch) != 1:
+        return d if d is not None else _digit_of_text(ch, loose)
+    if loose and "\u4e00" <= ch <= "\u9fff":
+        return PINYIN_DIGITS.get(pinyin(ch))
+    return None
+
+
+def _digit_of_text(ch: str, loose: bool) -> int | None:
+    """``digit_of`` of a string that is not one character, as it always read one."""
     if ch.isascii() and ch.isdigit():
         return int(ch)
     if "０" <= ch <= "９":
@@ -53,10 +77,16 @@ def digit_of(ch: str, loose: bool = False) -> int | None:
     return None
 
 
+_DIGIT_OF = {**{str(d): d for d in range(10)}, **{chr(ord("０") + d): d for d in range(10)},
+             **DIGITS}  # fmt: skip
+_NUMERALS = frozenset(_DIGIT_OF) | POSITIONAL
+
+
 def is_numeral(ch: str) -> bool:
-    return digit_of(ch) is not None or ch in POSITIONAL
+    return ch in _NUMERALS if len(ch) == 1 else digit_of(ch) is not None or ch in POSITIONAL
 
 
+@lru_cache(maxsize=4096)
 def read_number(run: str) -> str | None:
     """A run of numeral characters → its digits as a string ("三零一" → "301",
     "三百零一" → "301", "十二" → "12", "4" → "4"); None if it is not a number."""
@@ -159,9 +189,8 @@ def _runs(text: str) -> list[list[_Token]]:
     them) lie between two tokens."""
     runs: list[list[_Token]] = []
     run: list[_Token] = []
-    starts = _starts(text)
     i = 0
-    for at in [k for k, ch in enumerate(text) if ch in starts]:
+    for at in _starts(text):
         if at < i:
             continue  # inside the token just read
         tok = _token_at(text, at)
@@ -179,23 +208,18 @@ def _runs(text: str) -> list[list[_Token]]:
     return runs
 
 
-_CAN_START: dict[str, bool] = {}
+# the characters a token of ``_token_at`` may begin with, but for the 幺 homophones (要, 腰 …:
+# any Chinese character read "yao")
+_TOKEN_START = re.compile("[0-9０-９A-Za-z" + "".join(DIGITS) + "]")
 
 
-def _starts(text: str) -> set[str]:
-    """The characters of ``text`` that may begin a token of ``_token_at`` (a digit, a 幺
-    homophone, a Latin letter): every other position is skipped without a look."""
-    out = set()
-    for ch in set(text):
-        can = _CAN_START.get(ch)
-        if can is None:
-            can = _CAN_START[ch] = (
-                digit_of(ch) is not None
-                or ("\u4e00" <= ch <= "\u9fff" and pinyin(ch) == "yao")
-                or _is_letter(ch)
-            )
-        if can:
-            out.add(ch)
+def _starts(text: str) -> list[int]:
+    """Where in ``text`` a token of ``_token_at`` may begin (a digit, a 幺 homophone, a Latin
+    letter), in order: every other position is skipped without a look."""
+    out = [m.start() for m in _TOKEN_START.finditer(text)]
+    sounds = syllables(text)
+    if "yao" in sounds:  # only a Chinese character reads "yao"; 幺 is found twice
+        out = sorted({*out, *(i for i, s in enumerate(sounds) if s == "yao")})
     return out
 
 
