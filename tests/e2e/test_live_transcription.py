@@ -1,5 +1,5 @@
 """Incremental transcription: the worker follows a live SIPp call's growing recording and
-transcribes each utterance as VAD closes it; at hangup those are reused, not redone."""
+transcribes each speaker's turn once it has ended; at hangup those are reused, not redone."""
 
 from __future__ import annotations
 
@@ -29,9 +29,10 @@ def test_utterances_are_transcribed_during_the_call_and_reused_at_hangup(data_di
     threading.Thread(target=lambda: log.extend(worker.stderr), daemon=True).start()
     try:
         with PhoneProcess(data_dir, "--answer-after-rings", "1", "--ring-on", "0.2") as phone:
-            # 7 s of speech, then 4 s more on the line: time for VAD to close the utterance
+            # 7 s of speech, then 6 s more on the line: time for the caller's turn to end (VAD
+            # closes it, then turn_gap_s = 3 s of silence in which the caller might go on)
             r = sipp_call(phone.port, "uac_rtp_stream.xml", tmp_path, wav=SPEECH / "burst_pipe_8k_ulaw.wav",
-                          talk_ms=11000)  # fmt: skip
+                          talk_ms=13000)  # fmt: skip
             assert r.returncode == 0, r.stdout[-2000:]
             phone.wait_for("stored as #")
         deadline = time.monotonic() + 60
