@@ -292,7 +292,14 @@ def start_console(data_dir: Path, port: int, log: Path) -> subprocess.Popen:
          "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=open(log, "w"), cwd=ROOT,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
+    return wait_for_console(proc, port, log, 60)
+
+
+def wait_for_console(
+    proc: subprocess.Popen, port: int, log: Path, timeout_s: float
+) -> subprocess.Popen:
+    """``proc`` once its port accepts connections; its log in the error if it died first."""
+    deadline = time.monotonic() + timeout_s
     while True:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):

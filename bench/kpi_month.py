@@ -33,7 +33,7 @@ TZ = "Asia/Shanghai"
 
 
 def _console(code_root: Path, data_dir: Path, port: int, log: Path) -> subprocess.Popen:
-    from bench.console import start_console
+    from bench.console import wait_for_console
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.Popen(
@@ -41,18 +41,7 @@ def _console(code_root: Path, data_dir: Path, port: int, log: Path) -> subproces
          "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=open(log, "w"), cwd=code_root, env=env,
     )  # fmt: skip
-    del start_console  # the same start-up wait, on our own process
-    import socket
-
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("console did not start:\n" + log.read_text()) from None
-            time.sleep(0.2)
+    return wait_for_console(proc, port, log, 120)
 
 
 def pages(url: str, code_root: Path, day: date, site: str, requests: int) -> dict:
