@@ -250,12 +250,15 @@ def _from_totals(
         log.warning("KPI totals were counted under other rules: the page counts raw rows "
                     "until `frontdesk ledger rebuild-kpi` recounts them")  # fmt: skip
         return None
-    # the period's dirty hours, and every one before the review's cutoff hour (read below)
+    # the period's dirty hours, and every one before the review's cutoff hour (read below),
+    # of the sites shown: a live company's current hour is dirty at every site, and a site's
+    # page recounting all fifty took most of its time
     cut_h = cutoff.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     dirty = or_(and_(KpiDirty.hour >= start, KpiDirty.hour < end), KpiDirty.hour < cut_h)
-    if db.scalar(select(KpiDirty.hour).where(dirty).limit(1)) is not None:
-        kpi_hours.refresh(conn, start, end, grace, cb_s)
-        kpi_hours.refresh(conn, EPOCH, cut_h, grace, cb_s)
+    if db.scalar(select(KpiDirty.hour).where(dirty, in_sites(KpiDirty.site, chosen))
+                 .limit(1)) is not None:  # fmt: skip
+        kpi_hours.refresh(conn, start, end, grace, cb_s, chosen)
+        kpi_hours.refresh(conn, EPOCH, cut_h, grace, cb_s, chosen)
         db.commit()
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text("SET LOCAL jit = off"))  # small aggregates; see _from_rows
