@@ -20,6 +20,8 @@ def test_a_model_trained_from_an_imported_sheet_changes_drafts(tmp_path):
     trained = frontdesk_json(tmp_path, "intake", "train")
     assert trained["ledger_entries"] == 60
     assert trained["examples"] > 2000  # the shipped corpus too
+    # 60 entries against thousands of shipped calls: together they weigh a quarter of them
+    assert trained["ledger_weight"] * 60 >= 0.25 * (trained["examples"] - 60)
 
     after = frontdesk_json(tmp_path, "intake", "--text", PROBE)
     assert after["department"] == "工程维修部"
