@@ -12,8 +12,18 @@ from voice.asr import digits, number_spans
 from voice.asr.models import ModelInfo
 from voice.asr.normalise import display_text
 
-# Whisper base writes these on noise and trailing silence (subtitle credits from its training data).
-_HALLUCINATIONS = re.compile(r"作词|作曲|编曲|字幕|这次的节目|请不吝|点赞|订阅|谢谢观看|明镜")
+# Whisper base writes these on noise and trailing silence: the credits and sign-offs of the
+# subtitled videos it was trained on, by class (词曲词 after the last words of a call, on
+# the dev split). Words a caller or an agent says (谢谢, 再见, 核对, 转告) are not in it.
+_HALLUCINATIONS = re.compile(
+    r"作词|作曲|编曲|词曲|填词|监制|混音|(?:^|\W)[词曲][:：]"  # a song's credits
+    r"|中文字幕|字幕|时间轴|Amara|社区提供"  # a subtitler's
+    r"|谢谢观看|感谢观看|谢谢收看|感谢收看|谢谢收听|感谢收听|谢谢大家观看|下期再见|下期见"
+    r"|这次的节目|本期节目|本期视频"  # a video's sign-off
+    r"|请不吝|点赞|订阅|打赏|小铃铛|明镜|栏目|独播剧场|YoYo"  # asking for likes
+)
+# what may be left of a clause before a credit and still be speech: two words' characters
+_SPOKEN = re.compile(r"[\u4e00-\u9fff\d]")
 # The same 1-4 characters four or more times; digits are left alone (phone numbers repeat).
 _LOOP = re.compile(r"([^\d零〇一二三四五六七八九幺两]{1,4}?)\1{3,}")
 # Loops ``_LOOP`` leaves, those with digits in them (九十九，九十九，… / 776677667766 on the
@@ -73,7 +83,17 @@ def clean(text: str) -> str:
         if not n:
             break
     parts = re.split(r"(?<=[。！？，,.!?])", text)
-    return "".join(p for p in parts if not (_HALLUCINATIONS.search(p) or _COUNTING.search(p))).strip()
+    return "".join(_uncredited(p) for p in parts if not _COUNTING.search(p)).strip()
+
+
+def _uncredited(part: str) -> str:
+    """A clause with a credit (词曲词, 字幕由…) cut from where it starts: credits follow the
+    speech they are written after (…三零二的词曲词), so what was said before it is kept."""
+    m = _HALLUCINATIONS.search(part)
+    if m is None:
+        return part
+    head = part[: m.start()]
+    return head if len(_SPOKEN.findall(head)) >= 2 else ""
 
 
 class WhisperEngine:
@@ -164,6 +184,8 @@ class WhisperEngine:
                 or (probs and sum(probs) / len(probs) < 0.3)
             ):
                 continue  # Whisper inventing text on noise or on the silence after speech
+            if not clean(display_text(seg.text)):
+                continue  # a segment that is all credits (词曲词): its words go too (replay)
             kept.append(seg)
         return kept
 
