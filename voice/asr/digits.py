@@ -4,7 +4,8 @@ Callers say 幺 for 1 (and 洞 for 0, 两 for 2); recognisers write those, or Ar
 or a homophone (要 for 幺), in one number. ``normalise_numbers`` writes every number said
 digit by digit in Arabic digits, so the ledger, the console and intake see one form.
 ``spans`` finds them; ``suspect`` says which need a second look (a decoder loop, a phone
-number with a digit too many or too few, low word confidence).
+number with a digit too many or too few, low word confidence). ``building_marker`` writes 栋
+where a recogniser kept the numbers of an address and lost the word between them.
 """
 
 from __future__ import annotations
@@ -82,3 +83,24 @@ def cut_loops(text: str) -> str:
     """A decoder loop on digits (1399999999…) cut back to four repeats: the count is lost
     either way, but a 60-digit number is no use to anyone reading the transcript."""
     return re.sub(r"(\d{1,3}?)(?:[ ,，、-]?\1){5,}", lambda m: m.group(1) * 4, text)
+
+
+# 栋 heard as another syllable on d or t (五度二单元, 5托二单元601): between a number and
+# "<a unit number>单元" nothing else is said, so the building's number is kept (dev split: two
+# addresses of 23 lost so, the digits right). 楼, 号, 幢, 座 are markers of their own.
+_NUMERAL = "0-9零〇一二三四五六七八九十两幺"
+_MARKER_SLOT = re.compile(rf"(?<=[{_NUMERAL}])([\u4e00-\u9fff])(?=[{_NUMERAL}]{{1,2}}单元)")
+
+
+def building_marker(text: str) -> str:
+    """五度二单元601 → 五栋二单元601; 三号楼二单元, 十二栋 and 五个二单元… (no d/t) untouched."""
+
+    def fix(m: re.Match[str]) -> str:
+        ch = m.group(1)
+        if ch in "栋幢座楼号" or ch in DIGIT or ch in "十":
+            return ch
+        from pypinyin import lazy_pinyin
+
+        return "栋" if lazy_pinyin(ch)[0][:1] in ("d", "t") else ch
+
+    return _MARKER_SLOT.sub(fix, text)
