@@ -173,8 +173,8 @@ def lost_stage(field: str, expected: str, caller_text: str) -> str:
     runs = _numbers_in(caller_text)
     if field == "phone":
         # consecutive numbers joined: a filler between two groups (…九，有九九九…) is no loss
-        joined = ("".join(runs[i:j]) for i in range(len(runs)) for j in range(i + 1, len(runs) + 1))
-        return "in_text" if any(expected in x for x in joined) else "misheard"
+        joined = {"".join(runs[i:j]) for i in range(len(runs)) for j in range(i + 1, len(runs) + 1)}
+        return "in_text" if expected in joined else "misheard"
     want, at = expected.split("-"), 0
     for r in runs:  # building, unit and room, in order
         if at < len(want) and r == want[at]:

@@ -81,3 +81,5 @@ def test_a_lost_number_is_told_misheard_from_missed_by_intake():
     assert lost_stage("phone", "13712688455", "电话1371268845。") == "misheard"
     assert lost_stage("address", "6-2-2003", "第十六多二单元2003。") == "misheard"
     assert lost_stage("address", "4-3-701", "我家是自动三单元701") == "misheard"
+    # a digit too many is a misheard number, though the right one is inside it
+    assert lost_stage("phone", "13500778866", "手机135007788665号") == "misheard"
