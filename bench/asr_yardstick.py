@@ -203,7 +203,7 @@ def score(item: dict, tr) -> dict:
     draft = extract(tr)
     exp = item["expect"]
     caller = "，".join(u.text for u in tr.utterances if u.speaker in ("caller", "unknown"))
-    lost = {f: lost_stage(f, exp[f], caller) for f, got in
+    stages = {f: lost_stage(f, exp[f], caller) for f, got in
             (("phone", draft.caller.phone), ("address", draft.address.code())) if exp[f] and got != exp[f]}  # fmt: skip
     return {
         "errors": err, "ref_chars": n, "tail_lost": lost, "tail_chars": tails,
@@ -214,7 +214,7 @@ def score(item: dict, tr) -> dict:
         "category_ok": draft.category == exp["category"],
         "hyp": tr.text(),
         "draft_phone": draft.caller.phone, "draft_address": draft.address.code(),
-        "lost_stage": lost,
+        "lost_stage": stages,
     }  # fmt: skip
 
 

@@ -77,12 +77,13 @@ def test_decoder_loops_on_numbers_are_cut_and_real_repeats_kept():
 
 
 def test_a_lost_building_marker_between_building_and_unit_is_written_back():
-    # 栋 heard as another d/t syllable: the numbers are right, the word between them is not
+    # 栋 heard as a syllable near dong: the numbers are right, the word between them is not
     assert display_text("能不能上去看一眼,5托二单元601。") == "能不能上去看一眼,5栋二单元601。"
     assert display_text("五度二单元601") == "五栋二单元601"
     assert display_text("我是二多二单元202") == "我是二栋二单元202"
     # markers of their own, counts, and words with no d/t are left as they are
-    for said in ("三号楼二单元", "五楼二单元", "十二栋一单元", "我家五个二单元", "十洞一单元302"):
+    for said in ("三号楼二单元", "五楼二单元", "十二栋一单元", "我家五个二单元", "十洞一单元302",
+                 "一到二单元的电梯都坏了", "今天三点二单元停水", "第一第二单元"):  # fmt: skip
         assert display_text(said) == said
 
 

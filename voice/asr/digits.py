@@ -85,15 +85,17 @@ def cut_loops(text: str) -> str:
     return re.sub(r"(\d{1,3}?)(?:[ ,，、-]?\1){5,}", lambda m: m.group(1) * 4, text)
 
 
-# 栋 heard as another syllable on d or t (五度二单元, 5托二单元601): between a number and
-# "<a unit number>单元" nothing else is said, so the building's number is kept (dev split: two
-# addresses of 23 lost so, the digits right). 楼, 号, 幢, 座 are markers of their own.
+# 栋 heard as a syllable near dong (五度二单元, 5托二单元601): between a number and "<a unit
+# number>单元" the caller said the building (dev split: two addresses of 23 lost so, the
+# digits right). 楼, 号, 幢, 座 are markers of their own; 到, 点, 第, 的 (一到二单元, 三点二单元停水)
+# are words that stand there, so only these syllables are read as 栋.
 _NUMERAL = "0-9零〇一二三四五六七八九十两幺"
 _MARKER_SLOT = re.compile(rf"(?<=[{_NUMERAL}])([\u4e00-\u9fff])(?=[{_NUMERAL}]{{1,2}}单元)")
+_NEAR_DONG = {"dong", "tong", "duo", "tuo", "dou", "tou", "du", "tu", "dun", "tun"}
 
 
 def building_marker(text: str) -> str:
-    """五度二单元601 → 五栋二单元601; 三号楼二单元, 十二栋 and 五个二单元… (no d/t) untouched."""
+    """五度二单元601 → 五栋二单元601; 三号楼二单元, 十二栋, 一到二单元 untouched."""
 
     def fix(m: re.Match[str]) -> str:
         ch = m.group(1)
@@ -101,6 +103,6 @@ def building_marker(text: str) -> str:
             return ch
         from pypinyin import lazy_pinyin
 
-        return "栋" if lazy_pinyin(ch)[0][:1] in ("d", "t") else ch
+        return "栋" if lazy_pinyin(ch)[0] in _NEAR_DONG else ch
 
     return _MARKER_SLOT.sub(fix, text)
