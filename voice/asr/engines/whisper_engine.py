@@ -17,7 +17,7 @@ from voice.asr.normalise import display_text
 # the dev split). Words a caller or an agent says (谢谢, 再见, 核对, 转告) are not in it.
 _HALLUCINATIONS = re.compile(
     r"作词|作曲|编曲|词曲|填词|监制|混音|(?:^|\W)[词曲][:：]"  # a song's credits
-    r"|中文字幕|字幕|时间轴|Amara|社区提供"  # a subtitler's
+    r"|中文字幕|字幕|时间轴|Amara|org社区"  # a subtitler's (社区提供 alone: residents say it)
     r"|谢谢观看|感谢观看|谢谢收看|感谢收看|谢谢收听|感谢收听|谢谢大家观看|下期再见|下期见"
     r"|这次的节目|本期节目|本期视频"  # a video's sign-off
     r"|请不吝|点赞|订阅|打赏|小铃铛|明镜|栏目|独播剧场|YoYo"  # asking for likes
