@@ -3,8 +3,9 @@
 - ``yardstick``: the ASR evaluation set (tests/data/asr_eval, ``--split test`` by default,
   the frozen split; tune on ``--split dev`` only): per system (``--systems``, see
   bench/asr_yardstick.py) and per condition and kind, CER, digit-sequence exactness, words
-  lost at the ends of utterances, what intake registers (address, phone, category), RTF,
-  load time and peak RSS.
+  lost at the ends of utterances, what intake registers (address, phone, category), each
+  phone number or address the draft lost told misheard (by the recogniser) or in the text
+  (missed by intake), RTF, load time and peak RSS.
 
 - ``configs``: per Whisper decoding configuration, CER and real-time factor (with VAD)
   on the clean 16 kHz and telephone-band 8 kHz Mandarin fixtures and on the 55 s two-party

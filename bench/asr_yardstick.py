@@ -144,6 +144,44 @@ def load_system(name: str, models_dir: Path):
     )
 
 
+# how a digit may be written in a transcript (幺 heard as 要/腰, 洞 for 0), and what may stand
+# between the groups of one number
+_LOOSE = {**{c: str(i) for i, c in enumerate("零一二三四五六七八九")}, **{str(i): str(i) for i in range(10)},
+          "〇": "0", "洞": "0", "幺": "1", "要": "1", "腰": "1", "两": "2"}  # fmt: skip
+_NUMBER_SEP = set(" ,，、-.·—")
+
+
+def _numbers_in(text: str) -> list[str]:
+    """The numbers in ``text`` read loosely, separators between groups dropped; 十六 → 16."""
+    runs, cur = [], ""
+    for ch in text + "|":
+        if ch in _LOOSE or ch == "十":
+            cur += _LOOSE.get(ch, "十")
+        elif ch not in _NUMBER_SEP or not cur:
+            if cur:
+                a, ten, b = cur.partition("十")
+                runs.append(str((int(a or 1)) * 10 + int(b or 0)) if ten and len(a) < 2 and len(b) < 2
+                            else cur.replace("十", ""))  # fmt: skip
+            cur = ""
+    return runs
+
+
+def lost_stage(field: str, expected: str, caller_text: str) -> str:
+    """Why the draft lost a phone number or an address: "misheard" (the recogniser wrote other
+    digits, or none) or "in_text" (the caller's transcript holds them, loosely read: digits
+    split across groups, 幺/要, 两, 洞, Chinese numerals; the draft did not take them)."""
+    runs = _numbers_in(caller_text)
+    if field == "phone":
+        # consecutive numbers joined: a filler between two groups (…九，有九九九…) is no loss
+        joined = {"".join(runs[i:j]) for i in range(len(runs)) for j in range(i + 1, len(runs) + 1)}
+        return "in_text" if expected in joined else "misheard"
+    want, at = expected.split("-"), 0
+    for r in runs:  # building, unit and room, in order
+        if at < len(want) and r == want[at]:
+            at += 1
+    return "in_text" if at == len(want) else "misheard"
+
+
 def score(item: dict, tr) -> dict:
     """One recording's figures from its transcript."""
     from voice.asr.metrics import digit_runs, error_count, tail_loss
@@ -164,6 +202,9 @@ def score(item: dict, tr) -> dict:
         hyp_runs += digit_runs(hyp)
     draft = extract(tr)
     exp = item["expect"]
+    caller = "，".join(u.text for u in tr.utterances if u.speaker in ("caller", "unknown"))
+    stages = {f: lost_stage(f, exp[f], caller) for f, got in
+            (("phone", draft.caller.phone), ("address", draft.address.code())) if exp[f] and got != exp[f]}  # fmt: skip
     return {
         "errors": err, "ref_chars": n, "tail_lost": lost, "tail_chars": tails,
         "parts": len(item["parts"]), "parts_end_lost": parts_lost,
@@ -172,6 +213,8 @@ def score(item: dict, tr) -> dict:
         "phone_ok": (draft.caller.phone == exp["phone"]) if exp["phone"] else None,
         "category_ok": draft.category == exp["category"],
         "hyp": tr.text(),
+        "draft_phone": draft.caller.phone, "draft_address": draft.address.code(),
+        "lost_stage": stages,
     }  # fmt: skip
 
 
@@ -207,6 +250,10 @@ def summarise(rows: list[dict]) -> dict:
         "category": share("category_ok"),
         "tail_chars_lost": round(sum(r["tail_lost"] for r in rows) / max(1, sum(r["tail_chars"] for r in rows)), 3),
         "utterance_ends_lost": f"{sum(r['parts_end_lost'] for r in rows)}/{sum(r['parts'] for r in rows)}",
+        # each phone number or address the draft lost: misheard by the recogniser, or in the
+        # transcript (loosely read) and missed by intake
+        **{f"{f}_lost_{st}": sum(r.get("lost_stage", {}).get(f) == st for r in rows)
+           for f in ("phone", "address") for st in ("misheard", "in_text")},
         "rtf": round(sum(r["busy_s"] for r in rows) / max(1e-9, sum(r["audio_s"] for r in rows)), 3),
         # CPU seconds per audio second over both threads: on an idle 2-core machine the RTF
         # is about half of it; unlike the RTF it does not grow with other load

@@ -88,3 +88,24 @@ def test_a_phone_number_the_first_pass_gets_wrong_is_mended_on_a_real_recording(
     mended = transcribe_file(DATA / "asr_eval" / item["file"], engine)
     assert item["expect"]["phone"] in digit_runs(mended.text()), mended.text()
     assert engine.digit_passes >= 1
+
+
+@pytest.mark.slow
+def test_a_phone_number_the_whole_utterance_loses_is_read_again_from_its_cue(models_dir):
+    """dev_ceiling__ulaw (yardstick dev split, μ-law): decoding the whole utterance, Whisper base
+    writes 电话1895678123层 (the last 四 lost) and none of the utterance's readings under the
+    digits prompt is an 11-digit number; read again from 电话 on, one is: 18956781234."""
+    from frontdesk.config import AsrConfig
+    from voice.asr.engines import load_engine
+    from voice.asr.metrics import digit_runs
+    from voice.asr.models import resolve
+    from voice.asr.transcribe import transcribe_file
+
+    item = next(i for i in json.loads((DATA / "asr_eval" / "dev.json").read_text()) if i["id"] == "dev_ceiling__ulaw")
+    info, prompt = resolve("whisper-base", models_dir), AsrConfig().prompt()
+    without = load_engine(info, initial_prompt=prompt, from_cue=False)
+    before = transcribe_file(DATA / "asr_eval" / item["file"], without)
+    assert item["expect"]["phone"] not in digit_runs(before.text()), before.text()
+    engine = load_engine(info, initial_prompt=prompt)  # the default: read from the cue too
+    mended = transcribe_file(DATA / "asr_eval" / item["file"], engine)
+    assert item["expect"]["phone"] in digit_runs(mended.text()), mended.text()

@@ -68,3 +68,18 @@ def test_tail_loss_counts_only_what_is_missing_at_the_ends():
     assert tail_loss(parts, "我家厨房漏水了电话幺三八") == (4, 8, 1)
     assert tail_loss(parts, "我家厨房漏水了电话幺三八六六七期") == (0, 8, 0)  # misheard, not lost
     assert cer("電話是幺三八", "电话是138") == 0.0  # script and digits are not errors
+
+
+def test_a_lost_number_is_told_misheard_from_missed_by_intake():
+    from bench.asr_yardstick import lost_stage
+
+    # in the transcript, loosely read: groups, 幺/要, a filler between groups, Chinese numerals
+    assert lost_stage("phone", "13712688455", "电话要三七 1268，8455") == "in_text"
+    assert lost_stage("phone", "13999990000", "我手机是要三九,有九九九九,零零零零") == "in_text"
+    assert lost_stage("address", "5-2-601", "看一眼,5托二单元601。") == "in_text"
+    # a digit collapsed, a number heard as another (十六 for 六), the building's number lost
+    assert lost_stage("phone", "13712688455", "电话1371268845。") == "misheard"
+    assert lost_stage("address", "6-2-2003", "第十六多二单元2003。") == "misheard"
+    assert lost_stage("address", "4-3-701", "我家是自动三单元701") == "misheard"
+    # a digit too many is a misheard number, though the right one is inside it
+    assert lost_stage("phone", "13500778866", "手机135007788665号") == "misheard"

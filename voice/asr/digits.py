@@ -4,7 +4,8 @@ Callers say 幺 for 1 (and 洞 for 0, 两 for 2); recognisers write those, or Ar
 or a homophone (要 for 幺), in one number. ``normalise_numbers`` writes every number said
 digit by digit in Arabic digits, so the ledger, the console and intake see one form.
 ``spans`` finds them; ``suspect`` says which need a second look (a decoder loop, a phone
-number with a digit too many or too few, low word confidence).
+number with a digit too many or too few, low word confidence). ``building_marker`` writes 栋
+where a recogniser kept the numbers of an address and lost the word between them.
 """
 
 from __future__ import annotations
@@ -82,3 +83,26 @@ def cut_loops(text: str) -> str:
     """A decoder loop on digits (1399999999…) cut back to four repeats: the count is lost
     either way, but a 60-digit number is no use to anyone reading the transcript."""
     return re.sub(r"(\d{1,3}?)(?:[ ,，、-]?\1){5,}", lambda m: m.group(1) * 4, text)
+
+
+# 栋 heard as a syllable near dong (五度二单元, 5托二单元601): between a number and "<a unit
+# number>单元" the caller said the building (dev split: two addresses of 23 lost so, the
+# digits right). 楼, 号, 幢, 座 are markers of their own; 到, 点, 第, 的 (一到二单元, 三点二单元停水)
+# are words that stand there, so only these syllables are read as 栋.
+_NUMERAL = "0-9零〇一二三四五六七八九十两幺"
+_MARKER_SLOT = re.compile(rf"(?<=[{_NUMERAL}])([\u4e00-\u9fff])(?=[{_NUMERAL}]{{1,2}}单元)")
+_NEAR_DONG = {"dong", "tong", "duo", "tuo", "dou", "tou", "du", "tu", "dun", "tun"}
+
+
+def building_marker(text: str) -> str:
+    """五度二单元601 → 五栋二单元601; 三号楼二单元, 十二栋, 一到二单元 untouched."""
+
+    def fix(m: re.Match[str]) -> str:
+        ch = m.group(1)
+        if ch in "栋幢座楼号" or ch in DIGIT or ch in "十":
+            return ch
+        from pypinyin import lazy_pinyin
+
+        return "栋" if lazy_pinyin(ch)[0] in _NEAR_DONG else ch
+
+    return _MARKER_SLOT.sub(fix, text)

@@ -20,12 +20,13 @@ def to_simplified(text: str) -> str:
 
 def display_text(text: str, numbers: bool = True) -> str:
     """Vosk writes "我 家 水管 爆 了"; people read "我家水管爆了". Latin words keep spaces.
-    ``numbers``: numbers said digit by digit in Arabic digits (幺三八 → 138; see digits.py)."""
+    ``numbers``: numbers said digit by digit in Arabic digits (幺三八 → 138; see digits.py),
+    and 栋 where a recogniser lost it between a building and a unit number (五度二单元)."""
     t = _SPACE_BETWEEN_CJK.sub("", text.strip())
     t = re.sub(rf"(?<={_CJK})\s+(?=\d)|(?<=\d)\s+(?={_CJK})", "", t)
     t = to_simplified(t)
     if numbers:
-        from voice.asr.digits import normalise_numbers
+        from voice.asr.digits import building_marker, normalise_numbers
 
-        t = normalise_numbers(t)
+        t = building_marker(normalise_numbers(t))
     return t

@@ -12,8 +12,18 @@ from voice.asr import digits, number_spans
 from voice.asr.models import ModelInfo
 from voice.asr.normalise import display_text
 
-# Whisper base writes these on noise and trailing silence (subtitle credits from its training data).
-_HALLUCINATIONS = re.compile(r"作词|作曲|编曲|字幕|这次的节目|请不吝|点赞|订阅|谢谢观看|明镜")
+# Whisper base writes these on noise and trailing silence: the credits and sign-offs of the
+# subtitled videos it was trained on, by class (词曲词 after the last words of a call, on
+# the dev split). Words a caller or an agent says (谢谢, 再见, 核对, 转告) are not in it.
+_HALLUCINATIONS = re.compile(
+    r"作词|作曲|编曲|词曲|填词|监制|混音|(?:^|\W)[词曲][:：]"  # a song's credits
+    r"|中文字幕|字幕|时间轴|Amara|org社区"  # a subtitler's (社区提供 alone: residents say it)
+    r"|谢谢观看|感谢观看|谢谢收看|感谢收看|谢谢收听|感谢收听|谢谢大家观看|下期再见|下期见"
+    r"|这次的节目|本期节目|本期视频"  # a video's sign-off
+    r"|请不吝|点赞|订阅|打赏|小铃铛|明镜|栏目|独播剧场|YoYo"  # asking for likes
+)
+# what may be left of a clause before a credit and still be speech: two words' characters
+_SPOKEN = re.compile(r"[\u4e00-\u9fff\d]")
 # The same 1-4 characters four or more times; digits are left alone (phone numbers repeat).
 _LOOP = re.compile(r"([^\d零〇一二三四五六七八九幺两]{1,4}?)\1{3,}")
 # Loops ``_LOOP`` leaves, those with digits in them (九十九，九十九，… / 776677667766 on the
@@ -73,7 +83,17 @@ def clean(text: str) -> str:
         if not n:
             break
     parts = re.split(r"(?<=[。！？，,.!?])", text)
-    return "".join(p for p in parts if not (_HALLUCINATIONS.search(p) or _COUNTING.search(p))).strip()
+    return "".join(_uncredited(p) for p in parts if not _COUNTING.search(p)).strip()
+
+
+def _uncredited(part: str) -> str:
+    """A clause with a credit (词曲词, 字幕由…) cut from where it starts: credits follow the
+    speech they are written after (…三零二的词曲词), so what was said before it is kept."""
+    m = _HALLUCINATIONS.search(part)
+    if m is None:
+        return part
+    head = part[: m.start()]
+    return head if len(_SPOKEN.findall(head)) >= 2 else ""
 
 
 class WhisperEngine:
@@ -102,6 +122,8 @@ class WhisperEngine:
         # doubled the cost and mended the same numbers (seeded; unseeded, one more in 2 of
         # 4 runs); n=3 mended fewer. 0: off.
         number_readings: int = 5,
+        # a doubtful phone number also read from its cue on (``_from_cue``)
+        from_cue: bool = True,
     ) -> None:
         from faster_whisper import WhisperModel
 
@@ -118,6 +140,7 @@ class WhisperEngine:
         self.temperature = (0.0, 0.2, 0.4) if fallback else 0.0
         self.digit_passes = 0  # how many utterances were decoded again (bench)
         self.number_readings = number_readings
+        self.from_cue = from_cue
         self._m = WhisperModel(
             str(info.path), device="cpu", compute_type="int8", cpu_threads=threads
         )
@@ -164,6 +187,8 @@ class WhisperEngine:
                 or (probs and sum(probs) / len(probs) < 0.3)
             ):
                 continue  # Whisper inventing text on noise or on the silence after speech
+            if not clean(display_text(seg.text)):
+                continue  # a segment that is all credits (词曲词): its words go too (replay)
             kept.append(seg)
         return kept
 
@@ -177,9 +202,13 @@ class WhisperEngine:
         raw = clean(display_text("".join(s.text for s in segs)))
         # the whole utterance again (decoding on from the words before the number, as a
         # prefix, cost as much and gave fewer well-formed readings on the dev split)
-        if self.number_readings and number_spans.doubtful(raw) is not None:
+        doubt = number_spans.doubtful(raw) if self.number_readings else None
+        if doubt is not None:
             self.digit_passes += 1
-            raw = number_spans.pick(raw, self.readings(audio, NUMBER_PROMPT, self.number_readings))
+            readings = self.readings(audio, NUMBER_PROMPT, self.number_readings)
+            if doubt.kind == "phone" and self.from_cue:
+                readings += self._from_cue(audio, offset_s, words)
+            raw = number_spans.pick(raw, readings)
         text = digits.cut_loops(raw)
         if not text:
             return None
@@ -187,6 +216,17 @@ class WhisperEngine:
         start = words[0].start if words else offset_s
         end = words[-1].end if words else offset_s + len(audio) / 16000
         return Utterance(speaker, start, end, text, [w for w in words if w.w], round(conf, 3))
+
+    def _from_cue(self, audio: np.ndarray, offset_s: float, words: list[Word]) -> list[str]:
+        """Readings of the utterance from its phone cue (电话, 手机) on, after the whole
+        utterance's (a tie goes to those): a decoder that starts at the number, on a short
+        window, keeps digits the long decode lost (电话1895678123层 → 电话18956781234, dev split)."""
+        pairs = zip(words, words[1:], strict=False)
+        cue = next((w for w, n in pairs if w.w[-1:] in "电手" and n.w[:1] in "话机"), None)
+        if cue is None:
+            return []
+        at = max(0, int((cue.start - offset_s - 0.2) * 16000))
+        return self.readings(audio[at:], NUMBER_PROMPT, self.number_readings)
 
     def transcribe_split(
         self, audio: np.ndarray, offset_s: float, speaker: Speaker,
