@@ -3,20 +3,25 @@ vector read from n-grams as integers equals the one built from token strings (sa
 the same order, same float32 values, same scores), on every dev row; the urgent words found by
 sound equal a plain syllable-by-syllable search; the regular expressions with a first-character
 lookahead find what the plain ones find; normalise equals plain NFKC and replacements; phone
-digits start where a plain scan finds them; a model file is looked at once a second at most."""
+digits start where a plain scan finds them; a model file is looked at once a second at most;
+many transcripts drafted at once (extract_many) give the drafts of one by one."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
+from domain.intake import PriorEntry
 from voice.intake import features, numbers
-from voice.intake.extract import URGENT_BY_SOUND, URGENT_WORDS, _said_urgent
-from voice.intake.features import CUES, normalise, tokens
+from voice.intake.evaluation import transcript_of
+from voice.intake.extract import URGENT_BY_SOUND, URGENT_WORDS, _said_urgent, extract, extract_many
+from voice.intake.features import CUES, normalise, token_parts, token_parts_many, tokens
 from voice.intake.model import load_model
 from voice.intake.numbers import pinyin
 from voice.intake.prefilter import first_chars, prefiltered
@@ -80,6 +85,7 @@ def test_a_model_file_is_looked_at_at_most_once_a_second(tmp_path, monkeypatch):
     path = tmp_path / "intake.npz"
     shipped = load_model()
     shipped.save(path)
+    monkeypatch.setattr(m, "CHECK_EVERY", 60.0)  # "within the second" even on a busy machine
     first = m.load_model(path)
     path.unlink()
     assert m.load_model(path) is first  # within the second: the file is not looked at again
@@ -116,3 +122,56 @@ def test_phone_digits_start_where_a_plain_scan_finds_them():
         plain = [k for k, ch in enumerate(t) if numbers.digit_of(ch) is not None
                  or ("\u4e00" <= ch <= "\u9fff" and pinyin(ch) == "yao") or numbers._is_letter(ch)]  # fmt: skip
         assert numbers._starts(t) == plain, t
+
+
+def _training_rows() -> list[dict]:
+    return [json.loads(x) for p in sorted(TRAINING_DATA.glob("*.jsonl"))
+            for x in p.read_text("utf-8").splitlines() if x.strip()]  # fmt: skip
+
+
+ODD_CALLS = [("", ""), ("水", ""), ("水管", "对"), ("Hello, my tap is leaking", ""),
+             ("\U0001f600水管\ud800坏了\x00", ""), ("要是\n就好，又坏了\n", "again\n"),
+             ("again and AGAIN, still", "")]  # fmt: skip
+
+
+def test_vectorize_calls_equals_vectorize_call_one_by_one():
+    model = load_model()
+    calls = [(e.caller, e.agent) for e in examples_from_rows(_training_rows(), "train")]
+    calls += ODD_CALLS
+    assert len(calls) > 2 * 64  # more than one group of calls summed together
+    batch = model.vectorize_calls(calls)
+    assert len(batch) == len(calls) and model.vectorize_calls([]) == []
+    for (caller, agent), many in zip(calls, batch, strict=True):
+        one = model.vectorize_call(caller, agent)
+        assert np.array_equal(one.cols, many.cols), caller
+        assert one.vals.tobytes() == many.vals.tobytes(), caller  # bit for bit
+        assert one.contrib.tobytes() == many.contrib.tobytes(), caller
+        assert one.scores.tobytes() == many.scores.tobytes(), caller
+        assert one.outputs == many.outputs, caller
+    assert token_parts_many(ODD_CALLS) == [token_parts(c, a) for c, a in ODD_CALLS]
+
+
+def test_extract_many_gives_the_drafts_of_one_by_one():
+    rows = _training_rows() + [json.loads(x) for x in (TRAINING_DATA.parents[2] / "tests/data/intake/dev.jsonl")
+                               .read_text("utf-8").splitlines() if x.strip()]  # fmt: skip
+    sources = [transcript_of(r) for r in rows] + [c for c, _ in ODD_CALLS]
+    many = extract_many(sources)
+    assert len(many) == len(sources)
+    for source, draft in zip(sources, many, strict=True):
+        assert dataclasses.asdict(draft) == dataclasses.asdict(extract(source)), source
+
+
+def test_extract_many_takes_each_call_its_number_and_history():
+    now = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    earlier = [PriorEntry(7, now - timedelta(days=3), "报修", "厨房水管漏水", "4", "2", "301")]
+    sources = ["我是四栋二单元三零一的，厨房水管又漏水了", "我是四栋二单元三零一的，厨房水管又漏水了",
+               "三号楼电梯坏了"]  # fmt: skip
+    numbers_, histories = ["13800138000", None, "13900139000"], [earlier, (), earlier]
+    many = extract_many(sources, caller_numbers=numbers_, histories=histories, now=now)
+    one = [extract(s, caller_number=n, history=h, now=now)
+           for s, n, h in zip(sources, numbers_, histories, strict=True)]  # fmt: skip
+    assert [dataclasses.asdict(d) for d in many] == [dataclasses.asdict(d) for d in one]
+    assert many[0].category == "投诉" and many[0].caller.phone == "13800138000"
+    assert many[1].caller.phone is None
+    with pytest.raises(ValueError, match="histories: 1 for 3"):
+        extract_many(sources, histories=[()])
