@@ -208,14 +208,17 @@ def _runs(text: str) -> list[list[_Token]]:
     return runs
 
 
-# the characters a token of ``_token_at`` may begin with, but for the 幺 homophones (要, 腰 …:
-# any Chinese character read "yao")
-_TOKEN_START = re.compile("[0-9０-９A-Za-z" + "".join(DIGITS) + "]")
+# where a token of ``_token_at`` may begin, but for the 幺 homophones (要, 腰 …: any Chinese
+# character read "yao"): a digit, or a whole English word (ASCII letters, any case) that is a
+# digit or "double"/"triple" — not every Latin letter, which _token_at would read in vain
+_TOKEN_START = re.compile("[0-9０-９" + "".join(DIGITS) + "]|(?<![A-Za-z])(?:"
+                          + "|".join(sorted({*EN_DIGITS, *EN_REPEAT})) + ")(?![A-Za-z])",
+                          re.I | re.A)  # fmt: skip
 
 
 def _starts(text: str) -> list[int]:
-    """Where in ``text`` a token of ``_token_at`` may begin (a digit, a 幺 homophone, a Latin
-    letter), in order: every other position is skipped without a look."""
+    """Where in ``text`` a token of ``_token_at`` may begin (a digit, a 幺 homophone, an
+    English digit word), in order: every other position is skipped without a look."""
     out = [m.start() for m in _TOKEN_START.finditer(text)]
     sounds = syllables(text)
     if "yao" in sounds:  # only a Chinese character reads "yao"; 幺 is found twice
