@@ -165,7 +165,7 @@ class IntakeModel:
             v = vals[a:b]
             norms.append(math.sqrt(float(np.dot(v, v))) or 1.0)
         vals = vals / np.repeat(np.array(norms, np.float32), np.diff(bounds))
-        contrib = self._rows[cols] * vals[:, None]
+        contrib = self._rows.take(cols, axis=0) * vals[:, None]
         scores = _sums_in_order(contrib, doc, bounds) + self._bias
         out = scores.copy()
         if len(self._multi_cols):
@@ -185,7 +185,7 @@ class IntakeModel:
         norm = math.sqrt(float(np.dot(vals, vals)))
         if norm:
             vals = vals / norm
-        contrib = self._rows[cols] * vals[:, None]  # (m, all heads' classes)
+        contrib = self._rows.take(cols, axis=0) * vals[:, None]  # (m, all heads' classes)
         scores = contrib.sum(axis=0) + self._bias
         outputs = scores.tolist()
         if len(self._multi_cols):
