@@ -180,3 +180,25 @@ def test_extract_many_takes_each_call_its_number_and_history():
     assert many[1].caller.phone is None
     with pytest.raises(ValueError, match="histories: 1 for 3"):
         extract_many(sources, histories=[()])
+
+
+def _plain_number_spans(text: str, min_digits: int = 7) -> list[numbers.NumberSpan]:
+    spans = []
+    for raw in numbers._runs(text):
+        for part in numbers._split_mobiles(raw):
+            run = numbers._trim(part)
+            digits = numbers._digits(run)
+            if len(digits) >= min_digits:
+                places = tuple((t.start, t.end) for t in run for _ in t.digits)
+                spans.append(numbers.NumberSpan(run[0].start, run[-1].end, digits, places))
+    return spans
+
+
+def test_number_spans_skip_only_texts_too_short_of_digits():
+    texts = [u["text"] for r in _training_rows() for u in r["utterances"]]
+    texts += ["double five triple one double two", "Triple nine double eight one", "三零一，四栋",
+              "一三九", "13912345678", "要3912345678", "one two three four five six", ""]  # fmt: skip
+    for t in texts:
+        for k in (3, 7, 11):
+            assert numbers.number_spans(t, k) == _plain_number_spans(t, k), t
+    assert numbers.number_spans("double five triple one double two")[0].digits == "5511122"

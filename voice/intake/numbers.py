@@ -184,13 +184,13 @@ def _is_letter(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
 
 
-def _runs(text: str) -> list[list[_Token]]:
+def _runs(text: str, starts: list[int] | None = None) -> list[list[_Token]]:
     """Digit tokens grouped into runs: within a run, only separators (at most MAX_GAP of
-    them) lie between two tokens."""
+    them) lie between two tokens. ``starts``: ``_starts(text)`` when already known."""
     runs: list[list[_Token]] = []
     run: list[_Token] = []
     i = 0
-    for at in _starts(text):
+    for at in _starts(text) if starts is None else starts:
         if at < i:
             continue  # inside the token just read
         tok = _token_at(text, at)
@@ -280,8 +280,13 @@ def number_spans(text: str, min_digits: int = 7) -> list[NumberSpan]:
     13912345678, 139-1234-5678, 139，1234，5678, 139、1234、5678, 139/1234/5678,
     一三九幺二三四五六七八, 要3912345678 (a recogniser's 要 for 幺), "one three nine …".
     Runs of fewer digits (a room 三零一, a building 4) are not numbers here."""
-    spans = []
-    for raw in _runs(text):
+    spans: list[NumberSpan] = []
+    starts = _starts(text)
+    # a token is one digit, but for "double" and "triple" (two, three; both begin a word
+    # with d or t): fewer places than that bound cannot hold a number of min_digits
+    if len(starts) + 2 * sum(text[at] in "dDtT" for at in starts) < min_digits:
+        return spans
+    for raw in _runs(text, starts):
         for part in _split_mobiles(raw):
             run = _trim(part)
             digits = _digits(run)
