@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from domain.intake import PriorEntry
-from voice.intake import features, numbers
+from voice.intake import address, features, numbers
 from voice.intake.evaluation import transcript_of
 from voice.intake.extract import URGENT_BY_SOUND, URGENT_WORDS, _said_urgent, extract, extract_many
 from voice.intake.features import CUES, normalise, token_parts, token_parts_many, tokens
@@ -202,3 +202,33 @@ def test_number_spans_skip_only_texts_too_short_of_digits():
         for k in (3, 7, 11):
             assert numbers.number_spans(t, k) == _plain_number_spans(t, k), t
     assert numbers.number_spans("double five triple one double two")[0].digits == "5511122"
+
+
+def _plain_public_area(text: str) -> tuple[str, int, int] | None:
+    """find_public_area as it was: the readings by sound, then each word looked up in turn."""
+    syl = numbers.syllables(text)
+    for i in range(len(syl) - 2):
+        if syl[i] in address.LOU_PY and syl[i + 1] == "dao" and syl[i + 2] in {"deng", "dou", "dong", "den"}:
+            return "楼道灯", i, i + 3
+    best = None
+    for name, words in address.PUBLIC_AREAS.items():
+        for w in words:
+            i = text.find(w)
+            if i >= 0 and (best is None or len(w) > best[2] - best[1]
+                           or (i < best[1] and len(w) == best[2] - best[1])):  # fmt: skip
+                best = (name, i, i + len(w))
+    if best is not None:
+        return best
+    for i in range(len(syl) - 1):
+        if syl[i] in address.LOU_PY and syl[i + 1] == "dao":
+            return "楼道", i, i + 2
+    return None
+
+
+def test_public_area_words_found_in_one_scan_as_word_by_word():
+    texts = [normalise(u["text"]) for r in _training_rows() for u in r["utterances"]]
+    texts += ["楼道灯楼道", "走廊灯不亮，楼道的灯也不亮", "东门西门小区大门", "车库车位停车场", "楼楼道道灯",
+              "罗道里", "廊灯", ""]  # fmt: skip
+    for t in texts:
+        assert address.find_public_area(t) == _plain_public_area(t), t
+    assert address.parse_address("4-2-301").address.code() == "4-2-301"  # a code has dashes
