@@ -222,7 +222,7 @@ class IntakeModel:
             row = v.contrib[:, lo] if k == 1 else -v.contrib[:, lo]
         else:
             row = v.contrib[:, lo + k]
-        top = np.argsort(-row)[:n]
+        top = (-row).argsort()[:n]  # the method: no Python wrapper in between
         keys = self._keys
         return [keys[c] for c, r in zip(v.cols[top].tolist(), row[top].tolist(), strict=True)
                 if r > 0]  # fmt: skip
