@@ -56,6 +56,9 @@ class Vector:
     scores: np.ndarray  # every head's classes
     # per head's class: the score (yes/no heads) or the softmax probability (the others)
     outputs: list[float] = field(default_factory=list)
+    # the reasons of one class worked out ahead (vectorize_calls): (its column, how many,
+    # the top features' columns and contributions in _reasons' order)
+    ranked: tuple[int, int, list[int], list[float]] | None = None
 
     @property
     def names(self) -> list[str]:
@@ -119,11 +122,15 @@ class IntakeModel:
             seq = np.concatenate((np.array(head, np.int64), seq, np.array(tail, np.int64)))
         return self._weigh(*_first_heard_counts(seq))
 
-    def vectorize_calls(self, calls: Sequence[tuple[str, str]]) -> list[Vector]:
+    def vectorize_calls(
+        self, calls: Sequence[tuple[str, str]], reasons: tuple[str, int] | None = None
+    ) -> list[Vector]:
         """``[vectorize_call(caller, agent) for caller, agent in calls]``, the same numbers,
         with the work shared by all calls done once: every n-gram of every call looked up in
         one binary search, the columns of all calls counted in one sort, their weights and
-        every head's contributions in one gather, and the softmax of all calls at once."""
+        every head's contributions in one gather, and the softmax of all calls at once.
+        ``reasons``: a many-class head and how many reasons of its predicted class each call
+        will be asked for, ranked for all calls in one sort."""
         parts = token_parts_many(calls)
         n = len(parts)
         if not n:
@@ -173,9 +180,39 @@ class IntakeModel:
             e = np.exp(sc - np.repeat(np.maximum.reduceat(sc, st, axis=1), ln, axis=1))
             out[:, self._multi_cols] = e / np.repeat(np.add.reduceat(e, st, axis=1), ln, axis=1)
         keys = self._keys
-        return [Vector(cols[a:b], vals[a:b], keys, contrib[a:b], scores[d], o)
-                for d, ((a, b), o) in enumerate(zip(itertools.pairwise(bounds), out.tolist(),
-                                                    strict=True))]  # fmt: skip
+        vectors = [Vector(cols[a:b], vals[a:b], keys, contrib[a:b], scores[d], o)
+                   for d, ((a, b), o) in enumerate(zip(itertools.pairwise(bounds), out.tolist(),
+                                                       strict=True))]  # fmt: skip
+        if reasons is not None and len(cols):
+            self._rank_ahead(vectors, reasons, out, contrib, cols, doc, bounds)
+        return vectors
+
+    def _rank_ahead(self, vectors: list[Vector], reasons: tuple[str, int], out: np.ndarray,
+                    contrib: np.ndarray, cols: np.ndarray, doc: np.ndarray,
+                    bounds: list[int]) -> None:  # fmt: skip
+        """Each call's top ``n`` features for its predicted class of head ``name``, as
+        _reasons ranks them (argsort of the negated contributions), for all calls in one
+        stable sort. Where two positive contributions among a call's first n + 1 are equal,
+        argsort's order of equals is its own: that call is left to _reasons."""
+        name, n = reasons
+        lo, hi = self._span[name]
+        if hi - lo < 2:
+            return
+        at = lo + out[:, lo:hi].argmax(axis=1)  # predict's class: the first of equals
+        row = contrib[np.arange(len(doc)), at[doc]]
+        order = np.lexsort((-row, doc))
+        ranked, by = row[order], doc[order]
+        rank = np.arange(len(doc)) - np.array(bounds, np.int64)[by]
+        tie = (ranked[1:] == ranked[:-1]) & (ranked[1:] > 0) & (by[1:] == by[:-1]) & (rank[1:] <= n)
+        unsure = set(by[1:][tie].tolist())
+        keep = rank < n
+        top_cols, top_vals = cols[order][keep].tolist(), ranked[keep].tolist()
+        k = 0
+        for d, (a, b) in enumerate(itertools.pairwise(bounds)):
+            m = min(n, b - a)
+            if d not in unsure:
+                vectors[d].ranked = (int(at[d]), n, top_cols[k : k + m], top_vals[k : k + m])
+            k += m
 
     def _weigh(self, cols: np.ndarray, tf: np.ndarray) -> Vector:
         vals = (1.0 + np.log(tf)) * self.idf[cols] if len(cols) else tf
@@ -218,6 +255,10 @@ class IntakeModel:
     def _reasons(self, lo: int, hi: int, k: int, v: Vector, n: int) -> list[str]:
         if not len(v.cols):
             return []
+        ahead = v.ranked
+        if ahead is not None and hi - lo > 1 and ahead[0] == lo + k and n <= ahead[1]:
+            keys = self._keys
+            return [keys[c] for c, r in zip(ahead[2][:n], ahead[3][:n], strict=True) if r > 0]
         if hi - lo == 1:
             row = v.contrib[:, lo] if k == 1 else -v.contrib[:, lo]
         else:
