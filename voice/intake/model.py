@@ -56,9 +56,9 @@ class Vector:
     scores: np.ndarray  # every head's classes
     # per head's class: the score (yes/no heads) or the softmax probability (the others)
     outputs: list[float] = field(default_factory=list)
-    # the reasons of one class worked out ahead (vectorize_calls): (its column, how many,
+    # reasons worked out ahead (vectorize_calls): a predicted class's column → (how many,
     # the top features' columns and contributions in _reasons' order)
-    ranked: tuple[int, int, list[int], list[float]] | None = None
+    ranked: dict[int, tuple[int, list[int], list[float]]] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -123,14 +123,14 @@ class IntakeModel:
         return self._weigh(*_first_heard_counts(seq))
 
     def vectorize_calls(
-        self, calls: Sequence[tuple[str, str]], reasons: tuple[str, int] | None = None
+        self, calls: Sequence[tuple[str, str]], reasons: Sequence[tuple[str, int]] = ()
     ) -> list[Vector]:
         """``[vectorize_call(caller, agent) for caller, agent in calls]``, the same numbers,
         with the work shared by all calls done once: every n-gram of every call looked up in
         one binary search, the columns of all calls counted in one sort, their weights and
         every head's contributions in one gather, and the softmax of all calls at once.
-        ``reasons``: a many-class head and how many reasons of its predicted class each call
-        will be asked for, ranked for all calls in one sort."""
+        ``reasons``: many-class heads and how many reasons of its predicted class each call
+        will be asked for, ranked for all calls in one sort per head."""
         parts = token_parts_many(calls)
         n = len(parts)
         if not n:
@@ -183,8 +183,8 @@ class IntakeModel:
         vectors = [Vector(cols[a:b], vals[a:b], keys, contrib[a:b], scores[d], o)
                    for d, ((a, b), o) in enumerate(zip(itertools.pairwise(bounds), out.tolist(),
                                                        strict=True))]  # fmt: skip
-        if reasons is not None and len(cols):
-            self._rank_ahead(vectors, reasons, out, contrib, cols, doc, bounds)
+        for head in reasons if len(cols) else ():
+            self._rank_ahead(vectors, head, out, contrib, cols, doc, bounds)
         return vectors
 
     def _rank_ahead(self, vectors: list[Vector], reasons: tuple[str, int], out: np.ndarray,
@@ -211,7 +211,7 @@ class IntakeModel:
         for d, (a, b) in enumerate(itertools.pairwise(bounds)):
             m = min(n, b - a)
             if d not in unsure:
-                vectors[d].ranked = (int(at[d]), n, top_cols[k : k + m], top_vals[k : k + m])
+                vectors[d].ranked[int(at[d])] = (n, top_cols[k : k + m], top_vals[k : k + m])
             k += m
 
     def _weigh(self, cols: np.ndarray, tf: np.ndarray) -> Vector:
@@ -255,10 +255,10 @@ class IntakeModel:
     def _reasons(self, lo: int, hi: int, k: int, v: Vector, n: int) -> list[str]:
         if not len(v.cols):
             return []
-        ahead = v.ranked
-        if ahead is not None and hi - lo > 1 and ahead[0] == lo + k and n <= ahead[1]:
+        ahead = v.ranked.get(lo + k) if hi - lo > 1 else None
+        if ahead is not None and n <= ahead[0]:
             keys = self._keys
-            return [keys[c] for c, r in zip(ahead[2][:n], ahead[3][:n], strict=True) if r > 0]
+            return [keys[c] for c, r in zip(ahead[1][:n], ahead[2][:n], strict=True) if r > 0]
         if hi - lo == 1:
             row = v.contrib[:, lo] if k == 1 else -v.contrib[:, lo]
         else:
