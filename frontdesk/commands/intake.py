@@ -128,8 +128,8 @@ def run_model(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     from frontdesk.config import config_from_args
     from frontdesk.reading import current_model
-    from voice.intake.evaluation import score
-    from voice.intake.extract import extract
+    from voice.intake.evaluation import score, transcript_of
+    from voice.intake.extract import extract_many
     from voice.intake.model import ModelError
 
     cfg = config_from_args(args)
@@ -142,7 +142,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     except ModelError as exc:
         raise UserError(str(exc)) from None
     try:
-        result = score(rows, lambda t: extract(t, model=model))
+        # every row drafted at once (the same drafts as one by one), then scored in order
+        drafts = iter(extract_many([transcript_of(r) for r in rows], model=model))
+        result = score(rows, lambda _t: next(drafts))
     except (KeyError, TypeError) as exc:
         raise UserError(f"{args.file}: rows need utterances or text, and expected ({exc})") from None
     out = {n: {"accuracy": round(x.accuracy, 3), "majority_baseline": round(x.baseline, 3),
