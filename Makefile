@@ -23,14 +23,18 @@ WHEELS := build/wheels
 run: setup model
 	$(BIN)/frontdesk --data-dir $(DATA_DIR) run
 
-# Tests that only touch files, databases, models and the CLI run on two processes
-# (pytest-xdist); the ones that time real calls, a browser or a live transcription run one at
-# a time, as their timings assume a machine that is not also busy with another test.
-PARALLEL_TESTS := tests/ledger tests/intake tests/architecture tests/recordings tests/sip tests/app
+# Tests that only touch files, databases, models, the CLI and the console in a browser run on
+# two processes (pytest-xdist); the ones that time real calls, live sessions or a live
+# transcription run one at a time, as their timings assume a machine that is not also busy
+# with another test.
+PARALLEL_TESTS := tests/ledger tests/intake tests/architecture tests/recordings tests/sip tests/app \
+	tests/console
+SERIAL_ONLY := tests/console/test_desk.py tests/console/test_sessions.py
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest -ra -n 2 --dist loadfile --durations=10 $(PARALLEL_TESTS)
-	$(BIN)/pytest -ra --durations=15 $(addprefix --ignore=,$(PARALLEL_TESTS))
+	$(BIN)/pytest -ra -n 2 --dist loadfile --durations=10 $(PARALLEL_TESTS) \
+	  $(addprefix --ignore=,$(SERIAL_ONLY))
+	$(BIN)/pytest -ra --durations=15 $(addprefix --ignore=,$(PARALLEL_TESTS)) $(SERIAL_ONLY)
 
 # Everything but the SIPp/baresip, browser and speech-model tests: the loop while editing.
 test-fast: venv

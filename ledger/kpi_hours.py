@@ -43,6 +43,7 @@ exactly when the zone's offset is whole hours; callers fall back to the raw rows
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, text
@@ -175,16 +176,24 @@ def stored_rules(conn: Connection) -> str | None:
 
 
 def refresh(
-    conn: Connection, start: datetime, end: datetime, grace_s: float, callback_s: float
+    conn: Connection, start: datetime, end: datetime, grace_s: float, callback_s: float,
+    sites: Collection[str] | None = None,
 ) -> int:
-    """Recount the dirty buckets in [start, end) (UTC hours) from the raw rows; returns how
+    """Recount the dirty buckets in [start, end) (UTC hours) from the raw rows, of ``sites``
+    only when given (a site's page need not recount every site's current hour); returns how
     many. The caller commits."""
     d = conn.dialect.name
     if d == "postgresql":  # one recount at a time: two would insert the same totals' keys
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RECOUNT_LOCK_ID})
+    args: dict = {"s": _stored(d, start), "e": _stored(d, end)}
+    where = "hour >= :s AND hour < :e"
+    if sites is not None:
+        if not sites:
+            return 0
+        args.update({f"site{i}": code for i, code in enumerate(sorted(sites))})
+        where += f" AND site IN ({', '.join(f':site{i}' for i in range(len(sites)))})"
     claimed = conn.execute(
-        text("DELETE FROM kpi_dirty WHERE hour >= :s AND hour < :e RETURNING site, hour"),
-        {"s": _stored(d, start), "e": _stored(d, end)},
+        text(f"DELETE FROM kpi_dirty WHERE {where} RETURNING site, hour"), args
     ).all()
     buckets = sorted({(site, _as_dt(h)) for site, h in claimed})
     for i in range(0, len(buckets), BATCH):

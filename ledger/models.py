@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from domain.calls import AnsweredBy, Outcome
@@ -50,10 +50,12 @@ class Site(Base):
 
 class Call(Base):
     __tablename__ = "calls"
-    # covering on PostgreSQL (migration 0009): the KPI page reads a site's month from the index
+    # covering on PostgreSQL (migrations 0009, 0012): the KPI page reads a site's month from
+    # the index, the reconciler the numbers of a site's calls
     __table_args__ = (
         Index("ix_calls_site_invited", "site", "invited_at",
-              postgresql_include=["outcome", "rings", "recording_path", "ended_at", "id"]),
+              postgresql_include=["outcome", "rings", "recording_path", "ended_at", "id",
+                                  "caller", "callee", "direction"]),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,6 +134,10 @@ class LedgerEntry(Base):
         Index("ix_entries_site_registered", "site", "registered_at"),
         Index("ix_entries_registered", "registered_at"),
         Index("ix_entries_call_id", "call_id", postgresql_include=["registered_at"]),
+        # the reconciler's entries without a call (migration 0012)
+        Index("ix_entries_unlinked", "site", "created_at",
+              postgresql_where=text("coalesce(call_id, 0) = 0"),
+              sqlite_where=text("coalesce(call_id, 0) = 0")),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -146,9 +146,19 @@ def run_import(args: argparse.Namespace) -> int:
             refused=f"{args.file}: the ledger refused a row (a value that must be unique is "
             "already there); nothing imported",
         )
+        recounted = None
+        if report.ok and report.imported:
+            # the rows' hours recounted now, once: else the first KPI page to show them would
+            # (a year's sheet is thousands of site-hours, minutes of that page's time)
+            from ledger import kpi_hours
+
+            recounted = kpi_hours.refresh_all(s.connection(), cfg.ledger.registration_grace_s,
+                                              cfg.rules().callback_s)  # fmt: skip
+            s.commit()
     d = {"file": report.file, "rows": report.rows, "imported": report.imported if report.ok else 0,
          "unchanged": report.unchanged, "errors": report.errors, "mapped": report.mapped,
-         "ignored_columns": report.ignored_columns, "warnings": report.warnings}  # fmt: skip
+         "ignored_columns": report.ignored_columns, "warnings": report.warnings,
+         "kpi_hours_recounted": recounted}  # fmt: skip
     if args.format == "json":
         emit(d, "json")
     else:

@@ -71,10 +71,10 @@ def called_back(ctx: Ctx, rows: list[CallRow]) -> set[int]:
     if phones:
         e0 = datetime.fromtimestamp(min(end for _, end in rest), UTC)
         e1 = datetime.fromtimestamp(max(end for _, end in rest) + cb, UTC)
-        for i in range(0, len(phones), 5000):
+        for cond in ctx.one_of(LedgerEntry.caller_phone, phones):
             for phone, at in ctx.rows(
                 select(LedgerEntry.caller_phone, ctx.ep(LedgerEntry.created_at)).where(
-                    LedgerEntry.caller_phone.in_(phones[i : i + 5000]), ctx.same_site(LedgerEntry),
+                    cond, ctx.same_site(LedgerEntry),
                     LedgerEntry.created_at >= e0, LedgerEntry.created_at <= e1)
             ):  # fmt: skip
                 entered[phone].append(at)

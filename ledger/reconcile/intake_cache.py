@@ -31,13 +31,11 @@ def heard_for(ctx: Ctx, call_ids: list[int], with_text: bool = False) -> dict[in
     dense = len(call_ids) > 5000 and max(call_ids) - min(call_ids) < 2 * len(call_ids)
     if dense:  # a chunk of consecutive calls: one range query
         wanted = set(call_ids)
-        where = [Transcript.call_id.between(min(call_ids), max(call_ids))]
+        conds = [Transcript.call_id.between(min(call_ids), max(call_ids))]
     else:
-        wanted, where = None, [Transcript.call_id.in_(call_ids)]
-    for i in range(0, len(call_ids) if wanted is None else 1, 5000):
-        if wanted is None:
-            where = [Transcript.call_id.in_(call_ids[i : i + 5000])]
-        for call_id, stored, *text in ctx.rows(select(*cols).where(*where)):
+        wanted, conds = None, ctx.one_of(Transcript.call_id, call_ids)
+    for cond in conds:
+        for call_id, stored, *text in ctx.rows(select(*cols).where(cond)):
             if wanted is not None and call_id not in wanted:
                 continue
             cached = json.loads(stored) if sqlite and stored is not None else stored

@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select, text
 
 from ledger.matching import (
     CLOCK_SLACK_S,
@@ -25,6 +25,8 @@ from ledger.reconcile.context import Ctx
 from ledger.reconcile.intake_cache import heard_for
 from ledger.reconcile.rows import RECORDED, EntryRow, LooseEntryRow, loose_entry_columns
 
+UNLINKED = text("coalesce(entries.call_id, 0) = 0")
+
 
 def match_loose(ctx: Ctx) -> tuple[dict[int, list[EntryRow]], list[LooseEntryRow]]:
     """Unlinked registered phone entries assigned one to one to recorded calls that have
@@ -34,8 +36,10 @@ def match_loose(ctx: Ctx) -> tuple[dict[int, list[EntryRow]], list[LooseEntryRow
     E = LedgerEntry
     loose_rows = [LooseEntryRow._make(r) for r in ctx.q(
         select(*loose_entry_columns(ctx.ep))
-        # coalesce: keeps the planner on the created_at range rather than the call_id index
-        .where(func.coalesce(E.call_id, 0) == 0, E.source == "来电", E.status != "draft",
+        # the condition of the partial index ix_entries_unlinked (migration 0012), written as
+        # literally as there so both databases match it; it also keeps the planner off the
+        # call_id index
+        .where(UNLINKED, E.source == "来电", E.status != "draft",
                ctx.in_window(E.created_at, margin))
         .order_by(E.id)
     )]  # fmt: skip
@@ -140,12 +144,12 @@ def _duplicates(ctx: Ctx, unmatched: list[LooseEntryRow],
     originals = [_Original(e.id, cid, e.caller_phone, e.at, e.category,
                            (e.building, e.unit, e.room), _wording(e.content, e.summary))
                  for e, cid in matched]  # fmt: skip
-    for i in range(0, len(phones), 5000):
+    for cond in ctx.one_of(E.caller_phone, phones):
         for eid, cid, phone, registered, created, category, b, u, r, content, summary in ctx.q(
             select(E.id, E.call_id, E.caller_phone, ctx.ep(E.registered_at),
                    ctx.ep(E.created_at), E.category, E.building, E.unit, E.room, E.content,
                    E.summary)
-            .where(E.caller_phone.in_(phones[i : i + 5000]), E.call_id.is_not(None),
+            .where(cond, E.call_id.is_not(None),
                    E.status != "draft", ctx.same_site(E))
         ):  # fmt: skip
             originals.append(_Original(eid, cid, phone,

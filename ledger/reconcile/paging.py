@@ -36,9 +36,8 @@ def call_pages(ctx: Ctx) -> Iterator[list[CallRow]]:
             page = [c for c in map(CallRow._make, rows) if c.id in wanted]
         else:
             page = []
-            for j in range(0, len(part), 5000):
-                page += map(CallRow._make,
-                            ctx.rows(select(*cols).where(Call.id.in_(part[j : j + 5000]))))  # fmt: skip
+            for cond in ctx.one_of(Call.id, part):
+                page += map(CallRow._make, ctx.rows(select(*cols).where(cond)))
         page.sort(key=lambda c: c.id)
         yield page
 
@@ -55,7 +54,7 @@ def entries_of_page(ctx: Ctx, page: list[CallRow]) -> dict[int, list[EntryRow]]:
         linked = [LedgerEntry.call_id.between(lo, hi)]
     else:  # one site of many: its calls lie among the other sites' (a range would read
         ids = [c.id for c in page]  # every site's entries); looked up by id instead
-        linked = [LedgerEntry.call_id.in_(ids[i : i + 5000]) for i in range(0, len(ids), 5000)]
+        linked = ctx.one_of(LedgerEntry.call_id, ids)
     found: list[tuple] = []
     for cond in linked:
         found += ctx.rows(

@@ -156,7 +156,9 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN")
     pg = context.new_page()
-    pg.set_default_timeout(10_000)
+    # A guard against a hung page, not a speed check: these tests share two cores with
+    # another test process, and a login under that load has taken over 10 s here.
+    pg.set_default_timeout(30_000)
     yield pg
     context.close()
 

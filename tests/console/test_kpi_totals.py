@@ -280,3 +280,60 @@ def test_rules_changed_count_raw_rows_until_rebuilt(backend_url, tmp_path, monke
         raw.clear()
         kpi.kpi_page(ctx)
         assert not raw and (values["reg1"].hit, values["reg1"].of) == (1, 1)  # 40 s ≤ 60 s
+
+
+def test_a_sites_page_recounts_only_its_own_dirty_hours(backend_url, tmp_path):  # noqa: F811
+    """A live company's current hour is dirty at every site: a site supervisor's page
+    recounts its own site's hours and leaves the others' marks for their pages; each page's
+    figures equal a row-by-row count."""
+    from frontdesk.console.accounts import Principal
+    from frontdesk.console.kpi import kpi_page
+    from ledger.models import Call, KpiDirty, LedgerEntry
+    from ledger.models import Site as SiteRow
+
+    sites = ("pa", "pb")
+    zone = ZoneInfo("Asia/Shanghai")
+    start = datetime(2026, 5, 1, tzinfo=zone).astimezone(UTC)
+    end = datetime(2026, 6, 1, tzinfo=zone).astimezone(UTC)
+    ctx, values = _handler_ctx(backend_url, tmp_path, "period=month&date=2026-05-20")
+    grace, cb_s = ctx.console.cfg.ledger.registration_grace_s, ctx.console.rules.callback_s
+    rnd = random.Random(5)
+    with ctx.db as s:
+        s.add_all([SiteRow(code=c, name=c, created_at=start) for c in sites])
+        s.commit()
+
+        def live_hour() -> None:  # both desks take calls in the same hour, and register them
+            at = start + timedelta(days=19, hours=3, minutes=rnd.randint(0, 59))
+            for site in sites:
+                c = Call(uuid=f"live-{site}-{rnd.random()}", caller="139", invited_at=at,
+                         rings=rnd.randint(1, 5), outcome="answered", site=site,
+                         answered_at=at + 5 * SEC, ended_at=at + 90 * SEC,
+                         recording_path="r/live.wav")  # fmt: skip
+                s.add(c)
+                s.flush()
+                s.add(LedgerEntry(call_id=c.id, site=site, category="报修", building="1",
+                                  created_at=at + 30 * SEC, status="registered",
+                                  registered_at=at + rnd.choice([30, grace + 30]) * SEC,
+                                  summary="漏水"))  # fmt: skip
+            s.commit()
+
+        def dirty(site: str) -> int:
+            return s.scalar(select(func.count()).select_from(KpiDirty).where(KpiDirty.site == site))
+
+        def page_of(site: str) -> None:
+            ctx.user = Principal(1, "boss", "B", "supervisor", frozenset({site}))
+            values.clear()
+            kpi_page(ctx)
+            s.expire_all()
+            calls = list(s.scalars(select(Call).where(Call.site == site)))
+            entries = list(s.scalars(select(LedgerEntry).where(LedgerEntry.site == site)))
+            assert _shown(values) == _expected(calls, entries, start, end, zone, grace, cb_s,
+                                               (site,))  # fmt: skip
+
+        for round_ in range(3):
+            live_hour()
+            assert dirty("pa") and dirty("pb")
+            page_of("pa")
+            assert dirty("pa") == 0 and dirty("pb"), round_  # pb's hour waits for pb's page
+            page_of("pb")
+            assert dirty("pb") == 0, round_

@@ -54,7 +54,10 @@ def test_room_first_building_last():
 @pytest.mark.parametrize(
     "text, area, building",
     [("三号楼的电梯又坏了", "电梯", "3"), ("门口廊灯坏了好几天了还没人修", "楼道灯", None),
-     ("地下车库的灯不亮了", "地下车库", None), ("三号罗二单元的罗道都坏了", "楼道灯", "3")],
+     ("地下车库的灯不亮了", "地下车库", None), ("三号罗二单元的罗道都坏了", "楼道灯", "3"),
+     # a common place without a canonical name is the ledger's 其他; a canonical one said too wins
+     ("中心花园那张长椅的木板断了", "其他", None), ("五栋旁边的井盖松了", "其他", "5"),
+     ("花园旁边的路灯不亮", "路灯", None)],
 )  # fmt: skip
 def test_public_areas(text, area, building):
     a = extract(text).address

@@ -11,7 +11,9 @@ PROBE = "你好，我家厨房晚上老有蟑螂爬出来，能不能派人来�
 
 def test_a_model_trained_from_an_imported_sheet_changes_drafts(tmp_path):
     before = frontdesk_json(tmp_path, "intake", "--text", PROBE)
-    assert before["department"] == "环境部"  # the shipped model: pests are cleaning's
+    # the shipped model is unsure where pests go (three rows of its corpus name 蟑螂: 环境部;
+    # the model of 2,840 calls said 环境部 at 0.45, the one of 3,740 says 安管部 at 0.48)
+    assert before["department"] != "工程维修部"
     assert frontdesk_json(tmp_path, "intake", "model")["shipped"] is True
 
     frontdesk(tmp_path, "ledger", "import", str(DATA / "intake" / "company_sheet.csv"))

@@ -466,3 +466,33 @@ def test_a_transferred_legs_record_is_not_a_second_call_to_the_desk(tmp_path):
     assert calls["1773976665.1095"]["direction"] == "transfer"
     found = frontdesk_json(var, "reconcile", check=False)
     assert {f["call_id"] for f in found} == {calls["1773976665.1093"]["id"]}
+
+
+def test_an_import_recounts_the_kpi_hours_of_its_rows(tmp_path):
+    """`ledger import` leaves no KPI hour stale for the page to recount: the totals after
+    it are what a full recount from the rows gives, and no bucket is left marked dirty."""
+    from sqlalchemy import text
+
+    from ledger import kpi_hours
+    from ledger.db import open_database
+
+    var = tmp_path / "var"
+    f = tmp_path / "october.csv"
+    f.write_text(SHEET, encoding="utf-8")
+    r = json.loads(frontdesk(var, "ledger", "import", str(f), "--format", "json").stdout)
+    assert r["imported"] == 3 and r["kpi_hours_recounted"] >= 3  # three entries' hours
+
+    def totals(conn) -> dict:
+        return {t: sorted(tuple(map(str, row)) for row in conn.execute(text(f"SELECT * FROM {t}")))
+                for t in ("kpi_call_hours", "kpi_entry_sums", "kpi_subject_sums")}  # fmt: skip
+
+    with open_database(f"sqlite:///{var / 'frontdesk.db'}")() as s:
+        conn = s.connection()
+        assert conn.execute(text("SELECT count(*) FROM kpi_dirty")).scalar() == 0
+        after_import = totals(conn)
+        assert any(after_import.values())
+        kpi_hours.rebuild(conn, 60.0, 7200.0)
+        assert totals(conn) == after_import
+        s.rollback()
+    again = json.loads(frontdesk(var, "ledger", "import", str(f), "--format", "json").stdout)
+    assert again["imported"] == 0 and again["kpi_hours_recounted"] is None

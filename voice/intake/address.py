@@ -49,6 +49,12 @@ _AREA_AT = re.compile(
     "(?=[" + "".join(sorted({w[0] for w in _AREA_OF})) + "])(?=("
     + "|".join(map(re.escape, sorted(_AREA_OF, key=len, reverse=True))) + "))"
 )  # fmt: skip
+# common places with no canonical name of their own (the ledger's 其他: playground, fitness
+# equipment, manholes …), looked for only when no canonical area is said. Each word kept gained
+# rows over the training and dev files together (public area, rule alone: dev 0.843 → 0.875,
+# writers A C E F up 1.3-2.6 points, B and D, who name a place in passing more, down 0.7-1.2)
+OTHER_PLACES = ("花园", "井盖", "健身器材", "游乐区", "滑梯", "秋千", "长椅", "化粪池", "小区路",
+                "喷泉", "水池", "围栏", "人行道")  # fmt: skip
 
 
 @dataclass
@@ -311,6 +317,10 @@ def find_public_area(text: str) -> tuple[str, int, int] | None:
     for i in range(len(syl) - 1) if dao else ():  # 罗道 / 罗刀: 楼道 misheard
         if syl[i] in LOU_PY and syl[i + 1] == "dao":
             return "楼道", i, i + 2
+    for w in OTHER_PLACES:
+        i = text.find(w)
+        if i >= 0:
+            return "其他", i, i + len(w)
     return None
 
 
