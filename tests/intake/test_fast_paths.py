@@ -230,13 +230,17 @@ def _plain_public_area(text: str) -> tuple[str, int, int] | None:
     for i in range(len(syl) - 1):
         if syl[i] in address.LOU_PY and syl[i + 1] == "dao":
             return "楼道", i, i + 2
+    for w in address.OTHER_PLACES:
+        i = text.find(w)
+        if i >= 0:
+            return "其他", i, i + len(w)
     return None
 
 
 def test_public_area_words_found_in_one_scan_as_word_by_word():
     texts = [normalise(u["text"]) for r in _training_rows() for u in r["utterances"]]
     texts += ["楼道灯楼道", "走廊灯不亮，楼道的灯也不亮", "东门西门小区大门", "车库车位停车场", "楼楼道道灯",
-              "罗道里", "廊灯", ""]  # fmt: skip
+              "罗道里", "廊灯", "花园里的滑梯", ""]  # fmt: skip
     for t in texts:
         assert address.find_public_area(t) == _plain_public_area(t), t
     assert address.parse_address("4-2-301").address.code() == "4-2-301"  # a code has dashes
