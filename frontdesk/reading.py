@@ -13,6 +13,7 @@ filled in was never said.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from frontdesk.roster_draft import apply_roster
 from ledger import entries, roster
 from ledger.models import Call
 from ledger.transcripts import load_transcript
-from voice.intake.extract import extract
+from voice.intake.extract import extract, extract_many
 from voice.intake.model import IntakeModel, load_model, newest_model
 
 
@@ -76,10 +77,38 @@ def read_call(session: Session, call_id: int, model: IntakeModel | None = None) 
                  with_roster=False)  # what the call said, for the audit
 
 
+def read_calls(
+    session: Session, call_ids: Sequence[int], model: IntakeModel | None = None
+) -> dict[int, IntakeDraft | None]:
+    """``{call_id: read_call(session, call_id, model)}``, the same drafts, the transcripts
+    drafted all at once (extract_many); a call whose place has history is re-read with it."""
+    out: dict[int, IntakeDraft | None] = dict.fromkeys(call_ids)
+    found: list[tuple[int, Transcript, Call]] = []
+    for call_id in call_ids:
+        t, call = load_transcript(session, call_id), session.get(Call, call_id)
+        if t is not None and t.utterances and call is not None:
+            found.append((call_id, t, call))
+    # the first reading has no history, so its time does not count (as in draft)
+    firsts = extract_many([t for _, t, _ in found], caller_numbers=[c.caller for _, _, c in found],
+                          model=model)  # fmt: skip
+    for (call_id, t, call), first in zip(found, firsts, strict=True):
+        at = call.invited_at
+        history = entries.prior_entries(session, first.address, exclude_call_id=call_id,
+                                        before=at, site=call_site(session, call_id))  # fmt: skip
+        out[call_id] = first if not history else extract(t, caller_number=call.caller,
+                                                         history=history, now=at, model=model)  # fmt: skip
+    return out
+
+
 def reader_for(models_dir: Path | None):
-    """``read_call`` with the site's current model, for the reconciler."""
+    """``read_call`` with the site's current model, for the reconciler; its ``many`` reads a
+    list of calls at once (``read_calls``)."""
 
     def read(session: Session, call_id: int) -> IntakeDraft | None:
         return read_call(session, call_id, model=current_model(models_dir))
 
+    def many(session: Session, call_ids: Sequence[int]) -> dict[int, IntakeDraft | None]:
+        return read_calls(session, call_ids, model=current_model(models_dir))
+
+    read.many = many  # type: ignore[attr-defined]
     return read

@@ -141,8 +141,8 @@ def run_model(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     from frontdesk.config import config_from_args
     from frontdesk.reading import current_model
-    from voice.intake.evaluation import score
-    from voice.intake.extract import extract
+    from voice.intake.evaluation import score, transcript_of
+    from voice.intake.extract import extract_many
     from voice.intake.model import ModelError
 
     cfg = config_from_args(args)
@@ -155,7 +155,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     except ModelError as exc:
         raise UserError(str(exc)) from None
     try:
-        result = score(rows, lambda t: extract(t, model=model))
+        # every row drafted at once (the same drafts as one by one), then scored in order
+        drafts = iter(extract_many([transcript_of(r) for r in rows], model=model))
+        result = score(rows, lambda _t: next(drafts))
     except (KeyError, TypeError) as exc:
         raise UserError(f"{args.file}: rows need utterances or text, and expected ({exc})") from None
     out = {n: {"accuracy": round(x.accuracy, 3), "majority_baseline": round(x.baseline, 3),
@@ -184,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
     from frontdesk.config import config_from_args
     from frontdesk.reading import current_model
     from voice.intake.extract import extract as _extract
+    from voice.intake.extract import extract_many as _extract_many
 
     if args.text is None and args.jsonl is None:
         raise UserError("give --text or --jsonl (or: intake train | model | evaluate)")
@@ -211,22 +214,32 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise UserError(f"cannot read {args.jsonl}: {exc}") from None
     out, bad = [], 0
+    read: list[tuple[dict, object, str | None]] = []  # (its row of out, source, number)
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             source, number = _source(json.loads(line))
-            out.append(
-                {
-                    "line": n,
-                    "draft": extract(source, caller_number=number or args.caller_number).to_dict(),
-                    "error": None,
-                }
-            )
+            out.append({"line": n, "draft": None, "error": None})
+            read.append((out[-1], source, number or args.caller_number))
         except (ValueError, KeyError, TypeError) as exc:
             bad += 1
             out.append({"line": n, "draft": None, "error": f"line {n}: {exc}"})
             print(f"{args.jsonl}: line {n}: {exc}", file=sys.stderr)
+    # every line read, then drafted all at once (the same drafts as one by one); a transcript
+    # the intake cannot read fails alone, as it did one by one
+    try:
+        drafts = _extract_many([s for _, s, _ in read], caller_numbers=[c for _, _, c in read],
+                               model=model)  # fmt: skip
+    except (ValueError, KeyError, TypeError):
+        drafts = None
+    for k, (row, source, number) in enumerate(read):
+        try:
+            row["draft"] = (drafts[k] if drafts else extract(source, caller_number=number)).to_dict()
+        except (ValueError, KeyError, TypeError) as exc:
+            bad += 1
+            row["error"] = f"line {row['line']}: {exc}"
+            print(f"{args.jsonl}: line {row['line']}: {exc}", file=sys.stderr)
     if args.format == "json":
         emit(out, "json")
     else:

@@ -39,3 +39,23 @@ def test_jsonl_keeps_order_and_reports_the_broken_line(tmp_path):
 def test_empty_text_is_refused(tmp_path):
     r = frontdesk(tmp_path, "intake", "--text", "  ", check=False)
     assert r.returncode == 2 and "empty" in r.stderr
+
+
+def test_evaluate_scores_the_drafts_made_all_at_once_as_one_by_one(tmp_path):
+    """`frontdesk intake evaluate` drafts the whole file at once (extract_many): its scores
+    are those of extract one row at a time; a row without text is a clear error."""
+    from pathlib import Path
+
+    from voice.intake.evaluation import score
+    from voice.intake.extract import extract
+
+    lines = (Path(__file__).parents[1] / "data/intake/dev.jsonl").read_text("utf-8").splitlines()[:40]
+    f = tmp_path / "calls.jsonl"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = frontdesk(tmp_path / "var", "intake", "evaluate", str(f), "--format", "json")
+    want = score([json.loads(x) for x in lines], extract)
+    got = json.loads(r.stdout)
+    assert got and {n: v["accuracy"] for n, v in got.items()} == {n: round(s.accuracy, 3) for n, s in want.items()}
+    f.write_text('{"id": "x", "expected": {}}\n', encoding="utf-8")
+    r = frontdesk(tmp_path / "var", "intake", "evaluate", str(f), check=False)
+    assert r.returncode != 0 and "rows need utterances or text" in r.stderr and "Traceback" not in r.stderr

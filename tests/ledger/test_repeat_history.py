@@ -51,3 +51,40 @@ def test_repeat_complaint_drafted_with_history_raises_no_content_mismatch(db):
         found = reconcile(s, now=T0 + timedelta(hours=1), rules=Rules(reader=read_call))
         mismatches = [f for f in found if f.kind == "CONTENT_MISMATCH" and f.status == "open"]
         assert mismatches == []
+
+
+def test_the_reconcilers_reading_of_many_calls_at_once_equals_one_by_one(db, tmp_path):
+    """frontdesk.reading.reader_for(...).many drafts the stale calls together (extract_many):
+    the same drafts as read_call one by one, the repeat read with its history; the audit that
+    uses it finds no CONTENT_MISMATCH either."""
+    import dataclasses
+
+    from frontdesk.reading import read_calls, reader_for
+
+    t = Transcript([Utterance("caller", 0.5, 5.0, SAID)], "whisper", "whisper-base")
+    with db() as s:
+        first = calls.record_call(s, _call("first", start=T0 - timedelta(days=3))).id
+        save_transcript(s, first, Transcript([Utterance("caller", 0.5, 4.0, SAID)], "w", "m"))
+        e1 = entries.create_draft(s, first, draft(s, t, "13800138000", first, T0 - timedelta(days=3)))
+        e1.created_at = T0 - timedelta(days=3)
+        entries.confirm(s, e1.id, by="li", at=T0 - timedelta(days=3) + timedelta(seconds=50))
+        again = calls.record_call(s, _call("again")).id
+        save_transcript(s, again, t)
+        e2 = entries.create_draft(s, again, draft(s, t, "13800138000", again, T0))
+        entries.confirm(s, e2.id, by="li", at=T0 + timedelta(seconds=90))
+        silent = calls.record_call(s, _call("silent", start=T0 + timedelta(minutes=5))).id
+        s.commit()
+
+        ids = [first, again, silent]
+        many = read_calls(s, ids)
+        assert list(many) == ids and many[silent] is None
+        for call_id in ids:
+            one = read_call(s, call_id)
+            assert (many[call_id] and dataclasses.asdict(many[call_id])) == (one and dataclasses.asdict(one))
+        assert many[again].category == "投诉"  # with the history of the first call
+        read, asked = reader_for(tmp_path / "no-models"), []
+        many_at_once = read.many
+        read.many = lambda session, call_ids: asked.append(sorted(call_ids)) or many_at_once(session, call_ids)
+        found = reconcile(s, now=T0 + timedelta(hours=1), rules=Rules(reader=read))
+        assert asked and {first, again} <= set(asked[0])  # the stale calls read together
+        assert [f for f in found if f.kind == "CONTENT_MISMATCH" and f.status == "open"] == []

@@ -8,8 +8,12 @@ rules as features: the model learns from data how much each one counts.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Sequence
 
 from voice.intake.prefilter import prefiltered
 
@@ -99,6 +103,41 @@ def token_parts(caller: str, agent: str = "") -> tuple[list[str], str, list[str]
         a = _WHITESPACE.sub("", agent.lower())
         after += ["a:" + a[i : i + 2] for i in range(len(a) - 1)]
     return before, t, after
+
+
+def token_parts_many(calls: Sequence[tuple[str, str]]) -> list[tuple[list[str], str, list[str]]]:
+    """``[token_parts(caller, agent) for caller, agent in calls]``, each cue looked for once
+    in all the calls' texts joined by line breaks (no cue can match one: ``.`` stops there
+    and no cue names a space class), its matches counted per call by where they start."""
+    texts: list[str] = []
+    befores: list[list[str]] = []
+    for caller, _ in calls:
+        t = caller.lower()
+        before: list[str] = []
+        if is_english(t):
+            words = re.findall(r"[a-z']+", t)
+            before += ["w:" + w for w in words]
+            before += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+        else:
+            t = _WHITESPACE.sub("", t)
+        texts.append(t)
+        befores.append(before)
+    ends = list(itertools.accumulate(len(t) + 1 for t in texts))  # each text's end, + 1
+    joined = "\n".join(texts)
+    counts = []
+    for name, rx in _CUES:
+        at = [m.start() for m in rx.finditer(joined)]
+        counts.append((["cue:" + name], Counter(bisect.bisect(ends, i) for i in at)))
+    out = []
+    for d, ((_, agent), before, t) in enumerate(zip(calls, befores, texts, strict=True)):
+        after: list[str] = []
+        for token, per_call in counts:
+            after += token * per_call[d]
+        if agent:
+            a = _WHITESPACE.sub("", agent.lower())
+            after += ["a:" + a[i : i + 2] for i in range(len(a) - 1)]
+        out.append((before, t, after))
+    return out
 
 
 def char_grams(t: str) -> list[str]:

@@ -9,10 +9,12 @@ did under cross-validation).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from voice.intake.features import token_parts
+from voice.intake.features import token_parts, token_parts_many
 
 SHIPPED = Path(__file__).with_name("default_model.npz")
 NONE = "None"  # the label of "no value" (no second topic, not a repair …)
@@ -54,6 +56,9 @@ class Vector:
     scores: np.ndarray  # every head's classes
     # per head's class: the score (yes/no heads) or the softmax probability (the others)
     outputs: list[float] = field(default_factory=list)
+    # reasons worked out ahead (vectorize_calls): a predicted class's column → (how many,
+    # the top features' columns and contributions in _reasons' order)
+    ranked: dict[int, tuple[int, list[int], list[float]]] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -117,6 +122,98 @@ class IntakeModel:
             seq = np.concatenate((np.array(head, np.int64), seq, np.array(tail, np.int64)))
         return self._weigh(*_first_heard_counts(seq))
 
+    def vectorize_calls(
+        self, calls: Sequence[tuple[str, str]], reasons: Sequence[tuple[str, int]] = ()
+    ) -> list[Vector]:
+        """``[vectorize_call(caller, agent) for caller, agent in calls]``, the same numbers,
+        with the work shared by all calls done once: every n-gram of every call looked up in
+        one binary search, the columns of all calls counted in one sort, their weights and
+        every head's contributions in one gather, and the softmax of all calls at once.
+        ``reasons``: many-class heads and how many reasons of its predicted class each call
+        will be asked for, ranked for all calls in one sort per head."""
+        parts = token_parts_many(calls)
+        n = len(parts)
+        if not n:
+            return []
+        lens = [len(t) for _, t, _ in parts]
+        o = np.add(np.frombuffer("".join(t for _, t, _ in parts).encode("utf-32-le", "surrogatepass"),
+                                 dtype=np.uint32), 1, dtype=np.int64)  # fmt: skip
+        one = o << 42
+        two = one[:-1] | (o[1:] << 21)
+        codes = np.concatenate((one, two, two[:-1] | o[2:]))
+        at = self._gram_codes.searchsorted(codes)
+        found = np.where(self._gram_codes[at] == codes, self._gram_cols[at], -1)
+        # each call's columns in vectorize_call's order: words before, 1-, 2-, 3-grams, after
+        word = self.vocabulary.get
+        pieces: list = []
+        sizes = []
+        n1, n2 = len(one), len(one) + len(two)
+        s = 0
+        for (before, _, after), k in zip(parts, lens, strict=True):
+            head = [c for c in map(word, before) if c is not None]
+            tail = [c for c in map(word, after) if c is not None]
+            k2, k3 = max(k - 1, 0), max(k - 2, 0)
+            if head:
+                pieces.append(np.array(head, np.int64))
+            pieces += (found[s : s + k], found[n1 + s : n1 + s + k2], found[n2 + s : n2 + s + k3])
+            if tail:
+                pieces.append(np.array(tail, np.int64))
+            sizes.append(len(head) + k + k2 + k3 + len(tail))
+            s += k
+        seq = np.concatenate(pieces)
+        doc = np.repeat(np.arange(n, dtype=np.int64), sizes)
+        keep = seq >= 0
+        cols, tf, doc = _first_heard_counts_many(seq[keep], doc[keep], len(self.idf))
+        bounds = np.searchsorted(doc, np.arange(n + 1)).tolist()
+        vals = (1.0 + np.log(tf)) * self.idf[cols]
+        # the norm of each call as _weigh takes it (np.dot of its own values)
+        norms = []
+        for a, b in itertools.pairwise(bounds):
+            v = vals[a:b]
+            norms.append(math.sqrt(float(np.dot(v, v))) or 1.0)
+        vals = vals / np.repeat(np.array(norms, np.float32), np.diff(bounds))
+        contrib = self._rows.take(cols, axis=0) * vals[:, None]
+        scores = _sums_in_order(contrib, doc, bounds) + self._bias
+        out = scores.copy()
+        if len(self._multi_cols):
+            sc, st, ln = scores[:, self._multi_cols], self._multi_starts, self._multi_lens
+            e = np.exp(sc - np.repeat(np.maximum.reduceat(sc, st, axis=1), ln, axis=1))
+            out[:, self._multi_cols] = e / np.repeat(np.add.reduceat(e, st, axis=1), ln, axis=1)
+        keys = self._keys
+        vectors = [Vector(cols[a:b], vals[a:b], keys, contrib[a:b], scores[d], o)
+                   for d, ((a, b), o) in enumerate(zip(itertools.pairwise(bounds), out.tolist(),
+                                                       strict=True))]  # fmt: skip
+        for head in reasons if len(cols) else ():
+            self._rank_ahead(vectors, head, out, contrib, cols, doc, bounds)
+        return vectors
+
+    def _rank_ahead(self, vectors: list[Vector], reasons: tuple[str, int], out: np.ndarray,
+                    contrib: np.ndarray, cols: np.ndarray, doc: np.ndarray,
+                    bounds: list[int]) -> None:  # fmt: skip
+        """Each call's top ``n`` features for its predicted class of head ``name``, as
+        _reasons ranks them (argsort of the negated contributions), for all calls in one
+        stable sort. Where two positive contributions among a call's first n + 1 are equal,
+        argsort's order of equals is its own: that call is left to _reasons."""
+        name, n = reasons
+        lo, hi = self._span[name]
+        if hi - lo < 2:
+            return
+        at = lo + out[:, lo:hi].argmax(axis=1)  # predict's class: the first of equals
+        row = contrib[np.arange(len(doc)), at[doc]]
+        order = np.lexsort((-row, doc))
+        ranked, by = row[order], doc[order]
+        rank = np.arange(len(doc)) - np.array(bounds, np.int64)[by]
+        tie = (ranked[1:] == ranked[:-1]) & (ranked[1:] > 0) & (by[1:] == by[:-1]) & (rank[1:] <= n)
+        unsure = set(by[1:][tie].tolist())
+        keep = rank < n
+        top_cols, top_vals = cols[order][keep].tolist(), ranked[keep].tolist()
+        k = 0
+        for d, (a, b) in enumerate(itertools.pairwise(bounds)):
+            m = min(n, b - a)
+            if d not in unsure:
+                vectors[d].ranked[int(at[d])] = (n, top_cols[k : k + m], top_vals[k : k + m])
+            k += m
+
     def _weigh(self, cols: np.ndarray, tf: np.ndarray) -> Vector:
         vals = (1.0 + np.log(tf)) * self.idf[cols] if len(cols) else tf
         # float32 sqrt is math.sqrt rounded to float32 (a correctly rounded double rounds
@@ -125,7 +222,7 @@ class IntakeModel:
         norm = math.sqrt(float(np.dot(vals, vals)))
         if norm:
             vals = vals / norm
-        contrib = self._rows[cols] * vals[:, None]  # (m, all heads' classes)
+        contrib = self._rows.take(cols, axis=0) * vals[:, None]  # (m, all heads' classes)
         scores = contrib.sum(axis=0) + self._bias
         outputs = scores.tolist()
         if len(self._multi_cols):
@@ -158,11 +255,15 @@ class IntakeModel:
     def _reasons(self, lo: int, hi: int, k: int, v: Vector, n: int) -> list[str]:
         if not len(v.cols):
             return []
+        ahead = v.ranked.get(lo + k) if hi - lo > 1 else None
+        if ahead is not None and n <= ahead[0]:
+            keys = self._keys
+            return [keys[c] for c, r in zip(ahead[1][:n], ahead[2][:n], strict=True) if r > 0]
         if hi - lo == 1:
             row = v.contrib[:, lo] if k == 1 else -v.contrib[:, lo]
         else:
             row = v.contrib[:, lo + k]
-        top = np.argsort(-row)[:n]
+        top = (-row).argsort()[:n]  # the method: no Python wrapper in between
         keys = self._keys
         return [keys[c] for c, r in zip(v.cols[top].tolist(), row[top].tolist(), strict=True)
                 if r > 0]  # fmt: skip
@@ -217,6 +318,38 @@ def _first_heard_counts(seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     counts = (edges[1:] - starts).astype(np.float32)
     first = perm[starts].argsort()  # each value's first place, in the order met
     return ordered[starts[first]], counts[first]
+
+
+def _first_heard_counts_many(
+    seq: np.ndarray, doc: np.ndarray, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_first_heard_counts`` of each call's part of ``seq`` (``doc``: the call of each
+    value, ascending), all in one sort: (columns, counts, call of each)."""
+    if not len(seq):
+        return seq, np.zeros(0, np.float32), doc
+    cols, counts = _first_heard_counts(doc * width + seq)
+    of = cols // width
+    return cols - of * width, counts, of
+
+
+_GROUP = 64  # calls summed together: the padding they share stays a few megabytes
+
+
+def _sums_in_order(contrib: np.ndarray, doc: np.ndarray, bounds: list[int]) -> np.ndarray:
+    """Each call's rows of ``contrib`` summed as ``contrib[a:b].sum(axis=0)`` sums them, one
+    row after another (numpy's reduceat would sum pairwise, a different rounding): calls
+    side by side in a zero-padded (row, call, class) block summed over its first axis."""
+    n, k = len(bounds) - 1, contrib.shape[1]
+    rank = np.arange(len(doc)) - np.repeat(np.array(bounds[:-1], np.int64), np.diff(bounds))
+    out = np.empty((n, k), contrib.dtype)
+    for g in range(0, n, _GROUP):
+        h = min(n, g + _GROUP)
+        a, b = bounds[g], bounds[h]
+        longest = max((y - x for x, y in itertools.pairwise(bounds[g : h + 1])), default=0)
+        block = np.zeros((max(longest, 1), h - g, k), contrib.dtype)
+        block[rank[a:b], doc[a:b] - g] = contrib[a:b]
+        out[g:h] = block.sum(axis=0)
+    return out
 
 
 def gram_code(gram: str) -> int:

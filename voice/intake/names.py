@@ -59,7 +59,12 @@ _INTRO_EN_RX = [re.compile(p) for p in _INTRO_EN]
 _NOT_NAMES = {"building", "block", "unit", "room", "calling", "here", "yes", "the"}
 
 
+_CAPITAL = re.compile("[A-Z]")  # every English name pattern needs one (_NAME_EN)
+
+
 def _english(text: str) -> tuple[str | None, str | None, str | None]:
+    if not _CAPITAL.search(text):  # a Chinese call: the patterns would try every character
+        return None, None, None
     for rx in _INTRO_EN_RX:
         m = rx.search(text)
         if m:

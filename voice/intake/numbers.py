@@ -184,13 +184,13 @@ def _is_letter(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
 
 
-def _runs(text: str) -> list[list[_Token]]:
+def _runs(text: str, starts: list[int] | None = None) -> list[list[_Token]]:
     """Digit tokens grouped into runs: within a run, only separators (at most MAX_GAP of
-    them) lie between two tokens."""
+    them) lie between two tokens. ``starts``: ``_starts(text)`` when already known."""
     runs: list[list[_Token]] = []
     run: list[_Token] = []
     i = 0
-    for at in _starts(text):
+    for at in _starts(text) if starts is None else starts:
         if at < i:
             continue  # inside the token just read
         tok = _token_at(text, at)
@@ -208,14 +208,17 @@ def _runs(text: str) -> list[list[_Token]]:
     return runs
 
 
-# the characters a token of ``_token_at`` may begin with, but for the 幺 homophones (要, 腰 …:
-# any Chinese character read "yao")
-_TOKEN_START = re.compile("[0-9０-９A-Za-z" + "".join(DIGITS) + "]")
+# where a token of ``_token_at`` may begin, but for the 幺 homophones (要, 腰 …: any Chinese
+# character read "yao"): a digit, or a whole English word (ASCII letters, any case) that is a
+# digit or "double"/"triple" — not every Latin letter, which _token_at would read in vain
+_TOKEN_START = re.compile("[0-9０-９" + "".join(DIGITS) + "]|(?<![A-Za-z])(?:"
+                          + "|".join(sorted({*EN_DIGITS, *EN_REPEAT})) + ")(?![A-Za-z])",
+                          re.I | re.A)  # fmt: skip
 
 
 def _starts(text: str) -> list[int]:
-    """Where in ``text`` a token of ``_token_at`` may begin (a digit, a 幺 homophone, a Latin
-    letter), in order: every other position is skipped without a look."""
+    """Where in ``text`` a token of ``_token_at`` may begin (a digit, a 幺 homophone, an
+    English digit word), in order: every other position is skipped without a look."""
     out = [m.start() for m in _TOKEN_START.finditer(text)]
     sounds = syllables(text)
     if "yao" in sounds:  # only a Chinese character reads "yao"; 幺 is found twice
@@ -277,8 +280,13 @@ def number_spans(text: str, min_digits: int = 7) -> list[NumberSpan]:
     13912345678, 139-1234-5678, 139，1234，5678, 139、1234、5678, 139/1234/5678,
     一三九幺二三四五六七八, 要3912345678 (a recogniser's 要 for 幺), "one three nine …".
     Runs of fewer digits (a room 三零一, a building 4) are not numbers here."""
-    spans = []
-    for raw in _runs(text):
+    spans: list[NumberSpan] = []
+    starts = _starts(text)
+    # a token is one digit, but for "double" and "triple" (two, three; both begin a word
+    # with d or t): fewer places than that bound cannot hold a number of min_digits
+    if len(starts) + 2 * sum(map(text.count, "dDtT")) < min_digits:
+        return spans
+    for raw in _runs(text, starts):
         for part in _split_mobiles(raw):
             run = _trim(part)
             digits = _digits(run)
