@@ -8,7 +8,12 @@ from typing import Any
 
 from ledger.reconcile.rows import EntryRow
 
-URGENT_SURE = 0.75  # the intake marks an urgency below this 请核对 (voice/intake/extract.py)
+# A finding says the agent got urgency wrong, so it needs more than the draft's "check this"
+# line (0.75, voice/intake/extract.py): domain.md's urgent list said plainly and the model
+# agreeing (the intake then gives 0.9), or the model all but sure on its own. A welfare
+# check the model leans to call urgent (an elderly mother not answering, 0.76) is the
+# agent's judgement, not a breach.
+URGENT_SURE = 0.9
 
 
 # A category that asks for action registered as one that does not: the work is never
