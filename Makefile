@@ -27,14 +27,14 @@ run: setup model
 # two processes (pytest-xdist); the ones that time real calls, live sessions or a live
 # transcription run one at a time, as their timings assume a machine that is not also busy
 # with another test.
-PARALLEL_TESTS := tests/ledger tests/intake tests/architecture tests/recordings tests/sip tests/app \
-	tests/console
-SERIAL_ONLY := tests/console/test_desk.py tests/console/test_sessions.py
+PARALLEL_DIRS := tests/ledger tests/intake tests/architecture tests/recordings tests/sip tests/app
+SERIAL_CONSOLE := tests/console/test_desk.py tests/console/test_sessions.py
+PARALLEL_TESTS := $(PARALLEL_DIRS) $(filter-out $(SERIAL_CONSOLE),$(wildcard tests/console/test_*.py))
+# The serial half is every test not in the parallel half (a new folder lands there by default).
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest -ra -n 2 --dist loadfile --durations=10 $(PARALLEL_TESTS) \
-	  $(addprefix --ignore=,$(SERIAL_ONLY))
-	$(BIN)/pytest -ra --durations=15 $(addprefix --ignore=,$(PARALLEL_TESTS)) $(SERIAL_ONLY)
+	$(BIN)/pytest -ra -n 2 --dist loadfile --durations=10 $(PARALLEL_TESTS)
+	$(BIN)/pytest -ra --durations=15 $(addprefix --ignore=,$(PARALLEL_TESTS))
 
 # Everything but the SIPp/baresip, browser and speech-model tests: the loop while editing.
 test-fast: venv
