@@ -88,21 +88,27 @@ def token_parts(caller: str, agent: str = "") -> tuple[list[str], str, list[str]
     """``tokens`` in three parts: the tokens before the character n-grams, the text the
     n-grams are taken from, and the tokens after them (the model reads the n-grams as numbers,
     without making a string for each)."""
-    t = caller.lower()
-    before: list[str] = []
-    if is_english(t):
-        words = re.findall(r"[a-z']+", t)
-        before += ["w:" + w for w in words]
-        before += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-    else:
-        t = _WHITESPACE.sub("", t)
+    before, t = _words_and_text(caller)
     after: list[str] = []
     for name, rx in _CUES:
         after += ["cue:" + name] * len(rx.findall(t))
-    if agent:  # the agent's read-back: a weak second voice
-        a = _WHITESPACE.sub("", agent.lower())
-        after += ["a:" + a[i : i + 2] for i in range(len(a) - 1)]
-    return before, t, after
+    return before, t, after + _agent_grams(agent)
+
+
+def _words_and_text(caller: str) -> tuple[list[str], str]:
+    """An English caller's words and word pairs, and the text the n-grams are taken from."""
+    t = caller.lower()
+    if not is_english(t):
+        return [], _WHITESPACE.sub("", t)
+    words = re.findall(r"[a-z']+", t)
+    pairs = [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return ["w:" + w for w in words] + pairs, t
+
+
+def _agent_grams(agent: str) -> list[str]:
+    """The agent's read-back: a weak second voice."""
+    a = _WHITESPACE.sub("", agent.lower())
+    return ["a:" + a[i : i + 2] for i in range(len(a) - 1)]
 
 
 def token_parts_many(calls: Sequence[tuple[str, str]]) -> list[tuple[list[str], str, list[str]]]:
@@ -112,14 +118,7 @@ def token_parts_many(calls: Sequence[tuple[str, str]]) -> list[tuple[list[str], 
     texts: list[str] = []
     befores: list[list[str]] = []
     for caller, _ in calls:
-        t = caller.lower()
-        before: list[str] = []
-        if is_english(t):
-            words = re.findall(r"[a-z']+", t)
-            before += ["w:" + w for w in words]
-            before += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-        else:
-            t = _WHITESPACE.sub("", t)
+        before, t = _words_and_text(caller)
         texts.append(t)
         befores.append(before)
     ends = list(itertools.accumulate(len(t) + 1 for t in texts))  # each text's end, + 1
@@ -133,10 +132,7 @@ def token_parts_many(calls: Sequence[tuple[str, str]]) -> list[tuple[list[str], 
         after: list[str] = []
         for token, per_call in counts:
             after += token * per_call[d]
-        if agent:
-            a = _WHITESPACE.sub("", agent.lower())
-            after += ["a:" + a[i : i + 2] for i in range(len(a) - 1)]
-        out.append((before, t, after))
+        out.append((before, t, after + _agent_grams(agent)))
     return out
 
 
