@@ -50,15 +50,26 @@ def draft(
     ``site``: whose roster to weigh (default: the call's site, else the default site)."""
     first = extract(transcript, caller_number=caller_number, now=at, model=model)
     call_site_code = call_site(session, call_id)
-    history = entries.prior_entries(session, first.address, exclude_call_id=call_id, before=at,
-                                    site=call_site_code if call_id is not None else None)  # fmt: skip
-    d = first if not history else extract(transcript, caller_number=caller_number,
-                                          history=history, now=at, model=model)  # fmt: skip
+    d = _with_history(session, transcript, first, caller_number, call_id, at,
+                      call_site_code if call_id is not None else None, model)  # fmt: skip
     if with_roster:
         code = site or call_site_code
         apply_roster(d, roster.roster_layout(session, code),
                      roster.residents_for(session, caller_number, code))  # fmt: skip
     return d
+
+
+def _with_history(
+    session: Session, transcript: Transcript, first: IntakeDraft, caller_number: str | None,
+    call_id: int | None, at: datetime | None, site: str | None, model: IntakeModel | None,
+) -> IntakeDraft:  # fmt: skip
+    """``first`` (a reading without history) read again with the earlier entries of the place
+    it names, when there are any: the same problem raised again is a complaint."""
+    history = entries.prior_entries(session, first.address, exclude_call_id=call_id, before=at,
+                                    site=site)  # fmt: skip
+    if not history:
+        return first
+    return extract(transcript, caller_number=caller_number, history=history, now=at, model=model)
 
 
 def call_site(session: Session, call_id: int | None) -> str:
@@ -92,11 +103,8 @@ def read_calls(
     firsts = extract_many([t for _, t, _ in found], caller_numbers=[c.caller for _, _, c in found],
                           model=model)  # fmt: skip
     for (call_id, t, call), first in zip(found, firsts, strict=True):
-        at = call.invited_at
-        history = entries.prior_entries(session, first.address, exclude_call_id=call_id,
-                                        before=at, site=call_site(session, call_id))  # fmt: skip
-        out[call_id] = first if not history else extract(t, caller_number=call.caller,
-                                                         history=history, now=at, model=model)  # fmt: skip
+        out[call_id] = _with_history(session, t, first, call.caller, call_id, call.invited_at,
+                                     call.site or DEFAULT_SITE, model)  # fmt: skip
     return out
 
 
