@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from ledger.db import alembic_config, make_engine, open_database, upgrade
+from ledger.db import _is_current, alembic_config, make_engine, open_database, script_heads, upgrade
 
 AT = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
@@ -107,3 +107,19 @@ def test_urgency_not_recorded_can_be_kept_after_the_upgrade(new_db_url):
         s.commit()
     with sessions() as s:
         assert s.query(LedgerEntry).filter_by(content="没有写紧急").one().urgent is None
+
+
+def test_the_quick_up_to_date_check_names_the_heads_alembic_names(new_db_url):
+    """Opening a ledger reads the scripts' revision lines instead of loading Alembic; a
+    script written another way (a tuple of parents, a renamed id) would make every open
+    look out of date or, worse, up to date — so the two readings must agree."""
+    engine = make_engine(new_db_url())
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    assert script_heads() == heads and len(heads) == 1
+    assert not _is_current(engine)  # an empty database is not up to date
+    upgrade(engine)
+    assert _is_current(engine)
+    with engine.begin() as c:  # a ledger one revision behind is upgraded again
+        c.execute(text("UPDATE alembic_version SET version_num = '0011_kpi_hours'"))
+    assert not _is_current(engine)
+    engine.dispose()
