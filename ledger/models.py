@@ -438,3 +438,27 @@ class KpiSettings(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rules: Mapped[str] = mapped_column(String(255))
+
+
+class FindingCount(Base):
+    """Findings of one (site, kind, status), folded from the marks (ledger/finding_counts.py)."""
+
+    __tablename__ = "finding_counts"
+
+    site: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class FindingCountMark(Base):
+    """+1/-1 a change to findings made to a (site, kind, status) count, not folded yet (rows
+    inserted by triggers; claimed and deleted by the fold)."""
+
+    __tablename__ = "finding_count_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int] = mapped_column()
