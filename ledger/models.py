@@ -206,6 +206,8 @@ class Finding(Base):
         # the audit list, newest first, and its open counts per kind (migration 0010)
         Index("ix_findings_site_status_kind", "site", "status", "kind", "id"),
         Index("ix_findings_status_kind", "status", "kind", "id"),
+        # a site's list of open (or resolved) findings, newest first (migration 0013)
+        Index("ix_findings_site_status_id", "site", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

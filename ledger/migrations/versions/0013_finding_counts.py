@@ -10,6 +10,10 @@ load 3, 115 ms cold; one site 23 ms). finding_counts holds the counts per (site,
 status); triggers on findings insert +1/-1 marks in finding_count_marks, which the list sums
 with the counts in one statement (a few hundred rows) and folds. Existing findings are
 counted here.
+
+ix_findings_site_status_id: a site supervisor's list (open, newest first) walked the whole
+company's newest findings by id to keep theirs (3,400 rows read for 51 at 50 sites; 1.4 ms
+warm, 8 ms cold); by (site, status, id) it reads its 51.
 """
 
 import sqlalchemy as sa
@@ -41,6 +45,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("n", sa.Integer, nullable=False),
     )
+    op.create_index("ix_findings_site_status_id", "findings", ["site", "status", "id"])
     conn = op.get_bind()
     for ddl in finding_counts.trigger_ddl(conn.dialect.name):
         op.execute(ddl)
@@ -50,5 +55,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for ddl in finding_counts.drop_trigger_ddl(op.get_bind().dialect.name):
         op.execute(ddl)
+    op.drop_index("ix_findings_site_status_id", table_name="findings")
     op.drop_table("finding_count_marks")
     op.drop_table("finding_counts")
