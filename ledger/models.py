@@ -388,6 +388,32 @@ class KpiCallHour(Base):
     reg_ok: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class KpiCallDay(Base):
+    """A site's calls in one UTC day: the sum of its kpi_call_hours rows (migration 0014)."""
+
+    __tablename__ = "kpi_call_days"
+    __table_args__ = (Index("ix_kpi_call_days_day", "day"),)
+
+    site: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    day: Mapped[datetime] = mapped_column(primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    ring3: Mapped[int] = mapped_column(Integer, default=0)
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+    recorded: Mapped[int] = mapped_column(Integer, default=0)
+    reg_ok: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KpiCompanyHour(Base):
+    """Every site's calls and missed calls in one UTC hour (migration 0014)."""
+
+    __tablename__ = "kpi_company_hours"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class KpiEntrySum(Base):
     """A site's entries created in one UTC hour ('h') or day ('d'): per category ('c') the
     registered, returned repairs and callbacks in time; per building ('b') registered HOT."""

@@ -45,10 +45,12 @@ from frontdesk.console import scope
 from frontdesk.console.web import Ctx, guarded
 from ledger import kpi_hours
 from ledger.draft_accuracy import draft_accuracy
-from ledger.kpi_hours import HOT, MAX_RINGS, UNFINISHED
+from ledger.kpi_hours import CALL_SUMS, HOT, MAX_RINGS, UNFINISHED
 from ledger.models import (
     Call,
+    KpiCallDay,
     KpiCallHour,
+    KpiCompanyHour,
     KpiDirty,
     KpiEntrySum,
     KpiSettings,
@@ -278,35 +280,43 @@ def _from_totals(
         db.execute(text("SET LOCAL jit = off"))  # small aggregates; see _from_rows
     tz = _tz(ctx)
     H = KpiCallHour
-    per_hour: dict[int, tuple[int, int]] = {}
-    calls: dict[str, list[int]] = {}
-    reg: dict[str, int] = {}
-    sums = [func.sum(c) for c in (H.calls, H.answered, H.ring3, H.missed, H.recorded, H.reg_ok)]
-    period = and_(H.hour >= start, H.hour < end, in_sites(H.site, chosen))
-    if db.get_bind().dialect.name == "postgresql":
-        # per hour and per site in one scan of the period's site-hours (23,250 for the
-        # company's month), not two; a row of one grouping has the other's column NULL
-        rows = db.execute(select(H.site, H.hour, *sums).where(period)
-                          .group_by(func.grouping_sets(H.site, H.hour))).all()  # fmt: skip
-    else:  # SQLite has no GROUPING SETS
-        rows = [(None, *r) for r in db.execute(select(H.hour, *sums).where(period)
-                                                .group_by(H.hour))]  # fmt: skip
-        rows += [(r[0], None, *r[1:]) for r in db.execute(select(H.site, *sums).where(period)
-                                                          .group_by(H.site))]  # fmt: skip
-    for site, hour, *v in rows:
-        if hour is not None:
-            local = hour.astimezone(tz)
-            if (local.utcoffset() or timedelta(0)).total_seconds() % 3600:
-                return None  # this hour is not a local hour
-            a, b = per_hour.get(local.hour, (0, 0))
-            per_hour[local.hour] = (a + int(v[0]), b + int(v[3]))
-        else:
-            calls[site] = [int(x) for x in v[:5]]
-            reg[site] = int(v[5])
     # the whole UTC days inside the period from the day rows, its ends from the hour rows
     d0 = start.astimezone(UTC).replace(hour=0)
     d0 = d0 if d0 == start else d0 + timedelta(days=1)
     d1 = end.astimezone(UTC).replace(hour=0)
+    per_hour: dict[int, tuple[int, int]] = {}
+    if chosen is None:  # every site: the company's hours (465 rows a month, not 23,250)
+        C = KpiCompanyHour
+        hours = db.execute(select(C.hour, C.calls, C.missed)
+                           .where(C.hour >= start, C.hour < end)).all()  # fmt: skip
+    else:
+        hours = db.execute(
+            select(H.hour, func.sum(H.calls), func.sum(H.missed))
+            .where(H.hour >= start, H.hour < end, in_sites(H.site, chosen)).group_by(H.hour)
+        ).all()  # fmt: skip
+    for hour, n, m in hours:
+        local = hour.astimezone(tz)
+        if (local.utcoffset() or timedelta(0)).total_seconds() % 3600:
+            return None  # this hour is not a local hour
+        a, b = per_hour.get(local.hour, (0, 0))
+        per_hour[local.hour] = (a + int(n), b + int(m))
+    # by site: the period's whole UTC days from kpi_call_days, its ends from the hours
+    D = KpiCallDay
+    ends = (or_(and_(H.hour >= start, H.hour < d0), and_(H.hour >= d1, H.hour < end))
+            if d0 < d1 else and_(H.hour >= start, H.hour < end))  # fmt: skip
+    parts = [select(H.site, *(getattr(H, c) for c in CALL_SUMS))
+             .where(ends, in_sites(H.site, chosen))]  # fmt: skip
+    if d0 < d1:
+        parts.append(select(D.site, *(getattr(D, c) for c in CALL_SUMS))
+                     .where(D.day >= d0, D.day < d1, in_sites(D.site, chosen)))  # fmt: skip
+    u = union_all(*parts).subquery()
+    calls: dict[str, list[int]] = {}
+    reg: dict[str, int] = {}
+    for site, *v in db.execute(
+        select(u.c.site, *(func.sum(u.c[c]) for c in CALL_SUMS)).group_by(u.c.site)
+    ).all():  # fmt: skip
+        calls[site] = [int(x) for x in v[:5]]
+        reg[site] = int(v[5])
     E = KpiEntrySum
     span = _spans(E.span, E.bucket, start, end, d0, d1)
     callbacks: dict[str, list[int]] = {}
