@@ -10,12 +10,16 @@ loading and built after), then measures, and prints one JSON document:
   RSS against the number of sites: a day of 1, 10, … sites, each in a fresh process;
 - the company KPI page for a month (an admin: every site) and one site's, p50/p95/max;
 - the audit list for a site's supervisor and for the company, p50/p95/max;
-through the real `frontdesk console` process, as bench/console.py does.
+through the real `frontdesk console` process, as bench/console.py does, each with the CPU a
+request took in the console and its database backends, the load average and the core count
+beside it (the machine is shared: wall time follows its load, CPU time much less); then
+each page's handler in this process, wall and CPU (process and backend) p50/p95.
 
     python bench/sites.py                               # 50 sites × 800 a day × 365 days
     python bench/sites.py --sites 5 --days 31           # a smaller company: minutes
     python bench/sites.py --database-url postgresql+psycopg://…/empty_db
     python bench/sites.py --sites 50 --days 31 --database-url …/built_db --reuse   # measure again
+    python bench/sites.py --sites 50 --days 31 --database-url … --reuse --only-pages
 
 Proportions per call: 88 % answered (4 % of them after ring 3), 8 % missed, 2 % busy, 1 %
 rejected, 1 % interrupted; an entry for every recorded call but 1 % (unlogged), 3 % of them
