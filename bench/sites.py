@@ -10,12 +10,16 @@ loading and built after), then measures, and prints one JSON document:
   RSS against the number of sites: a day of 1, 10, … sites, each in a fresh process;
 - the company KPI page for a month (an admin: every site) and one site's, p50/p95/max;
 - the audit list for a site's supervisor and for the company, p50/p95/max;
-through the real `frontdesk console` process, as bench/console.py does.
+through the real `frontdesk console` process, as bench/console.py does, each with the CPU a
+request took in the console and its database backends, the load average and the core count
+beside it (the machine is shared: wall time follows its load, CPU time much less); then
+each page's handler in this process, wall and CPU (process and backend) p50/p95.
 
     python bench/sites.py                               # 50 sites × 800 a day × 365 days
     python bench/sites.py --sites 5 --days 31           # a smaller company: minutes
     python bench/sites.py --database-url postgresql+psycopg://…/empty_db
     python bench/sites.py --sites 50 --days 31 --database-url …/built_db --reuse   # measure again
+    python bench/sites.py --sites 50 --days 31 --database-url … --reuse --only-pages
 
 Proportions per call: 88 % answered (4 % of them after ring 3), 8 % missed, 2 % busy, 1 %
 rejected, 1 % interrupted; an entry for every recorded call but 1 % (unlogged), 3 % of them
@@ -196,7 +200,7 @@ def build(engine, sites: int, days: int, per_day: int, log) -> dict:
     from sqlalchemy import text
 
     from domain.rules import Rules
-    from ledger import kpi_hours
+    from ledger import finding_counts, kpi_hours
     from ledger.reconcile import INTAKE_CACHE_VERSION
 
     t0 = time.perf_counter()
@@ -210,9 +214,10 @@ def build(engine, sites: int, days: int, per_day: int, log) -> dict:
             {"n": sites},
         )  # fmt: skip
         dropped = _drop_secondary_indexes(conn, ("calls", "entries", "findings", "transcripts"))
-        # the KPI totals' triggers (migration 0011) would mark every hour dirty row by row:
-        # off while loading, the totals counted once at the end
-        for table in ("calls", "entries"):
+        # the KPI totals' triggers (migration 0011) would mark every hour dirty row by row,
+        # the findings' counts' (0013) leave a mark per statement: off while loading, the
+        # totals and the counts counted once at the end
+        for table in ("calls", "entries", "findings"):
             conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
     step = sites * per_day * 30  # a month of the company per statement
     for lo in range(0, total, step):
@@ -235,10 +240,11 @@ def build(engine, sites: int, days: int, per_day: int, log) -> dict:
     log(f"indexes built ({time.perf_counter() - t0:.0f} s)")
     t_kpi = time.perf_counter()
     with engine.begin() as conn:
-        for table in ("calls", "entries"):
+        for table in ("calls", "entries", "findings"):
             conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
         conn.execute(text("ANALYZE calls, entries"))
         kpi_rows = kpi_hours.rebuild(conn, Rules().registration_grace_s, Rules().callback_s)
+        finding_counts.rebuild(conn)
     log(f"KPI totals counted ({time.perf_counter() - t_kpi:.0f} s)")
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
@@ -337,9 +343,15 @@ def reconcile_in_child(url: str, sites: list[str] | None, since: datetime, until
     return json.loads(proc.stdout)
 
 
+APP = "fd-sites-bench-console"  # the console's backends, found by application_name
+
+
 def console_pages(url: str, sites: list[str], month: datetime, requests: int) -> dict:
     """KPI and audit pages through the real console process, as a site's supervisor and as
-    the company (an admin sees every site)."""
+    the company (an admin sees every site): wall p50/p95 per page and the CPU per request of
+    the console process and its database backends (what the machine's load does not
+    change), with the load average and core count beside them; then each page's handler in
+    this process (:func:`handler_times`)."""
     import httpx
 
     from bench.console import PASSWORD, free_port, login, start_console, time_page
@@ -347,10 +359,12 @@ def console_pages(url: str, sites: list[str], month: datetime, requests: int) ->
     from ledger.db import open_database
 
     data_dir = Path(tempfile.mkdtemp(prefix="fd-sites-console-"))
+    sep = "&" if "?" in url else "?"
     (data_dir / "frontdesk.toml").write_text(
-        f'[ledger]\ndatabase_url = "{url}"\n\n[console]\ntimezone = "{TZ}"\n', encoding="utf-8"
-    )
-    from sqlalchemy import select
+        f'[ledger]\ndatabase_url = "{url}{sep}application_name={APP}"\n\n'
+        f'[console]\ntimezone = "{TZ}"\n', encoding="utf-8"
+    )  # fmt: skip
+    from sqlalchemy import select, text
 
     from ledger.models import User
 
@@ -362,24 +376,100 @@ def console_pages(url: str, sites: list[str], month: datetime, requests: int) ->
         if "bench-super" not in have:
             add_user(s, "bench-super", "supervisor", PASSWORD, "Site supervisor", [sites[0]])
         s.commit()
+
+    def console_cpu(pid: int) -> float:
+        with sessions() as s:
+            backends = s.scalars(text("SELECT pid FROM pg_stat_activity WHERE application_name "
+                                      "= :a"), {"a": APP}).all()  # fmt: skip
+        return _cpu_ns(pid) + sum(_cpu_ns(b) for b in backends)
+
     port = free_port()
     proc = start_console(data_dir, port, data_dir / "console.log")
     day = month.astimezone().date().isoformat()
     out: dict = {}
+    pages = {"kpi_month": [f"/kpi?period=month&date={day}"],
+             "audit_list": ["/audit", "/audit?status=all"]}  # fmt: skip
     try:
         for who in ("bench-super", "bench-admin"):
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as c:
                 login(c, who)
                 role = "site" if who == "bench-super" else "company"
-                out[f"kpi_month_{role}"] = time_page(c, [f"/kpi?period=month&date={day}"],
-                                                     requests)  # fmt: skip
-                out[f"audit_list_{role}"] = time_page(c, ["/audit", "/audit?status=all"],
-                                                      requests)  # fmt: skip
+                for name, paths in pages.items():
+                    time_page(c, paths, 3)  # the pool's connections made, pages warm
+                    load, cpu = os.getloadavg()[0], console_cpu(proc.pid)
+                    r = time_page(c, paths, requests)
+                    assert r is not None
+                    cpu = (console_cpu(proc.pid) - cpu) / 1e6 / requests
+                    out[f"{name}_{role}"] = {
+                        **r, "cpu_ms_per_request": round(cpu, 1),
+                        "load_1m": [round(load, 2), round(os.getloadavg()[0], 2)],
+                        "cores": os.cpu_count()}  # fmt: skip
     finally:
         proc.terminate()
         proc.wait(timeout=20)
         shutil.rmtree(data_dir, ignore_errors=True)
+    out["handlers"] = handler_times(url, sites[0], month, requests)
     return out
+
+
+def handler_times(url: str, site: str, month: datetime, n: int) -> dict:
+    """Each page's handler in this process, for one site and for the company: wall p50/p95
+    and CPU p50/p95 of this process plus its database backend (``/proc/…/schedstat``: ns)."""
+    from sqlalchemy import text
+    from starlette.requests import Request
+
+    from frontdesk.config import load_config
+    from frontdesk.console import audit, kpi
+    from frontdesk.console.accounts import Principal
+    from frontdesk.console.web import Console, Ctx
+    from ledger.db import open_database
+
+    sessions = open_database(url)
+    cfg = load_config(Path(tempfile.mkdtemp(prefix="fd-sites-handler-")))
+    cfg.ledger.database_url = url
+    cfg.console.timezone = TZ
+    console = Console(cfg, sessions)
+    day = month.astimezone().date().isoformat()
+    pages = {"kpi_month": ("/kpi", [f"period=month&date={day}"], kpi.kpi_page),
+             "audit_list": ("/audit", ["", "status=all"], audit.audit_list)}  # fmt: skip
+    out = {}
+    for name, (path, queries, handler) in pages.items():
+        for role, sites in (("site", frozenset({site})), ("company", None)):
+            who = Principal(1, "bench", "Bench", "admin" if sites is None else "supervisor", sites)
+            wall, cpu = [], []
+            for i in range(n + 2):
+                scope = {"type": "http", "method": "GET", "path": path, "headers": [],
+                         "query_string": queries[i % len(queries)].encode(),
+                         "server": ("127.0.0.1", 80), "scheme": "http"}  # fmt: skip
+                with sessions() as db:
+                    backend = db.connection().execute(text("SELECT pg_backend_pid()")).scalar()
+                    t, c = time.perf_counter(), _cpu_ns(os.getpid()) + _cpu_ns(backend)
+                    handler(Ctx(Request(scope), console, who, db, "c"))
+                    db.commit()
+                    if i >= 2:  # two warm-ups
+                        wall.append((time.perf_counter() - t) * 1000)
+                        cpu.append((_cpu_ns(os.getpid()) + _cpu_ns(backend) - c) / 1e6)
+            out[f"{name}_{role}"] = {"n": n, **_p(wall, "wall"), **_p(cpu, "cpu"),
+                                     "load_1m": round(os.getloadavg()[0], 2)}  # fmt: skip
+    return out
+
+
+def _p(ms: list[float], name: str) -> dict:
+    ms = sorted(ms)
+    return {f"{name}_p50_ms": round(ms[len(ms) // 2], 1),
+            f"{name}_p95_ms": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1)}  # fmt: skip
+
+
+def _cpu_ns(pid: int) -> int:
+    """Nanoseconds a process's threads have run on a CPU (/proc/PID/task/*/schedstat; not
+    /proc/PID/stat's 10 ms ticks, which a 20 ms request cannot be measured by)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass  # a thread that ended meanwhile
+    return total
 
 
 def bench(args, log) -> dict:
@@ -409,6 +499,10 @@ def bench(args, log) -> dict:
         out = {"machine": {"cores": os.cpu_count(), "load_at_start": os.getloadavg()[0]},
                "size": {"sites": args.sites, "days": args.days, "per_day": args.per_day},
                "data": info}  # fmt: skip
+        if args.only_pages:
+            out["console"] = console_pages(url, codes, day, args.requests)
+            out["machine"]["load_at_end"] = os.getloadavg()[0]
+            return out
         first = reconcile_in_child(url, [one], day, day + timedelta(days=1))
         again = reconcile_in_child(url, [one], day, day + timedelta(days=1))
         month = reconcile_in_child(url, [one], month_start, month_end)
@@ -444,6 +538,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="leave the private server running")
     p.add_argument("--reuse", action="store_true", help="measure the ledger at --database-url "
                    "as an earlier run (--keep) built it, without building")  # fmt: skip
+    p.add_argument("--only-pages", action="store_true", help="with --reuse: time the KPI "
+                   "and audit pages only, not the reconciler")  # fmt: skip
     p.add_argument("--child-reconcile", help=argparse.SUPPRESS)
     p.add_argument("--child-sites", help=argparse.SUPPRESS)
     p.add_argument("--child-since", help=argparse.SUPPRESS)

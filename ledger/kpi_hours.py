@@ -16,6 +16,11 @@ kpi_entry_sums   per (site, span, bucket, kind, key): ``kind`` 'c' = a category 
 kpi_subject_sums per (site, span, bucket, category, subject): registered HOT entries by
                  subject (public area, else summary: free text, so as many rows as
                  entries at worst, never more; a handful a day when desks repeat them)
+kpi_call_days    per (site, UTC day): the sums of its kpi_call_hours rows (migration 0014):
+                 the company's month by site reads ~1,500 day rows and the partial days'
+                 hours, not 23,250 site-hours
+kpi_company_hours per UTC hour: every site's calls and missed calls (0014), the company's
+                 chart (465 rows a month, not 23,250)
 kpi_dirty        the (site, hour) buckets a change made stale
 kpi_settings     the rules the totals were counted with
 
@@ -46,7 +51,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 MAX_RINGS = 3  # answered within 3 rings
 HOT = ("投诉", "报修")  # what "hot complaints" counts: complaints and repair reports
@@ -55,7 +60,9 @@ REPAIR = "报修"
 BATCH = 200  # buckets recounted per statement
 RECOUNT_LOCK_ID = 0x46444B31  # "FDK1": held by a recount for its transaction
 SUBJECT = "coalesce(e.public_area, e.summary)"  # a HOT entry's subject, as the page shows it
-TABLES = ("kpi_dirty", "kpi_call_hours", "kpi_entry_sums", "kpi_subject_sums", "kpi_settings")
+TABLES = ("kpi_dirty", "kpi_call_hours", "kpi_entry_sums", "kpi_subject_sums", "kpi_settings",
+          "kpi_call_days", "kpi_company_hours")  # fmt: skip
+CALL_SUMS = ("calls", "answered", "ring3", "missed", "recorded", "reg_ok")
 
 
 def rules_key(grace_s: float, callback_s: float) -> str:
@@ -154,14 +161,34 @@ GROUP BY h.site, {day}, h.category, h.subject""",
     ]
 
 
+def _call_days(dialect: str, where: str) -> str:
+    """A site's UTC day of calls: the sum of its kpi_call_hours rows (migration 0014)."""
+    day = _day(dialect, "h.hour")
+    sums = ", ".join(f"sum(h.{c})" for c in CALL_SUMS)
+    return f"""
+INSERT INTO kpi_call_days (site, day, {", ".join(CALL_SUMS)})
+SELECT h.site, {day}, {sums} FROM kpi_call_hours h WHERE {where} GROUP BY h.site, {day}"""
+
+
+def _company_hours(where: str) -> str:
+    """Every site's calls and missed calls of a UTC hour (the company's chart, 0014)."""
+    return f"""
+INSERT INTO kpi_company_hours (hour, calls, missed)
+SELECT h.hour, sum(h.calls), sum(h.missed) FROM kpi_call_hours h WHERE {where} GROUP BY h.hour"""
+
+
 def rebuild(conn: Connection, grace_s: float, callback_s: float) -> dict[str, int]:
     """Recount every total from the raw rows under these rules (the migration, and
     ``frontdesk ledger rebuild-kpi``); returns the rows written."""
     d = conn.dialect.name
     args = {"grace": float(grace_s), "callback": float(callback_s)}
-    for table in TABLES:
+    # migration 0011 rebuilds before 0014 made the call rollups
+    has_rollups = inspect(conn).has_table("kpi_call_days")
+    for table in TABLES if has_rollups else TABLES[:5]:
         conn.execute(text(f"DELETE FROM {table}"))
     n_calls = conn.execute(text(_call_sums(d, "1 = 1")), args).rowcount
+    if has_rollups:
+        rollups(conn)
     n_entries = sum(conn.execute(text(sql), args).rowcount for sql in _entry_sums(d, "1 = 1"))
     n_days = sum(conn.execute(text(sql)).rowcount for sql in _day_sums(d, "1 = 1"))
     if d == "postgresql":  # the planner's statistics for the page's first reads
@@ -169,6 +196,14 @@ def rebuild(conn: Connection, grace_s: float, callback_s: float) -> dict[str, in
     conn.execute(text("INSERT INTO kpi_settings (id, rules) VALUES (1, :r)"),
                  {"r": rules_key(grace_s, callback_s)})  # fmt: skip
     return {"call_hours": n_calls, "entry_hours": n_entries, "entry_days": n_days}
+
+
+def rollups(conn: Connection) -> None:
+    """kpi_call_days and kpi_company_hours afresh from kpi_call_hours (rebuild, migration)."""
+    conn.execute(text("DELETE FROM kpi_call_days"))
+    conn.execute(text("DELETE FROM kpi_company_hours"))
+    conn.execute(text(_call_days(conn.dialect.name, "1 = 1")))
+    conn.execute(text(_company_hours("1 = 1")))
 
 
 def stored_rules(conn: Connection) -> str | None:
@@ -246,6 +281,15 @@ def _recount(
 
     run(f"DELETE FROM kpi_call_hours WHERE {any_of('site', 'hour', hours, 'h')}")
     run(_call_sums(d, any_of("c.site", "c.invited_at", hours, "h")))
+    # the sums of those hours' rows: each (site, day) row and each company hour is the sum
+    # of its kpi_call_hours rows at all times, as these change only here and in rebuild
+    run(f"DELETE FROM kpi_call_days WHERE {any_of('site', 'day', days, 'd')}")
+    run(_call_days(d, any_of("h.site", "h.hour", days, "d")))
+    for k, t in enumerate(sorted({t for _, t in buckets})):
+        args[f"ch{k}"] = _stored(d, t)
+    company = f"IN ({', '.join(f':ch{k}' for k in range(len({t for _, t in buckets})))})"
+    run(f"DELETE FROM kpi_company_hours WHERE hour {company}")
+    run(_company_hours(f"h.hour {company}"))
     for table in ("kpi_entry_sums", "kpi_subject_sums"):
         run(f"DELETE FROM {table} WHERE span = 'h' AND ({any_of('site', 'bucket', hours, 'h')})")
     for sql in _entry_sums(d, any_of("e.site", "e.created_at", hours, "h")):

@@ -206,6 +206,8 @@ class Finding(Base):
         # the audit list, newest first, and its open counts per kind (migration 0010)
         Index("ix_findings_site_status_kind", "site", "status", "kind", "id"),
         Index("ix_findings_status_kind", "status", "kind", "id"),
+        # a site's list of open (or resolved) findings, newest first (migration 0013)
+        Index("ix_findings_site_status_id", "site", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -386,6 +388,32 @@ class KpiCallHour(Base):
     reg_ok: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class KpiCallDay(Base):
+    """A site's calls in one UTC day: the sum of its kpi_call_hours rows (migration 0014)."""
+
+    __tablename__ = "kpi_call_days"
+    __table_args__ = (Index("ix_kpi_call_days_day", "day"),)
+
+    site: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    day: Mapped[datetime] = mapped_column(primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    ring3: Mapped[int] = mapped_column(Integer, default=0)
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+    recorded: Mapped[int] = mapped_column(Integer, default=0)
+    reg_ok: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KpiCompanyHour(Base):
+    """Every site's calls and missed calls in one UTC hour (migration 0014)."""
+
+    __tablename__ = "kpi_company_hours"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class KpiEntrySum(Base):
     """A site's entries created in one UTC hour ('h') or day ('d'): per category ('c') the
     registered, returned repairs and callbacks in time; per building ('b') registered HOT."""
@@ -438,3 +466,27 @@ class KpiSettings(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rules: Mapped[str] = mapped_column(String(255))
+
+
+class FindingCount(Base):
+    """Findings of one (site, kind, status), folded from the marks (ledger/finding_counts.py)."""
+
+    __tablename__ = "finding_counts"
+
+    site: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class FindingCountMark(Base):
+    """+1/-1 a change to findings made to a (site, kind, status) count, not folded yet (rows
+    inserted by triggers; claimed and deleted by the fold)."""
+
+    __tablename__ = "finding_count_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int] = mapped_column()

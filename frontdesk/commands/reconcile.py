@@ -55,10 +55,13 @@ def register(sub) -> None:
 
 def _recount_kpi_totals(s, cfg) -> None:
     """The KPI page's dirty hours, recounted while we are here (a periodic run keeps the
-    page from meeting many; ledger/kpi_hours.py)."""
-    from ledger import kpi_hours
+    page from meeting many; ledger/kpi_hours.py), and the findings' count marks folded
+    (the audit list on SQLite reads them unfolded rather than wait for the write lock;
+    ledger/finding_counts.py)."""
+    from ledger import finding_counts, kpi_hours
 
     kpi_hours.refresh_all(s.connection(), cfg.ledger.registration_grace_s, cfg.rules().callback_s)
+    finding_counts.fold(s.connection())
     s.commit()
 
 

@@ -198,17 +198,13 @@ def guarded(
 
     async def endpoint(request: Request) -> Response:
         console: Console = request.app.state.console
+        if request.method == "GET":
+            return await run_in_threadpool(_get, console, handler, roles, request)
         found = await run_in_threadpool(_lookup, console, request)
         if found is None:
-            if request.method == "GET" and "json" not in request.headers.get("accept", ""):
-                target = quote(
-                    request.url.path + ("?" + request.url.query if request.url.query else "")
-                )
-                return RedirectResponse(f"/login?next={target}", status_code=303)
-            return JSONResponse({"ok": False, "error": "not logged in"}, status_code=401)
+            return _not_logged_in(request)
         user, csrf = found
-        if not user.may(*roles):
-            raise HTTPException(403, f"{user.username} ({user.role}) may not open this page")
+        _check_role(user, roles)
         form: dict[str, str] = {}
         forms: dict[str, list[str]] = {}
         if request.method == "POST":
@@ -231,6 +227,42 @@ def guarded(
         )
 
     return Route(path, endpoint, methods=list(methods), name=name)
+
+
+def _not_logged_in(request: Request) -> Response:
+    if request.method == "GET" and "json" not in request.headers.get("accept", ""):
+        target = quote(request.url.path + ("?" + request.url.query if request.url.query else ""))
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    return JSONResponse({"ok": False, "error": "not logged in"}, status_code=401)
+
+
+def _check_role(user: Principal, roles: tuple[str, ...]) -> None:
+    if not user.may(*roles):
+        raise HTTPException(403, f"{user.username} ({user.role}) may not open this page")
+
+
+def _get(console: Console, handler: Handler, roles: tuple[str, ...], request: Request) -> Response:
+    """A GET: the log-in lookup and the page in one database session and one thread. Apart,
+    they cost a second pool checkout (a ping), BEGIN and COMMIT and a thread hop per page:
+    round trips that each wait for the server to be scheduled on a busy machine (the company
+    audit list at load 12: most of its wall time). The session's last-seen mark and an idle
+    session's end are committed with the page, or alone when the page is refused."""
+    with console.sessions() as db:
+        found = logins.lookup(
+            db, request.cookies.get(logins.COOKIE), console.cfg.console.idle_minutes
+        )
+        if found is None:
+            db.commit()  # the idle session's end
+            return _not_logged_in(request)
+        user, csrf = found
+        try:
+            _check_role(user, roles)
+        except HTTPException:
+            db.commit()
+            raise
+        response = handler(Ctx(request, console, user, db, csrf), **request.path_params)
+        db.commit()
+        return response
 
 
 def _lookup(console: Console, request: Request) -> tuple[Principal, str] | None:

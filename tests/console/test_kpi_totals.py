@@ -174,6 +174,16 @@ def test_totals_follow_late_changes_and_deletes(backend_url, tmp_path, tz, monke
                                 .where(KpiCallHour.site.in_(sites))), stage  # fmt: skip
             else:  # local midnight is not a UTC hour: the raw rows, every time
                 assert raw_pages, stage
+            # the company (an admin: every site of the ledger, whatever other tests left in
+            # it), read from the company's hours and the sites' day rows (migration 0014)
+            boss, ctx.user = ctx.user, Principal(1, "admin", "A", "admin", None)
+            values.clear()
+            kpi_page(ctx)
+            ctx.user = boss
+            every = tuple(s.scalars(select(SiteRow.code)))
+            want = _expected(list(s.scalars(select(Call))), list(s.scalars(select(LedgerEntry))),
+                             start, end, zone, grace, cb_s, every)  # fmt: skip
+            assert _shown(values) == want, f"company: {stage}"
 
         check("first page")
         assert _expected(calls, entries, start, end, zone, grace, cb_s, sites)["phone"][4] > 0
