@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from frontdesk.config import Config
 from frontdesk.errors import UserError
+
+if TYPE_CHECKING:  # SQLAlchemy is imported by the commands that open the ledger, not by --help
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 def sessions_for(cfg: Config) -> sessionmaker[Session]:

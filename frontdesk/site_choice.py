@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import argparse
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from frontdesk.config import Config
 from frontdesk.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def add_site_arg(p: argparse.ArgumentParser, what: str) -> None:
