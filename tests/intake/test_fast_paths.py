@@ -244,3 +244,51 @@ def test_public_area_words_found_in_one_scan_as_word_by_word():
     for t in texts:
         assert address.find_public_area(t) == _plain_public_area(t), t
     assert address.parse_address("4-2-301").address.code() == "4-2-301"  # a code has dashes
+
+
+LATIN_FREE_TEXTS = ["", "又又又", "打不着火了，着火了", "点不着火", "不着火", "着火", "，不，是五栋", "不，四栋",
+                    "不对不不，不,应该是", "要是有人管就好", "第二次了还是", "一三九幺二", "我是老王，王先生",
+                    "是李老师", "谢谢师傅", "老张", "的陈女士", "，，王先生", "楼道灯楼道的灯", "电梯里出不来"]  # fmt: skip
+
+
+def _texts() -> list[str]:
+    rows = _training_rows()
+    texts = [normalise(u["text"]) for r in rows for u in r["utterances"]]
+    return texts + [t.lower() for t in texts] + LATIN_FREE_TEXTS
+
+
+def test_latin_free_patterns_find_what_the_whole_ones_find_where_no_latin_letter_is():
+    from voice.intake.prefilter import LATIN, alternatives, latin_free
+
+    texts = [t for t in _texts() if not LATIN.search(t)]
+    assert len(texts) > 5000
+    patterns = [(p, re.I) for p in [*CUES.values(), URGENT_WORDS]] + [(numbers._TOKEN_START.pattern, re.I | re.A)]
+    for pattern, flags in patterns:
+        assert "|".join(alternatives(pattern)) == pattern
+        whole, free = re.compile(pattern, flags), latin_free(pattern, flags)
+        assert len(free.pattern) < len(pattern)
+        for t in texts:
+            assert [m.span() for m in whole.finditer(t)] == [m.span() for m in free.finditer(t)], t
+    # every character that re.I matches to an ASCII letter is one LATIN finds
+    every = "".join(map(chr, [*range(0xD800), *range(0xE000, 0x110000)]))
+    folds = {m.group() for m in re.finditer("[a-z]", every, re.I)}
+    assert all(LATIN.fullmatch(c) for c in folds) and len(folds) == 56
+    assert alternatives(r"a|(b|c)[|)]d|\|e") == ["a", r"(b|c)[|)]d", r"\|e"]
+
+
+def test_rewritten_patterns_match_as_the_plain_ones():
+    from voice.intake import names
+
+    correction = re.compile(r"不对|说错了|哦不|呃不|不不|[，,]不[，,]|^不[，,]|应该是|记错了|我是说")
+    self_said = re.compile(r"(?:^|[是我叫，,的])(老)?([\u4e00-\u9fff])(" + names._HON + r")?")
+    fire = (re.compile("(?<!打不)(?<!点不)(?<!不)着火"), re.compile(URGENT_WORDS.split("|")[0]))
+    for t in _texts():
+        assert [m.span() for m in fire[0].finditer(t)] == [m.span() for m in fire[1].finditer(t)], t
+        assert [m.span() for m in correction.finditer(t)] == [m.span() for m in address.CORRECTION.finditer(t)], t
+        plain = [(m.span(2), m.group(0).lstrip("是我叫，,的")) for m in self_said.finditer(t)]
+        fast = [((m.start(2) - 1, m.end(2) - 1), m.group(0).lstrip("是我叫，,的"))
+                for m in names._SELF_SAID.finditer("，" + t)]  # fmt: skip
+        assert plain == fast, t
+    spaces = "".join(c for c in map(chr, range(0x3100)) if c.isspace()) + "\u3000"
+    for t in [spaces, f"a{spaces}b c\td", "楼道 灯\u00a0坏了\u2028"]:
+        assert "".join(t.split()) == re.sub(r"\s+", "", t)
