@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from domain.intake import PriorEntry
+from domain.transcript import Transcript, Utterance
 from voice.intake import address, features, numbers
 from voice.intake.evaluation import transcript_of
 from voice.intake.extract import URGENT_BY_SOUND, URGENT_WORDS, _said_urgent, extract, extract_many
@@ -292,3 +293,22 @@ def test_rewritten_patterns_match_as_the_plain_ones():
     spaces = "".join(c for c in map(chr, range(0x3100)) if c.isspace()) + "\u3000"
     for t in [spaces, f"a{spaces}b c\td", "楼道 灯\u00a0坏了\u2028"]:
         assert "".join(t.split()) == re.sub(r"\s+", "", t)
+
+
+def test_surname_of_the_whole_call_read_from_the_agent_part_when_the_caller_said_none():
+    from voice.intake.extract import _read
+    from voice.intake.names import surname
+
+    sources = [transcript_of(r) for r in _training_rows()]
+    sources += [Transcript([Utterance("caller", 0, 1, c), Utterance("agent", 1, 2, a)], "test", "none") for c, a in [
+        ("我姓", "王，对吗"), ("复", "姓王"), ("欧", "阳先生您好"), ("是老", "王先生"), ("我是", "陈女士"),
+        ("hello this is", "John Smith"), ("Hi, building four", "This is Mary Jones, ok"), ("王", "王先生"),
+        ("我的", "老张"), ("欧阳", "先生")]]  # fmt: skip
+    seen = 0
+    for source in sources:
+        call = _read(source)
+        if call.caller_text and call.agent_idx and surname(call.caller_text)[0] is None:
+            whole = "，".join(call.texts[i] for i in call.caller_idx + call.agent_idx)
+            assert surname(call.agent_text, english=whole) == surname(whole), whole
+            seen += 1
+    assert seen > 500

@@ -180,7 +180,12 @@ def _draft(
     # caller: surname and phone number as said, else the SIP caller number
     all_text = "，".join(texts[i] for i in caller_idx + agent_idx)
     sn, hon, words = surname(caller_text) if caller_text else (None, None, None)
-    if sn is None:
+    if sn is None and caller_text and agent_idx:
+        # all_text is the caller's words, "，", the agent's: no Chinese match crosses the "，"
+        # (it begins one, as the start of the text does), so the caller's part, which held
+        # none, is not read again; the English patterns (one search each) read it all
+        sn, hon, words = surname(call.agent_text, english=all_text)
+    elif sn is None:
         sn, hon, words = surname(all_text)
     if sn:
         d.caller.surname, d.caller.honorific = sn, hon
@@ -197,7 +202,8 @@ def _draft(
         d.evidence.append(Evidence("caller.phone", f"SIP caller number {caller_number}"))
 
     d.summary = summarise(caller_text or all_text, keys)
-    _repeat_rule(d, history, now or datetime.now(UTC), repeat_window)
+    if history:
+        _repeat_rule(d, history, now or datetime.now(UTC), repeat_window)
     return d
 
 

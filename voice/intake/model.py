@@ -86,6 +86,12 @@ class IntakeModel:
         self._multi_cols = np.array([c for lo, hi in multi for c in range(lo, hi)], np.int64)
         self._multi_lens = np.array([hi - lo for lo, hi in multi], np.int64)
         self._multi_starts = np.concatenate([[0], np.cumsum(self._multi_lens)[:-1]]).astype(np.int64)
+        self._multi_head = np.repeat(np.arange(len(multi)), self._multi_lens)  # each column's head
+        # every head's outputs from [scores, softmax probabilities] in one gather
+        gather = list(range(len(self._bias)))
+        for j, c in enumerate(self._multi_cols.tolist()):
+            gather[c] = len(gather) + j
+        self._outputs_at = np.array(gather, np.int64)
         # a tuple of strings: the collector never walks it
         self._keys = tuple(sorted(self.vocabulary, key=self.vocabulary.__getitem__))
         # the character n-grams as numbers (gram_code), sorted, with their columns beside: a
@@ -223,14 +229,14 @@ class IntakeModel:
         if norm:
             vals = vals / norm
         contrib = self._rows.take(cols, axis=0) * vals[:, None]  # (m, all heads' classes)
-        scores = contrib.sum(axis=0) + self._bias
-        outputs = scores.tolist()
-        if len(self._multi_cols):
-            s = scores[self._multi_cols]
-            e = np.exp(s - np.repeat(np.maximum.reduceat(s, self._multi_starts), self._multi_lens))
-            probs = e / np.repeat(np.add.reduceat(e, self._multi_starts), self._multi_lens)
-            for c, p in zip(self._multi_cols.tolist(), probs.tolist(), strict=True):
-                outputs[c] = p
+        # (numpy's own calls, not the Python wrappers of sum and repeat: the same numbers)
+        scores = np.add.reduce(contrib, axis=0) + self._bias
+        if not len(self._multi_cols):
+            return Vector(cols, vals, self._keys, contrib, scores, scores.tolist())
+        s = scores.take(self._multi_cols)
+        e = np.exp(s - np.maximum.reduceat(s, self._multi_starts).take(self._multi_head))
+        e /= np.add.reduceat(e, self._multi_starts).take(self._multi_head)
+        outputs = np.concatenate((scores, e)).take(self._outputs_at).tolist()
         return Vector(cols, vals, self._keys, contrib, scores, outputs)
 
     def predict(self, name: str, v: Vector, reasons: int = 0) -> Prediction:

@@ -24,8 +24,9 @@ _HON_AFTER = re.compile(r"[\u4e00-\u9fff]?(" + _HON + r")")
 _NAME_EN = r"([A-Z](?:[a-z]+|(?=['-]))(?:['-][A-Z]?[a-z]+)?)"
 
 
-def surname(text: str) -> tuple[str | None, str | None, str | None]:
-    """(surname, honorific, the words heard), or three Nones."""
+def surname(text: str, english: str | None = None) -> tuple[str | None, str | None, str | None]:
+    """(surname, honorific, the words heard), or three Nones. ``english``: the text the English
+    patterns read instead of ``text``."""
     # 我姓欧阳 / 复姓上官 / 姓张: a compound surname first, else one character
     for m in _SURNAME_SAID.finditer(text):
         name = m.group(1)
@@ -39,7 +40,7 @@ def surname(text: str) -> tuple[str | None, str | None, str | None]:
         old, name, hon = m.groups()
         if name in SURNAMES and (old or hon) and not _doubled(text, m.start(2) - 1):
             return name, hon, m.group(0).lstrip("是我叫，,的")
-    return _english(text)
+    return _english(text if english is None else english)
 
 
 def _honorific_after(text: str, at: int) -> str | None:

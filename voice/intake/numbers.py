@@ -150,7 +150,7 @@ class NumberSpan:
         return len(self.digits) == MOBILE_DIGITS and self.digits.startswith("1")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Token:
     start: int
     end: int
@@ -160,7 +160,7 @@ class _Token:
 
 def _token_at(text: str, i: int) -> _Token | None:
     ch = text[i]
-    d = digit_of(ch)
+    d = _DIGIT_OF.get(ch)  # digit_of(ch) of one character
     if d is not None:
         return _Token(i, i + 1, str(d), False)
     if "\u4e00" <= ch <= "\u9fff" and pinyin(ch) == "yao":  # 要/腰/药 heard for 幺
@@ -200,7 +200,7 @@ def _runs(text: str, starts: list[int] | None = None) -> list[list[_Token]]:
             continue
         if run:
             gap = text[run[-1].end : tok.start]
-            if len(gap) > MAX_GAP or any(ch not in SEPARATORS for ch in gap):
+            if len(gap) > MAX_GAP or not SEPARATORS.issuperset(gap):
                 runs.append(run)
                 run = []
         run.append(tok)
