@@ -16,7 +16,7 @@ from functools import lru_cache
 from domain.intake import Address, Evidence, IntakeDraft, PriorEntry
 from domain.transcript import Transcript, Utterance
 from voice.intake.address import CORRECTION, parse_address, validate
-from voice.intake.caller import phone_number
+from voice.intake.caller import caller_phone
 from voice.intake.english import parse_address_en
 from voice.intake.features import CUES, is_english, normalise
 from voice.intake.model import NONE, IntakeModel, Vector, load_model
@@ -191,7 +191,7 @@ def _draft(
         d.caller.surname, d.caller.honorific = sn, hon
         d.confidence["caller.surname"] = 0.8
         ev("caller.surname", words or sn, caller_idx + agent_idx)
-    phone, words = phone_number(caller_text)
+    phone, words, doubtful = caller_phone(caller_text)
     if phone:
         d.caller.phone = phone
         d.confidence["caller.phone"] = 0.85 if len(phone) == 11 else 0.6
@@ -200,6 +200,9 @@ def _draft(
         d.caller.phone = caller_number
         d.confidence["caller.phone"] = 0.95
         d.evidence.append(Evidence("caller.phone", f"SIP caller number {caller_number}"))
+    if doubtful:  # a number said after 手机 that is no mobile: the agent checks it
+        ev("caller.phone.unsure", doubtful, caller_idx)
+        d.confidence.setdefault("caller.phone", 0.3)
 
     d.summary = summarise(caller_text or all_text, keys)
     if history:
