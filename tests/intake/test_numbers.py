@@ -87,3 +87,39 @@ def test_caller_names_holding_digits_are_masked_like_numbers():
     assert mask_name("8001") == "****"
     assert mask_name("张敏") == "张敏"
     assert mask_name("王 0571-88765432") == "王 057*-****5432"
+
+
+@pytest.mark.parametrize(
+    "text, heard",
+    [
+        ("我是三栋的，手机是要三九,有999,00000，麻烦回个电话", "999,00000"),  # a mobile misheard
+        ("我手机号一三九一二三四五六七，楼道灯坏了", "一三九一二三四五六七"),  # ten digits
+        ("手机号码是 8866 1234", "8866 1234"),  # eight digits after 手机: no mobile
+        ("my mobile is eight eight six six one two three four", "eight eight six six one two three four"),
+    ],
+)
+def test_a_number_said_after_shouji_that_is_no_mobile_is_not_the_callers_phone(text, heard):
+    from voice.intake.extract import extract
+
+    d = extract(text)
+    assert d.caller.phone is None
+    assert d.confidence["caller.phone"] < 0.6  # the console flags the field for the agent
+    assert [e.text for e in d.evidence if e.field == "caller.phone.unsure"] == [heard]
+    # with the SIP caller number, that number is the phone; the words heard are still shown
+    d = extract(text, caller_number="13800138000")
+    assert (d.caller.phone, d.confidence["caller.phone"]) == ("13800138000", 0.95)
+    assert [e.text for e in d.evidence if e.field == "caller.phone.unsure"] == [heard]
+
+
+def test_landlines_and_well_formed_mobiles_are_still_registered_beside_the_shouji_rule():
+    from voice.intake.caller import caller_phone
+
+    assert caller_phone("手机一三九，一二三四，五六七八，谢谢") == ("13912345678", "一三九，一二三四，五六七八", None)
+    assert caller_phone("家里座机是八八六六一二三四") == ("88661234", "八八六六一二三四", None)
+    assert caller_phone("home phone 8866 1234") == ("88661234", "8866 1234", None)
+    # the nearest cue counts: a landline said after 座机, a mobile that is short after 手机
+    assert caller_phone("我家电话八八六六一二三四，手机一三九一二三四") == ("88661234", "八八六六一二三四", "一三九一二三四")
+    assert caller_phone("手机一三九一二三四，座机八八六六一二三四") == ("88661234", "八八六六一二三四", "一三九一二三四")
+    # 手机 in another sentence, or too far before the number, does not announce it
+    assert caller_phone("我手机没电了。家里八八六六一二三四")[0] == "88661234"
+    assert caller_phone("手机好几天都打不通了您帮我记一下我这边的八八六六一二三四")[0] == "88661234"

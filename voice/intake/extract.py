@@ -16,13 +16,13 @@ from functools import lru_cache
 from domain.intake import Address, Evidence, IntakeDraft, PriorEntry
 from domain.transcript import Transcript, Utterance
 from voice.intake.address import CORRECTION, parse_address, validate
-from voice.intake.caller import phone_number
+from voice.intake.caller import caller_phone
 from voice.intake.english import parse_address_en
 from voice.intake.features import CUES, is_english, normalise
 from voice.intake.model import NONE, IntakeModel, Vector, load_model
 from voice.intake.names import surname
 from voice.intake.numbers import pinyin, syllables
-from voice.intake.prefilter import prefiltered
+from voice.intake.prefilter import LATIN, first_chars, latin_free, prefiltered
 
 REPEAT_WINDOW = timedelta(days=30)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -38,11 +38,12 @@ _AGAIN = re.compile(CUES["again"], re.I)
 # domain.md's urgent list as a guard over the model: said plainly and not negated, over or
 # hypothetical, these are urgent unless the model is all but sure they are not
 URGENT_WORDS = (
-    r"(?<!打不)(?<!点不)(?<!不)着火|起火|火灾|冒烟|烧起来|爆管|水管爆|管子爆|水管爆了|淹了|水漫|"
+    r"着(?<!打不着)(?<!点不着)(?<!不着)火|起火|火灾|冒烟|烧起来|爆管|水管爆|管子爆|水管爆了|淹了|水漫|"
     r"困在|被困|关在电梯|电梯里出不来|煤气味|燃气味|天然气味|煤气泄漏|燃气泄漏|"
     r"\b(burst|flood(ed|ing)?|trapped|on fire|smoke|smell(s)? (of )?gas|gas leak)\b"
 )
 URGENT_SAID = prefiltered(URGENT_WORDS, re.I)
+_URGENT_LATIN_FREE = latin_free(URGENT_WORDS, re.I)  # each word begins with a character
 # the long ones are matched by sound too: a recogniser writes 水管报了 for 水管爆了
 URGENT_BY_SOUND = ("水管爆", "管子爆", "烧起来", "煤气味", "燃气味", "天然气味", "煤气泄漏",
                    "燃气泄漏", "关在电梯", "电梯里出不来")  # fmt: skip
@@ -179,13 +180,18 @@ def _draft(
     # caller: surname and phone number as said, else the SIP caller number
     all_text = "，".join(texts[i] for i in caller_idx + agent_idx)
     sn, hon, words = surname(caller_text) if caller_text else (None, None, None)
-    if sn is None:
+    if sn is None and caller_text and agent_idx:
+        # all_text is the caller's words, "，", the agent's: no Chinese match crosses the "，"
+        # (it begins one, as the start of the text does), so the caller's part, which held
+        # none, is not read again; the English patterns (one search each) read it all
+        sn, hon, words = surname(call.agent_text, english=all_text)
+    elif sn is None:
         sn, hon, words = surname(all_text)
     if sn:
         d.caller.surname, d.caller.honorific = sn, hon
         d.confidence["caller.surname"] = 0.8
         ev("caller.surname", words or sn, caller_idx + agent_idx)
-    phone, words = phone_number(caller_text)
+    phone, words, doubtful = caller_phone(caller_text)
     if phone:
         d.caller.phone = phone
         d.confidence["caller.phone"] = 0.85 if len(phone) == 11 else 0.6
@@ -194,9 +200,13 @@ def _draft(
         d.caller.phone = caller_number
         d.confidence["caller.phone"] = 0.95
         d.evidence.append(Evidence("caller.phone", f"SIP caller number {caller_number}"))
+    if doubtful:  # a number said after 手机 that is no mobile: the agent checks it
+        ev("caller.phone.unsure", doubtful, caller_idx)
+        d.confidence.setdefault("caller.phone", 0.3)
 
     d.summary = summarise(caller_text or all_text, keys)
-    _repeat_rule(d, history, now or datetime.now(UTC), repeat_window)
+    if history:
+        _repeat_rule(d, history, now or datetime.now(UTC), repeat_window)
     return d
 
 
@@ -284,7 +294,8 @@ def _by_sound() -> list[tuple[str, ...]]:
 def _said_urgent(text: str) -> str | None:
     """The words of domain.md's urgent list in ``text`` (the long ones also by sound), unless
     negated, over or supposed."""
-    spans = [(m.start(), m.end()) for m in URGENT_SAID.finditer(text)]
+    said = URGENT_SAID if LATIN.search(text) else _URGENT_LATIN_FREE
+    spans = [(m.start(), m.end()) for m in said.finditer(text)]
     if not spans:
         # phrase by phrase in list order, each where its syllables follow one another; a
         # phrase with a syllable the text has not got is not looked for
@@ -334,15 +345,18 @@ _INTRO = re.compile(
     r"[0-9零一二三四五六七八九十幺两栋幢号楼单元室\-]+(的|业主)?$|"
     r"(电话|手机|联系方式|号码)(是|号)?[0-9零一二三四五六七八九幺两 \-]+$"
 )
-_GREETING = re.compile(r"^(你好|您好|喂|哎)+")
+_GREETINGS = ("你好", "您好", "喂", "哎")
+_GREETING = re.compile(r"^(" + "|".join(_GREETINGS) + ")+")
+_INTRO_FIRST = frozenset(first_chars(_INTRO.pattern) or ())  # a clause begins with one or is no intro
 
 
 def summarise(text: str, key_words: list[str], limit: int = 40) -> str:
     """One line in the caller's terms: what they said, greetings and self-introductions out;
     when it is too long, the clauses with the words that decided the category first."""
     clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
-    clauses = [_GREETING.sub("", c).strip() for c in clauses]
-    clauses = [c for c in clauses if c and (not _INTRO.match(c) or any(k in c for k in key_words))]
+    clauses = [_GREETING.sub("", c).strip() if c.startswith(_GREETINGS) else c for c in clauses]
+    clauses = [c for c in clauses if c and (c[0] not in _INTRO_FIRST or not _INTRO.match(c)
+                                            or any(k in c for k in key_words))]  # fmt: skip
     clauses = list(dict.fromkeys(clauses))
     if len("，".join(clauses)) > limit:
         keyed = [c for c in clauses if any(k in c for k in key_words)]

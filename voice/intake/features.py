@@ -15,7 +15,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
-from voice.intake.prefilter import prefiltered
+from voice.intake.prefilter import LATIN, latin_free, prefiltered
 
 FILLERS = ("那个", "嗯", "呃", "啊", "就是说", "就是", "然后", "这个", "哎", "喂", "那么")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -41,7 +41,7 @@ CUES: dict[str, str] = {
     "negated": r"没有|不是|没事|已经好了|已经修好|不用|no longer|not anymore",
 }  # fmt: skip
 _CUES = [(name, prefiltered(rx, re.I)) for name, rx in CUES.items()]
-_WHITESPACE = re.compile(r"\s+")
+_CUES_LATIN_FREE = [(name, latin_free(rx, re.I)) for name, rx in CUES.items()]
 _LATIN = re.compile(r"[A-Za-z]")
 _ANY_SPACE = re.compile(r"\s")
 GRAM_SIZES = (1, 2, 3)
@@ -90,7 +90,7 @@ def token_parts(caller: str, agent: str = "") -> tuple[list[str], str, list[str]
     without making a string for each)."""
     before, t = _words_and_text(caller)
     after: list[str] = []
-    for name, rx in _CUES:
+    for name, rx in _CUES if LATIN.search(t) else _CUES_LATIN_FREE:
         after += ["cue:" + name] * len(rx.findall(t))
     return before, t, after + _agent_grams(agent)
 
@@ -99,7 +99,7 @@ def _words_and_text(caller: str) -> tuple[list[str], str]:
     """An English caller's words and word pairs, and the text the n-grams are taken from."""
     t = caller.lower()
     if not is_english(t):
-        return [], _WHITESPACE.sub("", t)
+        return [], "".join(t.split())  # str.split's whitespace is \s's
     words = re.findall(r"[a-z']+", t)
     pairs = [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
     return ["w:" + w for w in words] + pairs, t
@@ -107,7 +107,7 @@ def _words_and_text(caller: str) -> tuple[list[str], str]:
 
 def _agent_grams(agent: str) -> list[str]:
     """The agent's read-back: a weak second voice."""
-    a = _WHITESPACE.sub("", agent.lower())
+    a = "".join(agent.lower().split())
     return ["a:" + a[i : i + 2] for i in range(len(a) - 1)]
 
 

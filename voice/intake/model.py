@@ -86,8 +86,19 @@ class IntakeModel:
         self._multi_cols = np.array([c for lo, hi in multi for c in range(lo, hi)], np.int64)
         self._multi_lens = np.array([hi - lo for lo, hi in multi], np.int64)
         self._multi_starts = np.concatenate([[0], np.cumsum(self._multi_lens)[:-1]]).astype(np.int64)
+        self._multi_head = np.repeat(np.arange(len(multi)), self._multi_lens)  # each column's head
+        # every head's outputs from [scores, softmax probabilities] in one gather
+        gather = list(range(len(self._bias)))
+        for j, c in enumerate(self._multi_cols.tolist()):
+            gather[c] = len(gather) + j
+        self._outputs_at = np.array(gather, np.int64)
         # a tuple of strings: the collector never walks it
         self._keys = tuple(sorted(self.vocabulary, key=self.vocabulary.__getitem__))
+        # reasons of equal weight (features that always went together in training, 钥 匙 钥匙
+        # 钥匙在): the words evidence shows first, two-character grams before three, then the
+        # rest (single characters, cues, the agent's words), each kind in the order first heard
+        self._tie = np.array([5 - len(k) if k.startswith("c:") and len(k) in (4, 5) else 2
+                              for k in self._keys], np.int8)  # fmt: skip
         # the character n-grams as numbers (gram_code), sorted, with their columns beside: a
         # call's n-grams are all looked up in one binary search, no string made for one
         grams = sorted((gram_code(t[2:]), i) for t, i in self.vocabulary.items()
@@ -191,27 +202,23 @@ class IntakeModel:
                     contrib: np.ndarray, cols: np.ndarray, doc: np.ndarray,
                     bounds: list[int]) -> None:  # fmt: skip
         """Each call's top ``n`` features for its predicted class of head ``name``, as
-        _reasons ranks them (argsort of the negated contributions), for all calls in one
-        stable sort. Where two positive contributions among a call's first n + 1 are equal,
-        argsort's order of equals is its own: that call is left to _reasons."""
+        _reasons ranks them (by contribution, equals by _tie and then in the order first
+        heard), for all calls in one sort."""
         name, n = reasons
         lo, hi = self._span[name]
         if hi - lo < 2:
             return
         at = lo + out[:, lo:hi].argmax(axis=1)  # predict's class: the first of equals
         row = contrib[np.arange(len(doc)), at[doc]]
-        order = np.lexsort((-row, doc))
+        order = np.lexsort((self._tie.take(cols), -row, doc))
         ranked, by = row[order], doc[order]
         rank = np.arange(len(doc)) - np.array(bounds, np.int64)[by]
-        tie = (ranked[1:] == ranked[:-1]) & (ranked[1:] > 0) & (by[1:] == by[:-1]) & (rank[1:] <= n)
-        unsure = set(by[1:][tie].tolist())
         keep = rank < n
         top_cols, top_vals = cols[order][keep].tolist(), ranked[keep].tolist()
         k = 0
         for d, (a, b) in enumerate(itertools.pairwise(bounds)):
             m = min(n, b - a)
-            if d not in unsure:
-                vectors[d].ranked[int(at[d])] = (n, top_cols[k : k + m], top_vals[k : k + m])
+            vectors[d].ranked[int(at[d])] = (n, top_cols[k : k + m], top_vals[k : k + m])
             k += m
 
     def _weigh(self, cols: np.ndarray, tf: np.ndarray) -> Vector:
@@ -223,14 +230,14 @@ class IntakeModel:
         if norm:
             vals = vals / norm
         contrib = self._rows.take(cols, axis=0) * vals[:, None]  # (m, all heads' classes)
-        scores = contrib.sum(axis=0) + self._bias
-        outputs = scores.tolist()
-        if len(self._multi_cols):
-            s = scores[self._multi_cols]
-            e = np.exp(s - np.repeat(np.maximum.reduceat(s, self._multi_starts), self._multi_lens))
-            probs = e / np.repeat(np.add.reduceat(e, self._multi_starts), self._multi_lens)
-            for c, p in zip(self._multi_cols.tolist(), probs.tolist(), strict=True):
-                outputs[c] = p
+        # (numpy's own calls, not the Python wrappers of sum and repeat: the same numbers)
+        scores = np.add.reduce(contrib, axis=0) + self._bias
+        if not len(self._multi_cols):
+            return Vector(cols, vals, self._keys, contrib, scores, scores.tolist())
+        s = scores.take(self._multi_cols)
+        e = np.exp(s - np.maximum.reduceat(s, self._multi_starts).take(self._multi_head))
+        e /= np.add.reduceat(e, self._multi_starts).take(self._multi_head)
+        outputs = np.concatenate((scores, e)).take(self._outputs_at).tolist()
         return Vector(cols, vals, self._keys, contrib, scores, outputs)
 
     def predict(self, name: str, v: Vector, reasons: int = 0) -> Prediction:
@@ -263,10 +270,20 @@ class IntakeModel:
             row = v.contrib[:, lo] if k == 1 else -v.contrib[:, lo]
         else:
             row = v.contrib[:, lo + k]
-        top = (-row).argsort()[:n]  # the method: no Python wrapper in between
+        top = (-row).argsort()[: n + 1]
+        vals = row[top].tolist()
         keys = self._keys
-        return [keys[c] for c, r in zip(v.cols[top].tolist(), row[top].tolist(), strict=True)
-                if r > 0]  # fmt: skip
+        if not any(a == b and b > 0 for a, b in itertools.pairwise(vals)):
+            return [keys[c] for c, r in zip(v.cols[top[:n]].tolist(), vals[:n], strict=True) if r > 0]
+        # equals decide which words and in what order: a fixed order (_tie, then first heard),
+        # the same on every machine (argsort's own order of equals is its algorithm's, which
+        # numpy picks by CPU). The positive features at least as heavy as the n-th, ranked.
+        floor = vals[min(n, len(vals)) - 1]
+        at = np.flatnonzero(row >= floor) if floor > 0 else np.flatnonzero(row > 0)
+        w, cols = row.take(at).tolist(), v.cols.take(at).tolist()
+        tie = self._tie.take(cols).tolist()
+        ranked = sorted(range(len(w)), key=lambda j: (-w[j], tie[j]))[:n]
+        return [keys[cols[j]] for j in ranked]
 
     # -- files ---------------------------------------------------------------------------
     def save(self, path: Path) -> None:

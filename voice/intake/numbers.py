@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import cn2an
 
+from voice.intake.prefilter import LATIN, latin_free
+
 DIGITS = {
     "零": 0, "〇": 0, "洞": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4,
     "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
@@ -148,7 +150,7 @@ class NumberSpan:
         return len(self.digits) == MOBILE_DIGITS and self.digits.startswith("1")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Token:
     start: int
     end: int
@@ -158,7 +160,7 @@ class _Token:
 
 def _token_at(text: str, i: int) -> _Token | None:
     ch = text[i]
-    d = digit_of(ch)
+    d = _DIGIT_OF.get(ch)  # digit_of(ch) of one character
     if d is not None:
         return _Token(i, i + 1, str(d), False)
     if "\u4e00" <= ch <= "\u9fff" and pinyin(ch) == "yao":  # 要/腰/药 heard for 幺
@@ -198,7 +200,7 @@ def _runs(text: str, starts: list[int] | None = None) -> list[list[_Token]]:
             continue
         if run:
             gap = text[run[-1].end : tok.start]
-            if len(gap) > MAX_GAP or any(ch not in SEPARATORS for ch in gap):
+            if len(gap) > MAX_GAP or not SEPARATORS.issuperset(gap):
                 runs.append(run)
                 run = []
         run.append(tok)
@@ -214,12 +216,16 @@ def _runs(text: str, starts: list[int] | None = None) -> list[list[_Token]]:
 _TOKEN_START = re.compile("[0-9０-９" + "".join(DIGITS) + "]|(?<![A-Za-z])(?:"
                           + "|".join(sorted({*EN_DIGITS, *EN_REPEAT})) + ")(?![A-Za-z])",
                           re.I | re.A)  # fmt: skip
+_DIGIT_START = latin_free(_TOKEN_START.pattern, _TOKEN_START.flags)  # a text with no Latin letter
+
+
 
 
 def _starts(text: str) -> list[int]:
     """Where in ``text`` a token of ``_token_at`` may begin (a digit, a 幺 homophone, an
     English digit word), in order: every other position is skipped without a look."""
-    out = [m.start() for m in _TOKEN_START.finditer(text)]
+    rx = _TOKEN_START if LATIN.search(text) else _DIGIT_START
+    out = [m.start() for m in rx.finditer(text)]
     sounds = syllables(text)
     if "yao" in sounds:  # only a Chinese character reads "yao"; 幺 is found twice
         out = sorted({*out, *(i for i, s in enumerate(sounds) if s == "yao")})

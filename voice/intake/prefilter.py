@@ -63,3 +63,46 @@ def prefiltered(pattern: str, flags: int = 0) -> re.Pattern[str]:
         return re.compile(pattern, flags)
     cls = "".join(re.escape(c) for c in sorted(chars))
     return re.compile(f"(?=[{cls}])(?:{pattern})", flags)
+
+
+# Every character an ASCII letter of a pattern can match, re.I's Unicode folds too (İ ı ſ and
+# the Kelvin sign, found by trying every code point): a text without one of these is matched
+# by a pattern's other alternatives alone.
+LATIN = re.compile("[A-Za-z\u0130\u0131\u017f\u212a]")
+
+
+def alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of ``pattern`` ("a|(b|c)d" → ["a", "(b|c)d"])."""
+    out, depth, start, i, in_set = [], 0, 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 1
+        elif in_set:
+            in_set = ch != "]" or pattern[i - 1] == "["
+        elif ch == "[":
+            in_set = True
+            if pattern[i + 1 : i + 2] == "^":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+def latin_free(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``pattern`` without the top-level alternatives that must begin with an ASCII letter
+    (``(second|third) time``, ``\\bburst``), for texts ``LATIN`` finds nothing in: there, the
+    same matches. Chinese alternatives that each begin with a character let ``re`` skip from
+    one possible start to the next in C, the whole pattern cannot (it tries every position)."""
+    keep = [a for a in alternatives(pattern)
+            if not (f := first_chars(a, flags)) or not all(c.isascii() and c.isalpha() for c in f)]  # fmt: skip
+    if not keep:
+        return re.compile("(?!)")
+    return re.compile("|".join(keep), flags)
