@@ -1,8 +1,9 @@
 """A recording → a Transcript: per channel VAD, the segments joined into each speaker's turns,
-per turn the engine, merged in time (``transcribe_file``, the fast draft); each channel whole,
-its words shared out among the turns (``transcribe_turns(whole=True)``, the refine pass: every
-word decoded with the words around it, the turns kept); or each channel whole as one
-utterance (``transcribe_whole``, measured by bench/asr.py, not used by the worker)."""
+per turn the engine, merged in time (``transcribe_file``, the fast draft); each channel that
+takes turns with another decoded whole, its words shared out among the turns
+(``transcribe_turns(whole=True)``, the refine pass: every word decoded with the words around
+it, the turns kept); or each channel whole as one utterance (``transcribe_whole``, measured
+by bench/asr.py, not used by the worker)."""
 
 from __future__ import annotations
 
