@@ -10,7 +10,8 @@ peak RSS is its own. Systems:
 - ``pipeline``: what the worker runs (``transcribe_file`` with the configured engine,
   prompt and VAD: each speaker's turn as one window).
 - ``pipeline_refined``: what the worker stores in the end with ``[asr] refine`` on: the
-  pipeline's draft pass, then each channel whole, its words shared out among its turns
+  pipeline's draft pass, then each channel that takes turns with another (a two-party
+  call's) whole, its words shared out among its turns; a single speaker keeps the draft
   (``transcribe_turns(whole=True)``, the refine job); the figures are the refined
   transcript's, the time and CPU those of both passes.
 - ``pipeline_no_numbers``: the pipeline without number readings (``number_readings=0``: an

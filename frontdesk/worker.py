@@ -2,7 +2,7 @@
 
 Two passes: the ``transcribe`` job makes the draft fast (VAD segments, most of them already
 decoded while the call was live); then, with ``refine`` on, a ``refine`` job decodes each
-channel whole and shares its words out among the speaker's turns (every word with the words
+channel that takes turns with another (a two-party call's) whole and shares its words out among the speaker's turns (every word with the words
 around it: fewer errors; the turns kept in the order they were said) and replaces the transcript and the draft, if no agent has
 touched the draft.
 Refine jobs wait while a transcribe job is due or a live call is being followed.
@@ -61,7 +61,8 @@ class AsrSettings:
     threads: int = 2
     vad_aggressiveness: int = 2
     vad_frame_ms: int = 30
-    # a second pass after the draft: each channel whole, shared out among its turns ([asr] refine)
+    # a second pass after the draft: each channel taking turns decoded whole, shared out among
+    # its turns ([asr] refine)
     refine: bool = False
 
 
@@ -188,7 +189,8 @@ class Worker:
         discard_live(partial_root, call_uuid)
 
     def refine_call(self, call_id: int) -> None:
-        """Decode each channel whole, its words shared out among its turns; replace the transcript (the draft pass's kept under
+        """Decode each channel that takes turns with another whole, its words shared out among
+        its turns (``transcribe_turns(whole=True)``); replace the transcript (the draft pass's kept under
         ``first_pass``) and re-draft the entry, but only while the entry is a draft no agent
         has edited: once an agent has touched it, transcript and entry stay as they saw them."""
         from voice.asr.audio import AudioError

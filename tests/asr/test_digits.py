@@ -87,6 +87,20 @@ def test_a_lost_building_marker_between_building_and_unit_is_written_back():
         assert display_text(said) == said
 
 
+def test_a_digit_or_unit_heard_as_another_syllable_in_an_address_is_written_back():
+    # the unit's digit between 栋 and 单元, the room's last digit at the end of a clause
+    assert display_text("我家是一栋死单元110案。变化") == "我家是一栋四单元1102。变化"
+    assert display_text("房号是11多岸单元1-00岸。") == "房号是11栋二单元1002。"
+    assert display_text("房号是11栋二单元100按。") == "房号是11栋二单元1002。"
+    # 单元 heard as 的元, 栋 as 卓
+    assert display_text("三懂三的元303") == "三栋三单元303"
+    assert display_text("八卓二单元501") == "八栋二单元501"
+    # the same syllables where they are words: left as they are
+    for said in ("单元302按时交的物业费", "三楼按单元收费吗", "我是三栋二单元302是吧", "单元30吧。",
+                 "三的元钱", "一百二十的元宝", "我家五个二单元", "三号楼按单元"):  # fmt: skip
+        assert display_text(said) == said
+
+
 @pytest.mark.slow
 def test_the_address_is_registered_when_whisper_loses_the_building_marker(whisper):
     """dev_old_lady__loss10 and __noisy (μ-law with 10 % packets lost; room noise): Whisper base
@@ -100,3 +114,18 @@ def test_the_address_is_registered_when_whisper_loses_the_building_marker(whispe
         item = next(i for i in items if i["id"] == iid)
         t = transcribe_file(DATA / "asr_eval" / item["file"], whisper)
         assert extract(t).address.code() == "5-2-601", t.text()
+
+
+@pytest.mark.slow
+def test_the_address_is_registered_when_whisper_mishears_its_digits(whisper):
+    """dev_ceiling__alaw and dev_digits_one__alaw (A-law): Whisper base writes 一栋四单元幺幺零二
+    as 一栋死单元110案 and 十一栋二单元幺零零二 as 11多岸单元1-00岸 (the pipeline on the dev
+    split); intake registered 1-4-110 and nothing. The draft now registers both addresses."""
+    from voice.asr.transcribe import transcribe_file
+    from voice.intake.extract import extract
+
+    items = json.loads((DATA / "asr_eval" / "dev.json").read_text(encoding="utf-8"))
+    for iid, code in (("dev_ceiling__alaw", "1-4-1102"), ("dev_digits_one__alaw", "11-2-1002")):
+        item = next(i for i in items if i["id"] == iid)
+        t = transcribe_file(DATA / "asr_eval" / item["file"], whisper)
+        assert extract(t).address.code() == code, t.text()

@@ -15,7 +15,7 @@ import soundfile as sf
 from tests.conftest import DATA, SPEECH
 from voice.asr.metrics import digit_runs, normalise_for_cer
 from voice.asr.transcribe import transcribe_file, transcribe_turns
-from voice.asr.turns import speech_turns
+from voice.asr.turns import speech_turns, takes_turns
 
 
 def _spans(turns):
@@ -42,6 +42,17 @@ def test_a_long_pause_or_a_long_turn_starts_a_new_one():
     segs = [(i * 5.0, i * 5.0 + 4.0) for i in range(8)]  # 39 s of speech in 4 s pieces
     assert _spans(speech_turns([segs], max_s=27.0)) == [(0, 0.0, 24.0), (0, 25.0, 39.0)]
     assert speech_turns([[], []]) == []
+
+
+def test_a_channel_takes_turns_when_someone_else_speaks_between_its_turns():
+    caller = [(0.0, 2.0), (8.0, 9.0)]
+    turns = speech_turns([caller, [(4.5, 7.5)]])
+    mine = [t for t in turns if t.channel == 0]
+    assert takes_turns(mine, turns) and takes_turns([t for t in turns if t.channel == 1], turns) is False
+    # one speaker alone, its turns split by its own long pause: nobody to take turns with
+    alone = speech_turns([caller, []])
+    assert takes_turns([t for t in alone if t.channel == 0], alone) is False
+    assert takes_turns([], turns) is False
 
 
 PASSES = {
@@ -116,3 +127,53 @@ def test_words_heard_outside_every_turn_are_dropped(whisper):
     [_, v] = whisper.transcribe_split(audio, 0.0, "unknown", [(first["start"], first["end"]),
                                                              (item["parts"][1]["start"], item["parts"][1]["end"])])  # fmt: skip
     assert len(digit_runs(v.text)[-1]) == 11, v.text  # given its turn, the number is there
+
+
+class Counting:
+    """The real engine, its decodes counted."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.decodes = engine, 0
+
+    def __getattr__(self, name):
+        return getattr(self.engine, name)
+
+    def transcribe(self, *a, **kw):
+        self.decodes += 1
+        return self.engine.transcribe(*a, **kw)
+
+    def transcribe_split(self, *a, **kw):
+        self.decodes += 1
+        return self.engine.transcribe_split(*a, **kw)
+
+
+@pytest.mark.slow
+def test_the_refine_pass_decodes_whole_only_the_channels_that_take_turns(whisper):
+    """A caller alone (a request, then the phone number after a pause: two turns) keeps the
+    draft's utterances, nothing decoded again; in the two-party call each channel is decoded
+    whole once and nothing else (the draft's turns are not decoded again)."""
+    path = DATA / "asr_eval" / _dev("dev_tail_phone__band8k")["file"]
+    draft = transcribe_file(path, whisper)
+    spy = Counting(whisper)
+    refined = transcribe_turns(path, spy, draft=draft, whole=True)
+    assert spy.decodes == 0 and refined.utterances == draft.utterances
+
+    call = SPEECH / "call_two_party.wav"
+    spy = Counting(whisper)
+    refined = transcribe_turns(call, spy, draft=transcribe_file(call, whisper), whole=True)
+    assert spy.decodes == 2, spy.decodes  # the two channels, each at once
+    assert {u.speaker for u in refined.utterances} == {"caller", "agent"}
+
+
+@pytest.mark.slow
+def test_no_text_is_invented_on_a_calls_trailing_silence_when_refined(whisper, tmp_path):
+    """The two-party call with twenty seconds of line hiss on both channels after the agent's
+    goodbye: each channel decoded whole (the refine pass) ends with what was said."""
+    ref = json.loads((SPEECH / "call_two_party.json").read_text(encoding="utf-8"))
+    audio, rate = sf.read(str(SPEECH / "call_two_party.wav"))
+    hiss = np.random.default_rng(0).normal(0, 0.002, (20 * rate, 2))
+    wav = tmp_path / "hiss.wav"
+    sf.write(wav, np.concatenate([audio, hiss]), rate)
+    t = transcribe_turns(wav, whisper, whole=True)
+    assert [u.speaker for u in t.utterances] == [r["speaker"] for r in ref], t.text()
+    assert t.utterances[-1].end <= ref[-1]["end"] + 1.0

@@ -26,7 +26,7 @@ def display_text(text: str, numbers: bool = True) -> str:
     t = re.sub(rf"(?<={_CJK})\s+(?=\d)|(?<=\d)\s+(?={_CJK})", "", t)
     t = to_simplified(t)
     if numbers:
-        from voice.asr.digits import building_marker, normalise_numbers
+        from voice.asr.digits import address_slots, normalise_numbers
 
-        t = building_marker(normalise_numbers(t))
+        t = address_slots(normalise_numbers(t))
     return t

@@ -54,6 +54,15 @@ def speech_turns(
     return sorted(turns, key=lambda t: (t.start, t.channel))
 
 
+def takes_turns(mine: Sequence[Turn], turns: Sequence[Turn]) -> bool:
+    """``mine`` (one channel's turns, of ``turns``) alternate with another channel's: someone
+    else spoke between its first and its last turn (a two-party call's caller or agent)."""
+    if len(mine) < 2:
+        return False
+    ch, a, b = mine[0].channel, mine[0].start, mine[-1].end
+    return any(t.channel != ch and a < t.start < b for t in turns)
+
+
 def decode_turn(
     engine, audio: np.ndarray, speaker: Speaker, start: float, end: float,
     segments: Sequence[Span], flush: bool = True,
