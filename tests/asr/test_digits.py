@@ -92,9 +92,9 @@ def test_a_digit_or_unit_heard_as_another_syllable_in_an_address_is_written_back
     assert display_text("我家是一栋死单元110案。变化") == "我家是一栋四单元1102。变化"
     assert display_text("房号是11多岸单元1-00岸。") == "房号是11栋二单元1002。"
     assert display_text("房号是11栋二单元100按。") == "房号是11栋二单元1002。"
-    # 单元 heard as 的元, 栋 as 卓
-    assert display_text("三懂三的元303") == "三栋三单元303"
-    assert display_text("八卓二单元501") == "八栋二单元501"
+    # 单元 heard as 的元 and 栋 as 卓 were seen only on the frozen test split: no rule for them
+    assert display_text("三懂三的元303") == "三懂三的元303"
+    assert display_text("八卓二单元501") == "八卓二单元501"
     # the same syllables where they are words: left as they are
     for said in ("单元302按时交的物业费", "三楼按单元收费吗", "我是三栋二单元302是吧", "单元30吧。",
                  "三的元钱", "一百二十的元宝", "我家五个二单元", "三号楼按单元"):  # fmt: skip
