@@ -49,9 +49,11 @@ CHOICE_FIELDS = {"category": CATEGORIES, "repair_scope": REPAIR_SCOPES,
 ADDRESS = ("building", "unit", "room", "public_area")
 EVIDENCE_FIELDS = {"address": ADDRESS, "address.invalid": ADDRESS,
                    "caller.phone": ("caller_phone",), "caller.surname": ("caller_name",),
-                   "caller": ("caller_name",)}  # fmt: skip
+                   "caller.phone.unsure": ("caller_phone",), "caller": ("caller_name",)}  # fmt: skip
 LOW_CONFIDENCE = 0.6
 ROSTER_MARKS = ("address.invalid", "address.roster", "caller.roster")  # frontdesk.roster_draft
+# flags shown as such under their field, not as the words that support it
+FLAGS = (*ROSTER_MARKS, "caller.phone.unsure")  # a number after 手机 that is no mobile
 
 
 # ---- the draft after hangup ----
@@ -184,7 +186,7 @@ def _evidence_by_field(evidence: list[Any]) -> dict[str, list[str]]:
             continue
         name = str(ev.get("field", ""))
         key = "address" if name.startswith("address") else EVIDENCE_FIELDS.get(name, (name,))[0]
-        if name in ROSTER_MARKS:  # a flag or a roster pre-fill: shown as such, not as words heard
+        if name in FLAGS:  # a flag or a roster pre-fill: shown as such, not as words heard
             key = name
         out.setdefault(key, []).append(str(ev.get("text", "")))
     return out
