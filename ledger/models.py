@@ -372,7 +372,18 @@ class QaSample(Base):
 # ---- KPI totals per site and UTC hour (ledger/kpi_hours.py; migration 0011 adds the triggers)
 
 
-class KpiCallHour(Base):
+class _CallCounts:
+    """The call counts an hour's and a day's totals both keep."""
+
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    ring3: Mapped[int] = mapped_column(Integer, default=0)
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+    recorded: Mapped[int] = mapped_column(Integer, default=0)
+    reg_ok: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KpiCallHour(_CallCounts, Base):
     """A site's calls in one UTC hour of invited_at, counted by the KPI page's rules."""
 
     __tablename__ = "kpi_call_hours"
@@ -380,15 +391,9 @@ class KpiCallHour(Base):
 
     site: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
     hour: Mapped[datetime] = mapped_column(primary_key=True)
-    calls: Mapped[int] = mapped_column(Integer, default=0)
-    answered: Mapped[int] = mapped_column(Integer, default=0)
-    ring3: Mapped[int] = mapped_column(Integer, default=0)
-    missed: Mapped[int] = mapped_column(Integer, default=0)
-    recorded: Mapped[int] = mapped_column(Integer, default=0)
-    reg_ok: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class KpiCallDay(Base):
+class KpiCallDay(_CallCounts, Base):
     """A site's calls in one UTC day: the sum of its kpi_call_hours rows (migration 0014)."""
 
     __tablename__ = "kpi_call_days"
@@ -396,12 +401,6 @@ class KpiCallDay(Base):
 
     site: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
     day: Mapped[datetime] = mapped_column(primary_key=True)
-    calls: Mapped[int] = mapped_column(Integer, default=0)
-    answered: Mapped[int] = mapped_column(Integer, default=0)
-    ring3: Mapped[int] = mapped_column(Integer, default=0)
-    missed: Mapped[int] = mapped_column(Integer, default=0)
-    recorded: Mapped[int] = mapped_column(Integer, default=0)
-    reg_ok: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class KpiCompanyHour(Base):
