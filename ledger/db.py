@@ -89,9 +89,10 @@ def script_heads() -> set[str]:
     return revisions - parents
 
 
-def _is_current(engine: Engine) -> bool:
+def _is_current(engine: Engine, tables: set[str] | None = None) -> bool:
+    """Whether the ledger is at the scripts' heads (``tables``: its table names, if known)."""
     with engine.connect() as conn:
-        if "alembic_version" not in inspect(conn).get_table_names():
+        if "alembic_version" not in (tables if tables is not None else inspect(conn).get_table_names()):
             return False
         current = {r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))}
     return bool(current) and current == script_heads()
@@ -110,7 +111,8 @@ def open_database(url: str) -> sessionmaker[Session]:
             tables = set(inspect(engine).get_table_names())
             if tables and "alembic_version" not in tables:
                 raise LedgerError(f"{_safe(url)} holds tables that are not a Frontdesk ledger")
-            upgrade(engine)
+            if not _is_current(engine, tables):  # the tables already read: not inspected twice
+                upgrade(engine)
     except (DatabaseError, OperationalError) as exc:
         raise LedgerError(f"cannot open the ledger database {_safe(url)}: {exc.orig}") from None
     factory = sessionmaker(engine, expire_on_commit=False)
