@@ -20,6 +20,8 @@ each page's handler in this process, wall and CPU (process and backend) p50/p95.
     python bench/sites.py --database-url postgresql+psycopg://…/empty_db
     python bench/sites.py --sites 50 --days 31 --database-url …/built_db --reuse   # measure again
     python bench/sites.py --sites 50 --days 31 --database-url … --reuse --only-pages
+    python bench/sites.py --server-dir /data/pg-year            # build; the cluster kept there
+    python bench/sites.py --server-dir /data/pg-year --reuse    # measure it again
 
 Proportions per call: 88 % answered (4 % of them after ring 3), 8 % missed, 2 % busy, 1 %
 rejected, 1 % interrupted; an entry for every recorded call but 1 % (unlogged), 3 % of them
@@ -219,7 +221,11 @@ def build(engine, sites: int, days: int, per_day: int, log) -> dict:
         # totals and the counts counted once at the end
         for table in ("calls", "entries", "findings"):
             conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-    step = sites * per_day * 30  # a month of the company per statement
+        # nor autovacuum's passes over the growing tables (a year: a dozen heap scans each);
+        # the VACUUM ANALYZE at the end does it once
+        for table in ("calls", "entries", "findings", "transcripts"):
+            conn.execute(text(f"ALTER TABLE {table} SET (autovacuum_enabled = false)"))
+    step = sites * per_day * 10  # ten days of the company per statement
     for lo in range(0, total, step):
         hi = min(total, lo + step) - 1
         with engine.begin() as conn:
@@ -229,11 +235,20 @@ def build(engine, sites: int, days: int, per_day: int, log) -> dict:
             conn.execute(text(ENTRIES_SQL), args)
             conn.execute(text(WALKINS_SQL), {**args, "base": total})
             conn.execute(text(FINDINGS_SQL), args)
-        log(f"generated {hi + 1:,} of {total:,} calls ({time.perf_counter() - t0:.0f} s)")
+        s = time.perf_counter() - t0
+        rate = (hi + 1) / s
+        log(f"generated day {(hi + 1) // (sites * per_day)} of {days}: {hi + 1:,} of {total:,} "
+            f"calls, {rate:,.0f} calls/s, {s:.0f} s, ETA rows {(total - hi - 1) / rate:.0f} s "
+            f"(load {os.getloadavg()[0]:.1f})")  # fmt: skip
     t_rows = time.perf_counter() - t0
     with engine.begin() as conn:
+        conn.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))  # sorts in memory
         for ddl in dropped:
+            t = time.perf_counter()
             conn.execute(text(ddl))
+            log(f"  {ddl[:60]}… {time.perf_counter() - t:.0f} s")
+        for table in ("calls", "entries", "findings", "transcripts"):
+            conn.execute(text(f"ALTER TABLE {table} RESET (autovacuum_enabled)"))
         for table in ("calls", "entries", "findings"):
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                               f"(SELECT coalesce(max(id), 1) FROM {table}))"))  # fmt: skip
@@ -248,6 +263,7 @@ def build(engine, sites: int, days: int, per_day: int, log) -> dict:
     log(f"KPI totals counted ({time.perf_counter() - t_kpi:.0f} s)")
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+        log(f"vacuumed ({time.perf_counter() - t0:.0f} s)")
         counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
                   for t in ("calls", "entries", "findings")}  # fmt: skip
         size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
@@ -477,7 +493,10 @@ def bench(args, log) -> dict:
 
     server = None
     url = args.database_url
-    if url is None:
+    if url is None and args.server_dir:
+        server, url = kept_server(Path(args.server_dir), args.reuse)
+        log(f"server in {args.server_dir}: {url}")
+    elif url is None:
         from tests.ledger.pg import start_server
 
         server = start_server()
@@ -499,6 +518,8 @@ def bench(args, log) -> dict:
         out = {"machine": {"cores": os.cpu_count(), "load_at_start": os.getloadavg()[0]},
                "size": {"sites": args.sites, "days": args.days, "per_day": args.per_day},
                "data": info}  # fmt: skip
+        if args.build_only:
+            return out
         if args.only_pages:
             out["console"] = console_pages(url, codes, day, args.requests)
             out["machine"]["load_at_end"] = os.getloadavg()[0]
@@ -523,8 +544,36 @@ def bench(args, log) -> dict:
         out["machine"]["load_at_end"] = os.getloadavg()[0]
         return out
     finally:
-        if server is not None and not args.keep:
+        if server is not None and args.server_dir and not args.keep:
+            server._run(str(server.bindir / "pg_ctl"), "-D", str(server.datadir), "-m", "fast",
+                        "-w", "stop", check=False)  # stopped, kept  # fmt: skip
+        elif server is not None and not args.keep:
             server.stop()
+
+
+def kept_server(root: Path, reuse: bool):
+    """A private server whose cluster lives in ``root`` and stays there (--server-dir):
+    made by the first run, started again by a --reuse run, stopped but not deleted at the
+    end (a year takes an hour to build). Returns the server and its database's URL."""
+    import pwd
+
+    from tests.ledger.pg import PostgresServer, _free_port, find_bindir
+
+    user = "postgres" if os.geteuid() == 0 else None  # initdb refuses root
+    made = not (root / "data" / "PG_VERSION").exists()
+    if made and reuse:
+        raise SystemExit(f"--reuse: no cluster in {root}")
+    (root / "sock").mkdir(parents=True, exist_ok=True)
+    if user:
+        pw = pwd.getpwnam(user)
+        for d in (root, root / "sock"):
+            os.chown(d, pw.pw_uid, pw.pw_gid)
+        os.chmod(root, 0o700)
+    server = PostgresServer(find_bindir(), root, _free_port(), user)
+    server.start()
+    if made:
+        return server, server.create_database("sites_bench")
+    return server, server.url("sites_bench")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -536,10 +585,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--database-url", help="an empty PostgreSQL database (default: a private "
                    "server, started and deleted by the bench)")  # fmt: skip
     p.add_argument("--keep", action="store_true", help="leave the private server running")
+    p.add_argument("--server-dir", help="the private server's cluster in this directory, "
+                   "kept (stopped) after the run; with --reuse, measure the ledger it holds")  # fmt: skip
     p.add_argument("--reuse", action="store_true", help="measure the ledger at --database-url "
                    "as an earlier run (--keep) built it, without building")  # fmt: skip
     p.add_argument("--only-pages", action="store_true", help="with --reuse: time the KPI "
                    "and audit pages only, not the reconciler")  # fmt: skip
+    p.add_argument("--build-only", action="store_true", help="build the ledger, measure "
+                   "nothing (then --reuse, e.g. with the server at another priority)")  # fmt: skip
     p.add_argument("--child-reconcile", help=argparse.SUPPRESS)
     p.add_argument("--child-sites", help=argparse.SUPPRESS)
     p.add_argument("--child-since", help=argparse.SUPPRESS)
