@@ -318,7 +318,7 @@ def _from_totals(
         calls[site] = [int(x) for x in v[:5]]
         reg[site] = int(v[5])
     E = KpiEntrySum
-    span = _spans(E.span, E.bucket, start, end, d0, d1)
+    span, sign = _spans(E.span, E.bucket, start, end, d0, d1)
     callbacks: dict[str, list[int]] = {}
     per_category: dict[str, int] = {}
     per_building: dict[str, int] = {}
@@ -326,8 +326,8 @@ def _from_totals(
     # rows, not 25 per site), unfinished statuses not at all (the review's count, below)
     site_or_all = case((E.kind == "b", ""), else_=E.site)
     for site, kind, key, n, ret, ok in db.execute(
-        select(site_or_all, E.kind, E.key, func.sum(E.registered), func.sum(E.returned),
-               func.sum(E.cb_ok))
+        select(site_or_all, E.kind, E.key, func.sum(sign * E.registered),
+               func.sum(sign * E.returned), func.sum(sign * E.cb_ok))
         .where(span, E.kind != "u", in_sites(E.site, chosen))
         .group_by(site_or_all, E.kind, E.key)
     ).all():  # fmt: skip
@@ -340,11 +340,13 @@ def _from_totals(
         elif n:
             per_building[key] = per_building.get(key, 0) + int(n)
     S = KpiSubjectSum
-    n = func.sum(S.n).label("n")
+    span, sign = _spans(S.span, S.bucket, start, end, d0, d1)
+    n = func.sum(sign * S.n).label("n")
     subjects = db.execute(
         select(S.category, S.subject, n)
-        .where(_spans(S.span, S.bucket, start, end, d0, d1), in_sites(S.site, chosen))
-        .group_by(S.category, S.subject).order_by(n.desc()).limit(8)
+        .where(span, in_sites(S.site, chosen))
+        .group_by(S.category, S.subject).having(n > 0)  # a day row less all its hours: 0
+        .order_by(n.desc()).limit(8)
     ).all()  # fmt: skip
     # unfinished before the cutoff: whole UTC days, then hours, then the cutoff's own hour
     cut_d = cut_h.replace(hour=0)
@@ -363,14 +365,33 @@ def _from_totals(
 
 
 def _spans(span: Any, bucket: Any, start: datetime, end: datetime, d0: datetime,
-           d1: datetime) -> ColumnElement[bool]:
-    """The period's rows of a table by UTC hour ('h') and day ('d'): its whole UTC days
-    [d0, d1) from day rows, the partial days at its ends from hour rows."""
-    if d0 >= d1:
-        return and_(span == "h", bucket >= start, bucket < end)
-    return or_(and_(span == "h", or_(and_(bucket >= start, bucket < d0),
-                                     and_(bucket >= d1, bucket < end))),
-               and_(span == "d", bucket >= d0, bucket < d1))  # fmt: skip
+           d1: datetime) -> tuple[ColumnElement[bool], ColumnElement[int]]:
+    """The period's rows of a table by UTC hour ('h') and day ('d'), and the sign each
+    counts with: its whole UTC days [d0, d1) from day rows, and each partial UTC day at its
+    ends from the hour rows inside the period — or, when the hours outside it are fewer,
+    from the day's row less those hours' rows (sign -1; a day row is the sum of its hour
+    rows in every snapshot, as both change only together). A month in +08:00 ends at 16:00
+    UTC: its last UTC day is then its day row less eight night hours, not sixteen busy ones
+    (4,800 of the company month's 11,600 entry rows)."""
+    hour = timedelta(hours=1)
+    day = timedelta(days=1)
+    if d0 > d1:  # the period lies within one UTC day
+        return and_(span == "h", bucket >= start, bucket < end), literal_column("1")
+    parts, less = [], []
+    if d0 < d1:
+        parts.append(and_(span == "d", bucket >= d0, bucket < d1))
+    for lo, hi, first in ((start, d0, d0 - day), (d1, end, d1)):  # inside [lo, hi)
+        if lo >= hi:
+            continue
+        inside = (hi - lo) // hour
+        if 24 - inside < inside:  # the day row less the hours outside [lo, hi)
+            parts.append(and_(span == "d", bucket >= first, bucket < first + day))
+            out = or_(and_(bucket >= first, bucket < lo), and_(bucket >= hi, bucket < first + day))
+            less.append(and_(span == "h", out))
+        else:
+            parts.append(and_(span == "h", bucket >= lo, bucket < hi))
+    sign = case((or_(*less), -1), else_=1) if less else literal_column("1")
+    return or_(*parts, *less), sign
 
 
 def _from_rows(
