@@ -35,7 +35,9 @@ def ensure_site(session: Session, site: Site) -> SiteRow:
 
 
 def list_sites(session: Session) -> list[Site]:
-    return [Site(r.code, r.name) for r in session.scalars(select(SiteRow).order_by(SiteRow.code))]
+    # plain rows, not ORM objects: every list and KPI page reads the 50 sites of a company
+    q = select(SiteRow.code, SiteRow.name).order_by(SiteRow.code)
+    return [Site(code, name) for code, name in session.execute(q)]
 
 
 def site_names(session: Session) -> dict[str, str]:
