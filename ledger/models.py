@@ -418,7 +418,12 @@ class KpiEntrySum(Base):
     registered, returned repairs and callbacks in time; per building ('b') registered HOT."""
 
     __tablename__ = "kpi_entry_sums"
-    __table_args__ = (Index("ix_kpi_entry_sums_bucket", "span", "bucket"),)
+    __table_args__ = (
+        Index("ix_kpi_entry_sums_bucket", "span", "bucket"),
+        # the review's count: the 'u' rows of the ledger's whole history (migration 0015)
+        Index("ix_kpi_entry_sums_kind", "kind", "span", "bucket",
+              postgresql_include=["site", "registered"]),
+    )  # fmt: skip
 
     site: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
     span: Mapped[str] = mapped_column(String(1), primary_key=True)

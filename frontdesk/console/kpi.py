@@ -351,11 +351,15 @@ def _from_totals(
     # unfinished before the cutoff: whole UTC days, then hours, then the cutoff's own hour
     cut_d = cut_h.replace(hour=0)
     # (both in one statement: a round trip fewer)
+    # (each span its own sum: one range of ix_kpi_entry_sums_kind each, where an OR of the
+    # two read every 'u' row of the ledger's history; migration 0015)
+    def u_rows(*cond: ColumnElement[bool]) -> Any:
+        return select(func.coalesce(func.sum(E.registered), 0)).where(
+            E.kind == "u", *cond, in_sites(E.site, chosen)).scalar_subquery()  # fmt: skip
+
     n_open = db.scalar(select(
-        select(func.coalesce(func.sum(E.registered), 0)).where(
-            E.kind == "u", in_sites(E.site, chosen),
-            or_(and_(E.span == "d", E.bucket < cut_d),
-                and_(E.span == "h", E.bucket >= cut_d, E.bucket < cut_h))).scalar_subquery()
+        u_rows(E.span == "d", E.bucket < cut_d)
+        + u_rows(E.span == "h", E.bucket >= cut_d, E.bucket < cut_h)
         + select(func.count()).where(
             LedgerEntry.status.in_(UNFINISHED), LedgerEntry.created_at >= cut_h,
             LedgerEntry.created_at < cutoff, in_sites(LedgerEntry.site, chosen)).scalar_subquery()
