@@ -130,7 +130,7 @@ CROSS JOIN LATERAL (
                 WHEN c.id % 300 = 5 THEN 'dispatched' ELSE 'closed' END AS st) x
 CROSS JOIN LATERAL (
     -- a subject of 72 per category (where x what), Zipf-ranked: rank r ~ 72^u, so a few are hot
-    SELECT (least(floor(exp(((c.id * 40503) % 65536) / 65536.0 * ln(72)))::int, 72) - 1)
+    SELECT (least(floor(exp(((c.id::bigint * 40503) % 65536) / 65536.0 * ln(72)))::int, 72) - 1)
                * 37 % 72 AS p) z
 CROSS JOIN LATERAL (
     SELECT CASE x.cat
