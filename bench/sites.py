@@ -109,8 +109,8 @@ INSERT INTO entries (id, call_id, source, status, category, building, unit, room
     department, caller_phone, summary, content, confidence, evidence, site, created_at,
     registered_at, registered_by, returned_at, closed_at, callback_at, callback_result,
     updated_at)
-SELECT c.id, c.id, '来电', st, cat, (1 + c.id % 25)::text, (1 + (c.id / 25) % 4)::text,
-    ((1 + (c.id / 100) % 25) * 100 + 1 + c.id % 2)::text, false,
+SELECT c.id, c.id, '来电', st, cat, (1 + h % 25)::text, (1 + (h / 25) % 4)::text,
+    ((1 + (h / 100) % 18) * 100 + 1 + (h / 1800) % 4)::text, false,
     CASE cat WHEN '报修' THEN '工程维修部' WHEN '投诉' THEN '客服部' WHEN '求助' THEN '安管部' END,
     c.caller, summ, summ, '{}', '[]', c.site, reg - interval '5 seconds', reg,
     'agent-' || c.site,
@@ -129,9 +129,34 @@ CROSS JOIN LATERAL (
                 THEN (ARRAY['registered', 'dispatched', 'returned', 'closed'])[1 + c.id % 4]
                 WHEN c.id % 300 = 5 THEN 'dispatched' ELSE 'closed' END AS st) x
 CROSS JOIN LATERAL (
-    SELECT CASE x.cat WHEN '报修' THEN '卫生间水管漏水' WHEN '投诉' THEN '楼上装修太吵'
-                      WHEN '咨询' THEN '物业费怎么交' WHEN '求助' THEN '钥匙锁在家里'
-                      ELSE '小区增加垃圾桶' END AS summ) y
+    -- a subject of 72 per category (where x what), Zipf-ranked: rank r ~ 72^u, so a few are hot
+    SELECT (least(floor(exp(((c.id::bigint * 40503) % 65536) / 65536.0 * ln(72)))::int, 72) - 1)
+               * 37 % 72 AS p) z
+CROSS JOIN LATERAL (
+    SELECT CASE x.cat
+        WHEN '报修' THEN (ARRAY['卫生间', '厨房', '阳台', '客厅', '卧室', '楼道'])[1 + z.p % 6]
+            || (ARRAY['水管漏水', '灯不亮', '下水道堵了', '墙面渗水', '插座没电', '门锁坏了',
+                      '窗户关不上', '天花板掉皮', '马桶堵塞', '水龙头滴水', '暖气不热',
+                      '地漏反味'])[1 + z.p / 6]
+        WHEN '投诉' THEN (ARRAY['楼上', '隔壁', '楼下', '对门', '楼道里', '小区里'])[1 + z.p % 6]
+            || (ARRAY['装修太吵', '乱堆杂物', '狗叫扰民', '噪音太大', '占用车位', '乱扔垃圾',
+                      '漏水到我家', '晚上唱歌', '养鸽子', '油烟太大', '私搭乱建',
+                      '电动车充电'])[1 + z.p / 6]
+        WHEN '咨询' THEN (ARRAY['物业费', '停车费', '水电费', '装修押金', '门禁卡', '快递柜'])
+                          [1 + z.p % 6]
+            || (ARRAY['怎么交', '多少钱', '能开发票吗', '能退吗', '在哪办', '要带什么',
+                      '几点能办', '能线上办吗', '为什么涨了', '怎么查', '能分期吗',
+                      '过期了怎么办'])[1 + z.p / 6]
+        WHEN '求助' THEN (ARRAY['家里', '车库', '电梯里', '楼道', '门口', '阳台'])[1 + z.p % 6]
+            || (ARRAY['钥匙锁在里面', '老人摔倒了', '有人被困', '闻到煤气味', '停电了',
+                      '看到陌生人', '孩子找不到了', '有烟味', '跳闸了', '水漫出来了',
+                      '车被堵住', '门打不开'])[1 + z.p / 6]
+        ELSE (ARRAY['小区', '单元门口', '车库', '花园', '电梯', '大堂'])[1 + z.p % 6]
+            || (ARRAY['增加垃圾桶', '多装路灯', '加装监控', '增设座椅', '多些绿化',
+                      '装充电桩', '加强保洁', '增加保安巡逻', '设快递点', '装防滑垫',
+                      '放宣传栏', '装遮阳棚'])[1 + z.p / 6] END AS summ,
+           -- the multiplicative hash's low bits follow the id's (a site's class mod 50): drop them
+           ((c.id * 2654435761) % 4294967296) / 256 AS h) y
 WHERE c.id BETWEEN :lo AND :hi AND c.recording_path IS NOT NULL AND c.id % 100 <> 37
 """
 
