@@ -544,10 +544,20 @@ def _oldest_stmt(every_site: bool) -> Select:
         sites = true() if every_site else LedgerEntry.site.in_(bindparam("sites", expanding=True))
         parts = []
         for st in UNFINISHED:
+            if every_site:
+                # status BETWEEN st AND st, ordered by (status, created_at): only the (status,
+                # created_at) index gives that order. With status = st PostgreSQL may walk the
+                # created_at index instead, filtering for a status it thinks evenly spread;
+                # unfinished entries are the recent ones, so that walk read 630,000 closed
+                # entries first (50 sites x 31 days with rooms spread: 380 ms of 600).
+                mine = [LedgerEntry.status.between(st, st)]
+                order = [LedgerEntry.status, LedgerEntry.created_at]
+            else:
+                mine, order = [LedgerEntry.status == st], [LedgerEntry.created_at]
             part = (
                 select(LedgerEntry.id, LedgerEntry.created_at)
-                .where(LedgerEntry.status == st, LedgerEntry.created_at < cutoff, sites)
-                .order_by(LedgerEntry.created_at)
+                .where(*mine, LedgerEntry.created_at < cutoff, sites)
+                .order_by(*order)
                 .limit(UNFINISHED_LIMIT)
                 .subquery()
             )  # fmt: skip
