@@ -21,6 +21,10 @@ kpi_call_days    per (site, UTC day): the sums of its kpi_call_hours rows (migra
                  hours, not 23,250 site-hours
 kpi_company_hours per UTC hour: every site's calls and missed calls (0014), the company's
                  chart (465 rows a month, not 23,250)
+kpi_company_entry_sums, kpi_company_subject_sums
+                 the 'c' and 'b' rows of kpi_entry_sums and the rows of kpi_subject_sums
+                 summed over the sites, per span and bucket (0016): the company's month reads
+                 a day's buildings and subjects once, not once per site
 kpi_dirty        the (site, hour) buckets a change made stale
 kpi_settings     the rules the totals were counted with
 
@@ -61,7 +65,8 @@ BATCH = 200  # buckets recounted per statement
 RECOUNT_LOCK_ID = 0x46444B31  # "FDK1": held by a recount for its transaction
 SUBJECT = "coalesce(e.public_area, e.summary)"  # a HOT entry's subject, as the page shows it
 TABLES = ("kpi_dirty", "kpi_call_hours", "kpi_entry_sums", "kpi_subject_sums", "kpi_settings",
-          "kpi_call_days", "kpi_company_hours")  # fmt: skip
+          "kpi_call_days", "kpi_company_hours",  # migration 0014
+          "kpi_company_entry_sums", "kpi_company_subject_sums")  # 0016  # fmt: skip
 CALL_SUMS = ("calls", "answered", "ring3", "missed", "recorded", "reg_ok")
 
 
@@ -177,22 +182,45 @@ INSERT INTO kpi_company_hours (hour, calls, missed)
 SELECT h.hour, sum(h.calls), sum(h.missed) FROM kpi_call_hours h WHERE {where} GROUP BY h.hour"""
 
 
+def _company_sums(on: str) -> list[str]:
+    """The company's rows (every site's summed) of the (span, bucket)s ``on`` selects, written
+    with ``h.`` for the sites' rows (migration 0016). The review's 'u' rows are read by site."""
+    return [
+        f"""
+INSERT INTO kpi_company_entry_sums (span, bucket, kind, key, registered, returned, cb_ok)
+SELECT h.span, h.bucket, h.kind, h.key, sum(h.registered), sum(h.returned), sum(h.cb_ok)
+FROM kpi_entry_sums h WHERE h.kind <> 'u' AND ({on})
+GROUP BY h.span, h.bucket, h.kind, h.key""",
+        f"""
+INSERT INTO kpi_company_subject_sums (span, bucket, category, subject, n)
+SELECT h.span, h.bucket, h.category, h.subject, sum(h.n)
+FROM kpi_subject_sums h WHERE {on}
+GROUP BY h.span, h.bucket, h.category, h.subject""",
+    ]
+
+
 def rebuild(conn: Connection, grace_s: float, callback_s: float) -> dict[str, int]:
     """Recount every total from the raw rows under these rules (the migration, and
     ``frontdesk ledger rebuild-kpi``); returns the rows written."""
     d = conn.dialect.name
     args = {"grace": float(grace_s), "callback": float(callback_s)}
-    # migration 0011 rebuilds before 0014 made the call rollups
-    has_rollups = inspect(conn).has_table("kpi_call_days")
-    for table in TABLES if has_rollups else TABLES[:5]:
+    # migration 0011 rebuilds before 0014 made the call rollups, and 0016 the company sums
+    has = inspect(conn).has_table
+    has_rollups, has_company = has("kpi_call_days"), has("kpi_company_entry_sums")
+    for table in TABLES[: 9 if has_company else 7 if has_rollups else 5]:
         conn.execute(text(f"DELETE FROM {table}"))
     n_calls = conn.execute(text(_call_sums(d, "1 = 1")), args).rowcount
     if has_rollups:
         rollups(conn)
     n_entries = sum(conn.execute(text(sql), args).rowcount for sql in _entry_sums(d, "1 = 1"))
     n_days = sum(conn.execute(text(sql)).rowcount for sql in _day_sums(d, "1 = 1"))
+    if has_company:
+        for sql in _company_sums("1 = 1"):
+            conn.execute(text(sql))
     if d == "postgresql":  # the planner's statistics for the page's first reads
-        conn.execute(text("ANALYZE kpi_call_hours, kpi_entry_sums, kpi_subject_sums"))
+        conn.execute(text("ANALYZE kpi_call_hours, kpi_entry_sums, kpi_subject_sums"
+                          + (", kpi_company_entry_sums, kpi_company_subject_sums"
+                             if has_company else "")))  # fmt: skip
     conn.execute(text("INSERT INTO kpi_settings (id, rules) VALUES (1, :r)"),
                  {"r": rules_key(grace_s, callback_s)})  # fmt: skip
     return {"call_hours": n_calls, "entry_hours": n_entries, "entry_days": n_days}
@@ -204,6 +232,16 @@ def rollups(conn: Connection) -> None:
     conn.execute(text("DELETE FROM kpi_company_hours"))
     conn.execute(text(_call_days(conn.dialect.name, "1 = 1")))
     conn.execute(text(_company_hours("1 = 1")))
+
+
+def company_sums(conn: Connection) -> None:
+    """The company's entry and subject sums afresh from the sites' rows (migration 0016)."""
+    conn.execute(text("DELETE FROM kpi_company_entry_sums"))
+    conn.execute(text("DELETE FROM kpi_company_subject_sums"))
+    for sql in _company_sums("1 = 1"):
+        conn.execute(text(sql))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE kpi_company_entry_sums, kpi_company_subject_sums"))
 
 
 def stored_rules(conn: Connection) -> str | None:
@@ -297,6 +335,19 @@ def _recount(
     for table in ("kpi_entry_sums", "kpi_subject_sums"):
         run(f"DELETE FROM {table} WHERE span = 'd' AND ({any_of('site', 'bucket', days, 'd')})")
     for sql in _day_sums(d, any_of("h.site", "h.bucket", days, "d")):
+        run(sql)
+    # the company's rows of those hours and days: the sums of every site's rows, as above
+    for k, t in enumerate(sorted({t.replace(hour=0) for _, t in buckets})):
+        args[f"cd{k}"] = _stored(d, t)
+    n_days = len({t.replace(hour=0) for _, t in buckets})
+
+    def company_on(p: str) -> str:
+        return (f"({p}span = 'h' AND {p}bucket {company}) OR ({p}span = 'd' AND {p}bucket IN "
+                f"({', '.join(f':cd{k}' for k in range(n_days))}))")  # fmt: skip
+
+    for table in ("kpi_company_entry_sums", "kpi_company_subject_sums"):
+        run(f"DELETE FROM {table} WHERE {company_on('')}")
+    for sql in _company_sums(company_on("h.")):
         run(sql)
 
 

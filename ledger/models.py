@@ -451,6 +451,37 @@ class KpiSubjectSum(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class KpiCompanyEntrySum(Base):
+    """Every site's kpi_entry_sums rows of one span, bucket, kind ('c' and 'b') and key,
+    summed (migration 0016): the company's month reads a day's categories and buildings once,
+    not once per site."""
+
+    __tablename__ = "kpi_company_entry_sums"
+
+    span: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
+    cb_ok: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KpiCompanySubjectSum(Base):
+    """Every site's kpi_subject_sums rows of one span, bucket, category and subject, summed
+    (migration 0016)."""
+
+    __tablename__ = "kpi_company_subject_sums"
+    __table_args__ = (Index("ix_kpi_company_subject_sums_bucket", "span", "bucket"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    span: Mapped[str] = mapped_column(String(1))
+    bucket: Mapped[datetime] = mapped_column()
+    category: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str | None] = mapped_column(Text)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class KpiDirty(Base):
     """A mark: a change to calls or entries made this (site, UTC hour)'s totals stale (one
     row per change, inserted by triggers; claimed and deleted by the recount)."""

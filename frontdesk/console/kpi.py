@@ -50,7 +50,9 @@ from ledger.models import (
     Call,
     KpiCallDay,
     KpiCallHour,
+    KpiCompanyEntrySum,
     KpiCompanyHour,
+    KpiCompanySubjectSum,
     KpiDirty,
     KpiEntrySum,
     KpiSettings,
@@ -322,29 +324,45 @@ def _from_totals(
     callbacks: dict[str, list[int]] = {}
     per_category: dict[str, int] = {}
     per_building: dict[str, int] = {}
-    # categories per site (the callbacks by site), buildings summed over the sites in SQL (25
-    # rows, not 25 per site), unfinished statuses not at all (the review's count, below)
-    site_or_all = case((E.kind == "b", ""), else_=E.site)
-    for site, kind, key, n, ret, ok in db.execute(
-        select(site_or_all, E.kind, E.key, func.sum(sign * E.registered),
-               func.sum(sign * E.returned), func.sum(sign * E.cb_ok))
-        .where(span, E.kind != "u", in_sites(E.site, chosen))
-        .group_by(site_or_all, E.kind, E.key)
-    ).all():  # fmt: skip
-        if kind == "c":
-            acc = callbacks.setdefault(site, [0, 0])
-            acc[0] += int(ret)
-            acc[1] += int(ok)
+    if chosen is None:  # every site: the company's rows (migration 0016), a day's once
+        CE = KpiCompanyEntrySum
+        c_span, c_sign = _spans(CE.span, CE.bucket, start, end, d0, d1)
+        for kind, key, n in db.execute(
+            select(CE.kind, CE.key, func.sum(c_sign * CE.registered))
+            .where(c_span).group_by(CE.kind, CE.key)
+        ).all():  # fmt: skip
             if n:
-                per_category[key] = per_category.get(key, 0) + int(n)
-        elif n:
-            per_building[key] = per_building.get(key, 0) + int(n)
-    S = KpiSubjectSum
-    span, sign = _spans(S.span, S.bucket, start, end, d0, d1)
-    n = func.sum(sign * S.n).label("n")
+                (per_category if kind == "c" else per_building)[key] = int(n)
+        # the callbacks by site: only repairs are returned and called back (kpi_hours)
+        for site, ret, ok in db.execute(
+            select(E.site, func.sum(sign * E.returned), func.sum(sign * E.cb_ok))
+            .where(span, E.kind == "c", E.key == kpi_hours.REPAIR).group_by(E.site)
+        ).all():  # fmt: skip
+            callbacks[site] = [int(ret), int(ok)]
+    else:
+        # categories per site (the callbacks by site), buildings summed over the sites in
+        # SQL (25 rows, not 25 per site), unfinished statuses not at all (the review's count)
+        site_or_all = case((E.kind == "b", ""), else_=E.site)
+        for site, kind, key, n, ret, ok in db.execute(
+            select(site_or_all, E.kind, E.key, func.sum(sign * E.registered),
+                   func.sum(sign * E.returned), func.sum(sign * E.cb_ok))
+            .where(span, E.kind != "u", in_sites(E.site, chosen))
+            .group_by(site_or_all, E.kind, E.key)
+        ).all():  # fmt: skip
+            if kind == "c":
+                acc = callbacks.setdefault(site, [0, 0])
+                acc[0] += int(ret)
+                acc[1] += int(ok)
+                if n:
+                    per_category[key] = per_category.get(key, 0) + int(n)
+            elif n:
+                per_building[key] = per_building.get(key, 0) + int(n)
+    S: Any = KpiSubjectSum if chosen is not None else KpiCompanySubjectSum
+    span_s, sign_s = _spans(S.span, S.bucket, start, end, d0, d1)
+    n = func.sum(sign_s * S.n).label("n")
     subjects = db.execute(
         select(S.category, S.subject, n)
-        .where(span, in_sites(S.site, chosen))
+        .where(span_s, *([in_sites(S.site, chosen)] if chosen is not None else []))
         .group_by(S.category, S.subject).having(n > 0)  # a day row less all its hours: 0
         .order_by(n.desc()).limit(8)
     ).all()  # fmt: skip
