@@ -4,7 +4,7 @@ p50/p95/max, the load average beside them; then, in this process, what each quer
 page still runs on raw rows costs at company scale (top subjects, the unfinished list,
 draft accuracy) and what recounting dirty hours costs after late changes.
 
-    python bench/sites.py --sites 50 --days 31 --keep   # or any ledger bench/sites.py made
+    python bench/sites.py --sites 50 --days 31 --server-dir DIR --build-only   # or any ledger sites.py made
     python bench/kpi_month.py --database-url postgresql+psycopg://…/sites_bench
     python bench/kpi_month.py --database-url … --code-root /path/to/older/checkout
 

@@ -569,10 +569,12 @@ def bench(args, log) -> dict:
         out["machine"]["load_at_end"] = os.getloadavg()[0]
         return out
     finally:
-        if server is not None and args.server_dir and not args.keep:
+        # (no --keep: a started server's watcher deletes its cluster once this process ends;
+        # --server-dir keeps one)
+        if server is not None and args.server_dir:
             server._run(str(server.bindir / "pg_ctl"), "-D", str(server.datadir), "-m", "fast",
                         "-w", "stop", check=False)  # stopped, kept  # fmt: skip
-        elif server is not None and not args.keep:
+        elif server is not None:
             server.stop()
 
 
@@ -609,11 +611,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--requests", type=int, default=60, help="requests per console page")
     p.add_argument("--database-url", help="an empty PostgreSQL database (default: a private "
                    "server, started and deleted by the bench)")  # fmt: skip
-    p.add_argument("--keep", action="store_true", help="leave the private server running")
     p.add_argument("--server-dir", help="the private server's cluster in this directory, "
                    "kept (stopped) after the run; with --reuse, measure the ledger it holds")  # fmt: skip
     p.add_argument("--reuse", action="store_true", help="measure the ledger at --database-url "
-                   "as an earlier run (--keep) built it, without building")  # fmt: skip
+                   "(or in --server-dir) as an earlier run built it, without building")  # fmt: skip
     p.add_argument("--only-pages", action="store_true", help="with --reuse: time the KPI "
                    "and audit pages only, not the reconciler")  # fmt: skip
     p.add_argument("--build-only", action="store_true", help="build the ledger, measure "
