@@ -469,16 +469,14 @@ class KpiCompanyEntrySum(Base):
 
 class KpiCompanySubjectSum(Base):
     """Every site's kpi_subject_sums rows of one span, bucket, category and subject, summed
-    (migration 0016)."""
+    (migration 0016); the subject keyed by its first 200 characters, '' for none."""
 
     __tablename__ = "kpi_company_subject_sums"
-    __table_args__ = (Index("ix_kpi_company_subject_sums_bucket", "span", "bucket"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    span: Mapped[str] = mapped_column(String(1))
-    bucket: Mapped[datetime] = mapped_column()
-    category: Mapped[str] = mapped_column(String(8))
-    subject: Mapped[str | None] = mapped_column(Text)
+    span: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(8), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -9,7 +9,9 @@ buildings) and kpi_subject_sums: at 50 sites × 31 days with entries spread over
 buildings and 360 subjects a site, ~420,000 subject rows (99 ms) and ~50,000 entry rows
 (61 ms) per request, most of the page's time. These tables hold the same rows summed over
 the sites, recounted from the sites' rows whenever those are (ledger/kpi_hours.py); here
-from the rows there.
+from the rows there. A recount moves them by what changed (the recounted sites' rows
+taken away, then their new rows added, both as upserts on a unique key), so one site's live
+hour does not sum every site's rows of the day again.
 """
 
 import sqlalchemy as sa
@@ -40,15 +42,14 @@ def upgrade() -> None:
     )
     op.create_table(
         "kpi_company_subject_sums",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("span", sa.String(1), nullable=False),
-        sa.Column("bucket", TIME, nullable=False),
-        sa.Column("category", sa.String(8), nullable=False),
-        sa.Column("subject", sa.Text, nullable=True),
-        sa.Column("n", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("span", sa.String(1), primary_key=True),
+        sa.Column("bucket", TIME, primary_key=True),
+        sa.Column("category", sa.String(8), primary_key=True),
+        # the first 200 characters of the subject, '' for none: a key (a site's subject is
+        # free text of any length, and PostgreSQL's unique keys treat NULLs as distinct)
+        sa.Column("subject", sa.String(200), primary_key=True),
+        *_counts("n"),
     )
-    op.create_index("ix_kpi_company_subject_sums_bucket", "kpi_company_subject_sums",
-                    ["span", "bucket"])  # fmt: skip
     kpi_hours.company_sums(op.get_bind())
 
 
