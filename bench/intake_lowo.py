@@ -101,7 +101,8 @@ def main() -> int:
     for w, (acc, base, n) in table["urgent"]["per_file"].items():
         print(f"{w:<10}{n:>6}{acc:>8.3f}{base:>10.3f}")
     u = table["urgent"]
-    print(f"{'mean':<10}{'':>6}{u['mean']:>8.4f}{u['baseline_mean']:>10.4f}  (pooled {u['pooled']:.4f})")
+    pooled = f"(pooled {u['pooled']:.4f})"
+    print(f"{'mean':<10}{'':>6}{u['mean']:>8.4f}{u['baseline_mean']:>10.4f}  {pooled}")
     print()
     print(f"{'field':<16}{'mean':>8}{'pooled':>8}{'majority':>10}")
     for field, t in table.items():
