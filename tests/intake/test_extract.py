@@ -90,7 +90,8 @@ def test_categories(text, category):
      # fire hazard supposed; a burst pipe already mended, said a clause later
      ("我家全屋没电了，邻居家有电", True), ("The whole flat just lost power", True),
      ("我家热水器打唔着火，冇燃气味", False), ("楼道里堆满了纸箱，着火了都跑不出去", False),
-     ("早上我家水管爆了，师傅已经修好了，想问下泡坏的地板谁赔", False)],
+     ("早上我家水管爆了，师傅已经修好了，想问下泡坏的地板谁赔", False),
+     ("厨房油锅着火了，我扑灭了一半还在冒烟，你们快来", True)],
 )  # fmt: skip
 def test_urgency(text, urgent):
     assert extract(text).urgent is urgent

@@ -59,6 +59,8 @@ _OVER = re.compile(r"没有|没|冇|唔|不是|好了|修好|关了|灭了|误�
 # a power cut already back): the writers' "past events" and "a fault already made safe"
 _RESOLVED = re.compile(r"灭了|修好了|已经修好|没事了|来电了|有电了|不漏了|止住了|闻不到了|"
                        r"已经出来了|救出来了|fine now|already (out|fixed)|no longer", re.I)  # fmt: skip
+# …unless what follows takes it back: 灭了一半还在冒烟, 修好了没两天又爆了
+_STILL = re.compile(r"还在|又|仍|一半|still|again", re.I)  # not 还是: also "or"
 CATEGORY_REASONS = 6  # the category's words weighed (its evidence, the summary's key words)
 DEPARTMENT_REASONS = 3  # the department's, of which the first two words are its evidence
 URGENT_GUARD_FLOOR = 0.03  # dev split: 0.964 with it, 0.966 without; it keeps domain.md's list
@@ -324,9 +326,14 @@ def _said_urgent(text: str) -> str | None:
         clause_start = max(text.rfind(c, 0, start) for c in "，,。！!？?；;")
         # the words around the phrase, not the phrase (全屋没电 is not negated by its own 没)
         around = text[clause_start + 1 : start] + "|" + text[end : end + 6]
-        if not _OVER.search(around) and not _RESOLVED.search(text, end):
+        if not _OVER.search(around) and not _resolved_after(text, end):
             return text[start:end]
     return None
+
+
+def _resolved_after(text: str, at: int) -> bool:
+    """The caller says, after ``at``, that the emergency is over (and does not take it back)."""
+    return any(not _STILL.search(text, m.end(), m.end() + 6) for m in _RESOLVED.finditer(text, at))
 
 
 def _index(items: tuple[str, ...], item: str, start: int) -> int:
