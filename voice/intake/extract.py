@@ -38,16 +38,29 @@ _AGAIN = re.compile(CUES["again"], re.I)
 # domain.md's urgent list as a guard over the model: said plainly and not negated, over or
 # hypothetical, these are urgent unless the model is all but sure they are not
 URGENT_WORDS = (
-    r"着(?<!打不着)(?<!点不着)(?<!不着)火|起火|火灾|冒烟|烧起来|爆管|水管爆|管子爆|水管爆了|淹了|水漫|"
+    # 着火, not 打不着火 / 点唔着火 / 没着火 (an ignition that fails, in Mandarin or dialect)
+    r"着(?<![不唔没冇]着)火|起火|火灾|冒烟|烧起来|爆管|水管爆|管子爆|水管爆了|淹了|水漫|"
     r"困在|被困|关在电梯|电梯里出不来|煤气味|燃气味|天然气味|煤气泄漏|燃气泄漏|"
-    r"\b(burst|flood(ed|ing)?|trapped|on fire|smoke|smell(s)? (of )?gas|gas leak)\b"
+    # domain.md's power cut: the flat or the building dark, not one socket, a car or a phone
+    r"停电了|(全屋|全家|整个屋|整屋|整栋|整个楼|成间屋|全)都?(没|冇|莫)电|"
+    r"\b(burst|flood(ed|ing)?|trapped|on fire|smoke|smell(s)? (of )?gas|gas leak|lost power|"
+    r"power (is|went) out)\b"
 )
 URGENT_SAID = prefiltered(URGENT_WORDS, re.I)
 _URGENT_LATIN_FREE = latin_free(URGENT_WORDS, re.I)  # each word begins with a character
 # the long ones are matched by sound too: a recogniser writes 水管报了 for 水管爆了
 URGENT_BY_SOUND = ("水管爆", "管子爆", "烧起来", "煤气味", "燃气味", "天然气味", "煤气泄漏",
                    "燃气泄漏", "关在电梯", "电梯里出不来")  # fmt: skip
-_OVER = re.compile(r"没有|没|不是|好了|修好|关了|灭了|误报|万一|以为|要是|如果|no longer|not|if")
+# in the phrase's own clause: negated (dialect negators too), over, or supposed (着火了都跑不出去:
+# a fire hazard, no fire)
+_OVER = re.compile(r"没有|没|冇|唔|不是|好了|修好|关了|灭了|误报|万一|以为|要是|如果|怎么办|咋办|"
+                   r"怎么跑|咋跑|跑不|no longer|not|if")  # fmt: skip
+# anywhere later in the call: the emergency is over (a past fire, a burst pipe already mended,
+# a power cut already back): the writers' "past events" and "a fault already made safe"
+_RESOLVED = re.compile(r"灭了|修好了|已经修好|没事了|来电了|有电了|不漏了|止住了|闻不到了|"
+                       r"已经出来了|救出来了|fine now|already (out|fixed)|no longer", re.I)  # fmt: skip
+# …unless what follows takes it back: 灭了一半还在冒烟, 修好了没两天又爆了
+_STILL = re.compile(r"还在|又|仍|一半|still|again", re.I)  # not 还是: also "or"
 CATEGORY_REASONS = 6  # the category's words weighed (its evidence, the summary's key words)
 DEPARTMENT_REASONS = 3  # the department's, of which the first two words are its evidence
 URGENT_GUARD_FLOOR = 0.03  # dev split: 0.964 with it, 0.966 without; it keeps domain.md's list
@@ -311,10 +324,16 @@ def _said_urgent(text: str) -> str | None:
                 i = _index(sounds, first, i + 1)
     for start, end in spans:
         clause_start = max(text.rfind(c, 0, start) for c in "，,。！!？?；;")
-        clause = text[clause_start + 1 : end + 6]
-        if not _OVER.search(clause):
+        # the words around the phrase, not the phrase (全屋没电 is not negated by its own 没)
+        around = text[clause_start + 1 : start] + "|" + text[end : end + 6]
+        if not _OVER.search(around) and not _resolved_after(text, end):
             return text[start:end]
     return None
+
+
+def _resolved_after(text: str, at: int) -> bool:
+    """The caller says, after ``at``, that the emergency is over (and does not take it back)."""
+    return any(not _STILL.search(text, m.end(), m.end() + 6) for m in _RESOLVED.finditer(text, at))
 
 
 def _index(items: tuple[str, ...], item: str, start: int) -> int:
