@@ -257,8 +257,11 @@ class WhisperEngine:
                 finally:
                     _window_frames.reset(token)
             text = digits.cut_loops(raw)
+            # each word's times kept inside its turn: Whisper's word times drift into the
+            # silence around a turn (a goodbye's first word put 0.9 s before the speech VAD
+            # heard, on one CPU and not another); VAD's bounds of the turn do not
             ws = [Word(display_text(w.word), round(a, 3), round(b, 3), round(float(w.probability), 3))
-                  for w, a, b in mine]  # fmt: skip
+                  for w, a, b in ((w, min(max(a, s), e), min(max(b, s), e)) for w, a, b in mine)]  # fmt: skip
             if not text or not ws:
                 out.append(None)
                 continue
