@@ -129,7 +129,7 @@ def site_list(sites: Collection[str] | None) -> str:
     return "all" if sites is None else ",".join(sorted(sites))
 
 
-FIRST_ADMIN = "frontdesk users add NAME --role admin"
+FIRST_ADMIN = "users add NAME --role admin"  # after `frontdesk --data-dir DIR`
 
 
 def has_users(session: Session) -> bool:
