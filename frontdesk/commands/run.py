@@ -97,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         while not stopping:
             time.sleep(0.5)
+            if stopping:  # a stop signals the whole group: a child that died of it is no crash
+                break
             now = time.monotonic()
             for c in children:
                 if c.proc is not None and c.proc.poll() is not None:
