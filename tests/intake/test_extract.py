@@ -199,3 +199,14 @@ def test_recogniser_homophones_of_long_phrases_still_count(text, category, urgen
         said = [e.text for e in d.evidence if e.field in ("category", "urgent")]
         assert all(w in text for w in said if not w.isascii()), said
         assert "水管" in d.summary
+
+
+@pytest.mark.parametrize(
+    "text, category, area",
+    [("请问小区里的健身器材几点到几点可以用", "咨询", None),
+     ("健身器材那个单杠的螺丝松了，晃得厉害，来修一下", "报修", "其他"),
+     ("请问地下车库的车位怎么租，一个月多少钱", "咨询", "地下车库")],
+)  # fmt: skip
+def test_an_inquiry_files_only_a_listed_place(text, category, area):
+    d = extract(text)
+    assert (d.category, d.address.public_area) == (category, area)
