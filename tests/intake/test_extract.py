@@ -57,7 +57,13 @@ def test_room_first_building_last():
      ("地下车库的灯不亮了", "地下车库", None), ("三号罗二单元的罗道都坏了", "楼道灯", "3"),
      # a common place without a canonical name is the ledger's 其他; a canonical one said too wins
      ("中心花园那张长椅的木板断了", "其他", None), ("五栋旁边的井盖松了", "其他", "5"),
-     ("花园旁边的路灯不亮", "路灯", None)],
+     ("花园旁边的路灯不亮", "路灯", None),
+     # a card named after a place is the resident's, not the place; a place's fixtures and their
+     # other names are filed under its canonical name
+     ("我的门禁卡消磁了，刷不开", None, None), ("门禁卡刷了单元门还是打不开", "单元门", None),
+     ("北门那边的路灯坏了两个", "路灯", None), ("七栋楼梯口的消防栓箱门掉了", "楼道", "7"),
+     ("出去的道闸抬不起来了", "小区大门", None), ("地库B区那边积水了", "地下车库", None),
+     ("九栋门前那棵树的枝子断了挂着", "绿化带", "9")],
 )  # fmt: skip
 def test_public_areas(text, area, building):
     a = extract(text).address
@@ -199,3 +205,14 @@ def test_recogniser_homophones_of_long_phrases_still_count(text, category, urgen
         said = [e.text for e in d.evidence if e.field in ("category", "urgent")]
         assert all(w in text for w in said if not w.isascii()), said
         assert "水管" in d.summary
+
+
+@pytest.mark.parametrize(
+    "text, category, area",
+    [("请问小区里的健身器材几点到几点可以用", "咨询", None),
+     ("健身器材那个单杠的螺丝松了，晃得厉害，来修一下", "报修", "其他"),
+     ("请问地下车库的车位怎么租，一个月多少钱", "咨询", "地下车库")],
+)  # fmt: skip
+def test_an_inquiry_files_only_a_listed_place(text, category, area):
+    d = extract(text)
+    assert (d.category, d.address.public_area) == (category, area)

@@ -219,13 +219,16 @@ def _plain_public_area(text: str) -> tuple[str, int, int] | None:
     for i in range(len(syl) - 2):
         if syl[i] in address.LOU_PY and syl[i + 1] == "dao" and syl[i + 2] in {"deng", "dou", "dong", "den"}:
             return "楼道灯", i, i + 3
-    best = None
+    best, best_key = None, None
     for name, words in address.PUBLIC_AREAS.items():
         for w in words:
             i = text.find(w)
-            if i >= 0 and (best is None or len(w) > best[2] - best[1]
-                           or (i < best[1] and len(w) == best[2] - best[1])):  # fmt: skip
-                best = (name, i, i + len(w))
+            while i >= 0 and text.startswith("卡", i + len(w)):  # 门禁卡: a card, not a place
+                i = text.find(w, i + 1)
+            # a fixture (路灯) before a place that locates it, then the longest, then the first
+            key = (name in address._FIXTURES, len(w), -i)
+            if i >= 0 and (best_key is None or key > best_key):
+                best, best_key = (name, i, i + len(w)), key
     if best is not None:
         return best
     for i in range(len(syl) - 1):
@@ -241,7 +244,8 @@ def _plain_public_area(text: str) -> tuple[str, int, int] | None:
 def test_public_area_words_found_in_one_scan_as_word_by_word():
     texts = [normalise(u["text"]) for r in _training_rows() for u in r["utterances"]]
     texts += ["楼道灯楼道", "走廊灯不亮，楼道的灯也不亮", "东门西门小区大门", "车库车位停车场", "楼楼道道灯",
-              "罗道里", "廊灯", "花园里的滑梯", ""]  # fmt: skip
+              "罗道里", "廊灯", "花园里的滑梯", "门禁卡丢了，单元门门禁坏了", "电梯卡电梯",
+              "东门的路灯", "楼道灯在楼道", ""]  # fmt: skip
     for t in texts:
         assert address.find_public_area(t) == _plain_public_area(t), t
     assert address.parse_address("4-2-301").address.code() == "4-2-301"  # a code has dashes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -189,6 +189,11 @@ def _draft(
 
     # category, urgency, department …: the model reads the whole call (features.py)
     keys = _classify(d, model, v, caller_text, lambda f, w: ev(f, w, caller_idx))
+    # the ledger's convention (corpus WRITER_B/X notes): an inquiry records a public area only
+    # when a listed place is its subject (车位, 电梯年检); a place with no canonical name (其他:
+    # the pool's opening hours, the playground) is not where anything must be done
+    if d.category == "咨询" and d.address.public_area == "其他":
+        d.address = replace(d.address, public_area=None)
 
     # caller: surname and phone number as said, else the SIP caller number
     all_text = "，".join(texts[i] for i in caller_idx + agent_idx)
