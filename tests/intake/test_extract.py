@@ -216,3 +216,7 @@ def test_recogniser_homophones_of_long_phrases_still_count(text, category, urgen
 def test_an_inquiry_files_only_a_listed_place(text, category, area):
     d = extract(text)
     assert (d.category, d.address.public_area) == (category, area)
+    # a place not filed is not shown as the address's evidence, nor given a confidence
+    said = [e.text for e in d.evidence if e.field == "address"]
+    assert ("健身器材" in said) == (area == "其他"), said
+    assert ("address" in d.confidence) == (area is not None), d.confidence

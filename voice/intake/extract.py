@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from domain.intake import Address, Evidence, IntakeDraft, PriorEntry
 from domain.transcript import Transcript, Utterance
-from voice.intake.address import CORRECTION, parse_address, validate
+from voice.intake.address import CORRECTION, OTHER_PLACES, parse_address, validate
 from voice.intake.caller import caller_phone
 from voice.intake.english import parse_address_en
 from voice.intake.features import CUES, is_english, normalise
@@ -194,6 +194,10 @@ def _draft(
     # the pool's opening hours, the playground) is not where anything must be done
     if d.category == "咨询" and d.address.public_area == "其他":
         d.address = replace(d.address, public_area=None)
+        # …nor its words the address's evidence; an address left empty is no address at all
+        d.evidence = [e for e in d.evidence if not (e.field == "address" and e.text in OTHER_PLACES)]
+        if not (d.address.building or d.address.unit or d.address.room):
+            d.confidence.pop("address", None)
 
     # caller: surname and phone number as said, else the SIP caller number
     all_text = "，".join(texts[i] for i in caller_idx + agent_idx)
