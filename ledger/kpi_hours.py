@@ -228,13 +228,10 @@ def rebuild(conn: Connection, grace_s: float, callback_s: float) -> dict[str, in
         rollups(conn)
     n_entries = sum(conn.execute(text(sql), args).rowcount for sql in _entry_sums(d, "1 = 1"))
     n_days = sum(conn.execute(text(sql)).rowcount for sql in _day_sums(d, "1 = 1"))
-    if has_company:
-        for sql in _company_sums("1 = 1"):
-            conn.execute(text(sql))
     if d == "postgresql":  # the planner's statistics for the page's first reads
-        conn.execute(text("ANALYZE kpi_call_hours, kpi_entry_sums, kpi_subject_sums"
-                          + (", kpi_company_entry_sums, kpi_company_subject_sums"
-                             if has_company else "")))  # fmt: skip
+        conn.execute(text("ANALYZE kpi_call_hours, kpi_entry_sums, kpi_subject_sums"))
+    if has_company:
+        company_sums(conn)
     conn.execute(text("INSERT INTO kpi_settings (id, rules) VALUES (1, :r)"),
                  {"r": rules_key(grace_s, callback_s)})  # fmt: skip
     return {"call_hours": n_calls, "entry_hours": n_entries, "entry_days": n_days}
@@ -337,9 +334,11 @@ def _recount(
     # of its kpi_call_hours rows at all times, as these change only here and in rebuild
     run(f"DELETE FROM kpi_call_days WHERE {any_of('site', 'day', days, 'd')}")
     run(_call_days(d, any_of("h.site", "h.hour", days, "d")))
-    for k, t in enumerate(sorted({t for _, t in buckets})):
+    hour_keys = sorted({t for _, t in buckets})
+    day_keys = sorted({t.replace(hour=0) for t in hour_keys})
+    for k, t in enumerate(hour_keys):
         args[f"ch{k}"] = _stored(d, t)
-    company = f"IN ({', '.join(f':ch{k}' for k in range(len({t for _, t in buckets})))})"
+    company = f"IN ({', '.join(f':ch{k}' for k in range(len(hour_keys)))})"
     run(f"DELETE FROM kpi_company_hours WHERE hour {company}")
     run(_company_hours(f"h.hour {company}"))
     # the company's sums (0016): for a few sites they move by what changes (the rows about to
@@ -365,13 +364,12 @@ def _recount(
         for sql in _company_sums(changed, upsert=True):
             run(sql)
         return
-    for k, t in enumerate(sorted({t.replace(hour=0) for _, t in buckets})):
+    for k, t in enumerate(day_keys):
         args[f"cd{k}"] = _stored(d, t)
-    n_days = len({t.replace(hour=0) for _, t in buckets})
 
     def whole(p: str) -> str:  # the company's rows of those hours and days
         return (f"({p}span = 'h' AND {p}bucket {company}) OR ({p}span = 'd' AND {p}bucket IN "
-                f"({', '.join(f':cd{k}' for k in range(n_days))}))")  # fmt: skip
+                f"({', '.join(f':cd{k}' for k in range(len(day_keys)))}))")  # fmt: skip
 
     for table in ("kpi_company_entry_sums", "kpi_company_subject_sums"):
         run(f"DELETE FROM {table} WHERE {whole('')}")

@@ -413,7 +413,15 @@ class KpiCompanyHour(Base):
     missed: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class KpiEntrySum(Base):
+class _EntryCounts:
+    """The counts a site's and the company's entry sums both keep."""
+
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
+    cb_ok: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KpiEntrySum(_EntryCounts, Base):
     """A site's entries created in one UTC hour ('h') or day ('d'): per category ('c') the
     registered, returned repairs and callbacks in time; per building ('b') registered HOT."""
 
@@ -430,9 +438,6 @@ class KpiEntrySum(Base):
     bucket: Mapped[datetime] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(1), primary_key=True)
     key: Mapped[str] = mapped_column(String(16), primary_key=True)
-    registered: Mapped[int] = mapped_column(Integer, default=0)
-    returned: Mapped[int] = mapped_column(Integer, default=0)
-    cb_ok: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class KpiSubjectSum(Base):
@@ -451,7 +456,7 @@ class KpiSubjectSum(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class KpiCompanyEntrySum(Base):
+class KpiCompanyEntrySum(_EntryCounts, Base):
     """Every site's kpi_entry_sums rows of one span, bucket, kind ('c' and 'b') and key,
     summed (migration 0016): the company's month reads a day's categories and buildings once,
     not once per site."""
@@ -462,9 +467,6 @@ class KpiCompanyEntrySum(Base):
     bucket: Mapped[datetime] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(1), primary_key=True)
     key: Mapped[str] = mapped_column(String(16), primary_key=True)
-    registered: Mapped[int] = mapped_column(Integer, default=0)
-    returned: Mapped[int] = mapped_column(Integer, default=0)
-    cb_ok: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class KpiCompanySubjectSum(Base):
